@@ -1,0 +1,83 @@
+package cmd
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ccwrecon/ccwrecon/coupa/emulator"
+)
+
+func newEmulateCmd() *cobra.Command {
+	var (
+		addr, seed, apiKey, clientID, clientSecret string
+		users, burst, fail503, fail500             int
+		rateLimit                                  float64
+		latency                                    time.Duration
+		replace                                    bool
+	)
+	c := &cobra.Command{
+		Use:   "emulate",
+		Short: "Serve the Coupa emulator on loopback until interrupted",
+		Long: `Serve a local Coupa Core API. The first line of stdout is its URL.
+Credentials (defaults shown by --help): an API key and an OAuth client with every scope.`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			var s *emulator.Seed
+			var err error
+			switch {
+			case seed != "":
+				if s, err = emulator.LoadSeed(seed); err != nil {
+					return err
+				}
+			case users > 0:
+				s = emulator.Generate(users)
+			default:
+				if s, err = emulator.LoadSeed(defaultInstance()); err != nil {
+					return fmt.Errorf("default instance: %v (use --seed or --users)", err)
+				}
+			}
+			opts := emulator.Options{Rate: rateLimit, Burst: burst, Latency: latency, ReplaceCollections: replace,
+				APIKeys: map[string][]string{apiKey: emulator.AllScopes},
+				Clients: map[string]emulator.Client{clientID: {Secret: clientSecret, Scopes: emulator.AllScopes}}}
+			srv := emulator.New(s, opts)
+			srv.InjectFaults(fail503, fail500)
+			url, err := srv.Start(c.Context(), addr)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(os.Stdout, url)
+			fmt.Fprintf(os.Stderr, "Coupa emulator at %s with %d users (rate %g/s, burst %d); OAuth client %q, API key set; Ctrl-C to stop\n",
+				url, len(s.Users), rateLimit, burst, clientID)
+			<-c.Context().Done()
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&addr, "addr", "127.0.0.1:0", "listen address")
+	f.StringVar(&seed, "seed", "", "JSON state file")
+	f.IntVar(&users, "users", 0, "generate N users instead of the default instance")
+	f.DurationVar(&latency, "latency", 0, "latency added to every API answer")
+	f.Float64Var(&rateLimit, "rate", 25, "requests per second before answering 429 (0: unlimited)")
+	f.IntVar(&burst, "burst", 20, "burst allowance")
+	f.IntVar(&fail503, "fail-503", 0, "answer 503 to the next N API requests")
+	f.IntVar(&fail500, "fail-500-after-write", 0, "answer 500 after applying the next N writes")
+	f.BoolVar(&replace, "replace-collections", false, "non-empty roles/groups lists replace instead of adding")
+	f.StringVar(&apiKey, "api-key", emulator.DefaultAPIKey, "accepted X-COUPA-API-KEY")
+	f.StringVar(&clientID, "client-id", emulator.DefaultClientID, "accepted OAuth client id")
+	f.StringVar(&clientSecret, "client-secret", emulator.DefaultClientSecret, "accepted OAuth client secret")
+	return c
+}
+
+// defaultInstance is the seed shipped in testdata/, found beside the
+// working directory or the executable.
+func defaultInstance() string {
+	for _, p := range []string{"testdata/instance.json"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return "testdata/instance.json"
+}

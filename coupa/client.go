@@ -1,0 +1,435 @@
+// Package coupa is a client for Coupa's Core REST API (users and the
+// reference data a reconciliation needs) and, in coupa/emulator, a local
+// emulator of it.
+package coupa
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+	"golang.org/x/time/rate"
+)
+
+// ReadScopes are requested by commands that only read.
+var ReadScopes = []string{"core.user.read", "core.common.read", "core.accounting.read", "core.user_group.read"}
+
+// WriteScopes are requested by commands that write users.
+var WriteScopes = append(append([]string(nil), ReadScopes...), "core.user.write")
+
+// Config configures a Client. Secrets live here only in memory; they never
+// reach errors, logs or snapshots.
+type Config struct {
+	BaseURL      string
+	APIKey       string
+	ClientID     string
+	ClientSecret string
+	Scopes       []string
+	Rate         float64       // requests per second; 0 means unlimited
+	Burst        int           // token-bucket burst
+	Concurrency  int           // parallel page fetches
+	MaxRetries   int           // retries after the first attempt
+	Timeout      time.Duration // per attempt
+	HTTPClient   *http.Client  // optional base transport (tests, TLS settings)
+}
+
+// Defaults fills unset values: Coupa's documented 25 req/s with a burst of 20.
+func (c *Config) Defaults() {
+	if c.Rate == 0 {
+		c.Rate = 25
+	}
+	if c.Burst == 0 {
+		c.Burst = 20
+	}
+	if c.Concurrency == 0 {
+		c.Concurrency = 16
+	}
+	if c.MaxRetries == 0 {
+		c.MaxRetries = 5
+	}
+	if c.Timeout == 0 {
+		c.Timeout = 30 * time.Second
+	}
+	if len(c.Scopes) == 0 {
+		c.Scopes = ReadScopes
+	}
+}
+
+// Client talks to one Coupa instance.
+type Client struct {
+	cfg     Config
+	base    *url.URL
+	http    *http.Client
+	limiter *rate.Limiter
+	auth    string // "oauth" or "api-key", for error hints
+	// Stats, for benchmarks and reports.
+	Requests, Throttled, Retries atomic.Int64
+}
+
+// New validates the configuration and builds a client.
+func New(cfg Config) (*Client, error) {
+	cfg.Defaults()
+	if cfg.BaseURL == "" {
+		return nil, errors.New("no Coupa URL: set --coupa-url or COUPA_URL")
+	}
+	u, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return nil, fmt.Errorf("Coupa URL %q is not an http(s) URL like https://acme.coupahost.com", cfg.BaseURL)
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return nil, fmt.Errorf("Coupa URL %q: plain http is only accepted for a loopback emulator; use https", cfg.BaseURL)
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/api")
+	base := cfg.HTTPClient
+	if base == nil {
+		base = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	}
+	c := &Client{cfg: cfg, base: u}
+	lim := rate.Inf
+	if cfg.Rate > 0 {
+		lim = rate.Limit(cfg.Rate)
+	}
+	c.limiter = rate.NewLimiter(lim, cfg.Burst)
+	switch {
+	case cfg.ClientID != "" || cfg.ClientSecret != "":
+		if cfg.ClientID == "" || cfg.ClientSecret == "" {
+			return nil, errors.New("OAuth needs both COUPA_CLIENT_ID and COUPA_CLIENT_SECRET")
+		}
+		cc := clientcredentials.Config{
+			ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
+			TokenURL: u.String() + "/oauth2/token", Scopes: cfg.Scopes,
+		}
+		ctx := context.WithValue(context.Background(), oauth2.HTTPClient, base)
+		// Renew well before expiry: Coupa tokens live 24 h and Coupa advises renewing at ~20 h.
+		ts := oauth2.ReuseTokenSourceWithExpiry(nil, cc.TokenSource(ctx), 5*time.Minute)
+		c.http = &http.Client{Transport: &oauth2.Transport{Source: ts, Base: base.Transport}}
+		c.auth = "oauth"
+	case cfg.APIKey != "":
+		c.http = &http.Client{Transport: &apiKeyTransport{key: cfg.APIKey, base: base.Transport}}
+		c.auth = "api-key"
+	default:
+		return nil, errors.New("no Coupa credentials: set COUPA_CLIENT_ID and COUPA_CLIENT_SECRET (OAuth 2.0) or COUPA_API_KEY")
+	}
+	return c, nil
+}
+
+// Instance is the instance's base URL (no credentials).
+func (c *Client) Instance() string { return c.base.String() }
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+type apiKeyTransport struct {
+	key  string
+	base http.RoundTripper
+}
+
+func (t *apiKeyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r2 := r.Clone(r.Context())
+	r2.Header.Set("X-COUPA-API-KEY", t.key)
+	base := t.base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return base.RoundTrip(r2)
+}
+
+// APIError is a failed Coupa call, readable by an operator.
+type APIError struct {
+	Method, Path string
+	Status       int
+	Messages     []string
+	Hint         string
+}
+
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Coupa %s %s: %d %s", e.Method, e.Path, e.Status, http.StatusText(e.Status))
+	if len(e.Messages) > 0 {
+		b.WriteString(": " + strings.Join(e.Messages, "; "))
+	}
+	if e.Hint != "" {
+		b.WriteString(" (" + e.Hint + ")")
+	}
+	return b.String()
+}
+
+// IsNotFound reports a 404.
+func IsNotFound(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.Status == http.StatusNotFound
+}
+
+// IsValidation reports a 400/422: Coupa refused the content.
+func IsValidation(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && (ae.Status == 400 || ae.Status == 422)
+}
+
+// ErrUncertain wraps failures where a write may or may not have happened
+// (a lost answer, a 500 after the request was sent).
+var ErrUncertain = errors.New("the outcome of the write is unknown")
+
+func retryable(status int) bool {
+	return status == 429 || status == 500 || status == 502 || status == 503 || status == 504
+}
+
+// do sends one API call with rate limiting and bounded retries. POSTs are
+// only retried when Coupa certainly did not process them (429, 503);
+// other failures come back wrapped in ErrUncertain for the caller to check.
+func (c *Client) do(ctx context.Context, method, path string, q url.Values, body, out any) error {
+	var payload []byte
+	if body != nil {
+		var err error
+		if payload, err = json.Marshal(body); err != nil {
+			return err
+		}
+	}
+	u := c.base.String() + "/api/" + strings.TrimPrefix(path, "/")
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	var lastErr error
+	for attempt := 0; attempt <= c.cfg.MaxRetries; attempt++ {
+		if attempt > 0 {
+			c.Retries.Add(1)
+		}
+		if err := c.limiter.Wait(ctx); err != nil {
+			return ctxErr(ctx, err)
+		}
+		wait, err := c.once(ctx, method, u, path, payload, out)
+		if err == nil {
+			return nil
+		}
+		lastErr = err
+		if ctx.Err() != nil {
+			return ctxErr(ctx, ctx.Err())
+		}
+		if wait < 0 { // not retryable
+			return err
+		}
+		if method == http.MethodPost && !errors.Is(err, errSafeRetry) {
+			return fmt.Errorf("%w: %w", ErrUncertain, err)
+		}
+		if attempt == c.cfg.MaxRetries {
+			break
+		}
+		if wait == 0 {
+			wait = backoff(attempt)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctxErr(ctx, ctx.Err())
+		case <-t.C:
+		}
+	}
+	return fmt.Errorf("giving up after %d attempts: %w", c.cfg.MaxRetries+1, unwrapSafe(lastErr))
+}
+
+var errSafeRetry = errors.New("not processed by Coupa")
+
+type safeErr struct{ err error }
+
+func (s safeErr) Error() string        { return s.err.Error() }
+func (s safeErr) Is(target error) bool { return target == errSafeRetry }
+func (s safeErr) Unwrap() error        { return s.err }
+
+func unwrapSafe(err error) error {
+	var s safeErr
+	if errors.As(err, &s) {
+		return s.err
+	}
+	return err
+}
+
+func ctxErr(ctx context.Context, err error) error {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return errors.New("timed out waiting for Coupa")
+	}
+	if ctx.Err() != nil {
+		return errors.New("cancelled")
+	}
+	return err
+}
+
+func backoff(attempt int) time.Duration {
+	d := 200 * time.Millisecond << attempt
+	if d > 10*time.Second {
+		d = 10 * time.Second
+	}
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1)) // jitter
+}
+
+// once performs a single attempt. It returns the wait before a retry:
+// -1 when the error is final, 0 for the default backoff.
+func (c *Client) once(ctx context.Context, method, u, path string, payload []byte, out any) (time.Duration, error) {
+	actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	var rd io.Reader
+	if payload != nil {
+		rd = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(actx, method, u, rd)
+	if err != nil {
+		return -1, err
+	}
+	req.Header.Set("Accept", "application/json")
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	c.Requests.Add(1)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		var re *oauth2.RetrieveError
+		if errors.As(err, &re) {
+			return -1, c.transportError(err) // a refused token does not get better by retrying
+		}
+		return 0, c.transportError(err)
+	}
+	defer resp.Body.Close()
+	data, rerr := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		if rerr != nil {
+			return 0, fmt.Errorf("Coupa %s %s: answer cut short: %v", method, path, rerr)
+		}
+		if out == nil || len(bytes.TrimSpace(data)) == 0 {
+			return 0, nil
+		}
+		if !strings.Contains(resp.Header.Get("Content-Type"), "json") && !json.Valid(data) {
+			return -1, fmt.Errorf("Coupa %s %s: expected JSON, got %q", method, path, resp.Header.Get("Content-Type"))
+		}
+		if err := json.Unmarshal(data, out); err != nil {
+			// A truncated body is a transport fault: retry it.
+			return 0, fmt.Errorf("Coupa %s %s: unreadable JSON answer (%v)", method, path, err)
+		}
+		return 0, nil
+	}
+	ae := &APIError{Method: method, Path: path, Status: resp.StatusCode, Messages: errorMessages(data)}
+	switch resp.StatusCode {
+	case 401:
+		ae.Hint = c.credentialHint()
+		return -1, ae
+	case 403:
+		ae.Hint = "the credential lacks the scope " + scopeFor(method, path) + "; add it to the OAuth client or COUPA_SCOPES"
+		return -1, ae
+	}
+	if !retryable(resp.StatusCode) {
+		return -1, ae
+	}
+	wait := retryAfter(resp.Header.Get("Retry-After"))
+	if resp.StatusCode == 429 {
+		c.Throttled.Add(1)
+		return wait, safeErr{ae}
+	}
+	if resp.StatusCode == 503 {
+		return wait, safeErr{ae}
+	}
+	return wait, ae
+}
+
+func (c *Client) credentialHint() string {
+	if c.auth == "oauth" {
+		return "Coupa rejected the OAuth token: check COUPA_CLIENT_ID / COUPA_CLIENT_SECRET"
+	}
+	return "Coupa rejected the API key: check COUPA_API_KEY (API keys are unsupported from R35; prefer OAuth)"
+}
+
+func (c *Client) transportError(err error) error {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		code := re.ErrorCode
+		if code == "" {
+			code = strconv.Itoa(re.Response.StatusCode)
+		}
+		return (fmt.Errorf("OAuth token request to %s/oauth2/token refused (%s): check COUPA_CLIENT_ID, COUPA_CLIENT_SECRET and COUPA_SCOPES", c.base, code))
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("no answer from %s within %s", c.base.Host, c.cfg.Timeout)
+	}
+	return fmt.Errorf("cannot reach %s: %v", c.base.Host, err)
+}
+
+func retryAfter(h string) time.Duration {
+	if h == "" {
+		return 0
+	}
+	if s, err := strconv.ParseFloat(h, 64); err == nil && s >= 0 {
+		return time.Duration(s * float64(time.Second))
+	}
+	if t, err := http.ParseTime(h); err == nil {
+		if d := time.Until(t); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+func errorMessages(data []byte) []string {
+	var eb ErrorBody
+	if json.Unmarshal(data, &eb) == nil && len(eb.Errors) > 0 {
+		var msgs []string
+		for _, list := range eb.Errors {
+			msgs = append(msgs, list...)
+		}
+		return msgs
+	}
+	var oe struct {
+		Error       string `json:"error"`
+		Description string `json:"error_description"`
+	}
+	if json.Unmarshal(data, &oe) == nil && oe.Error != "" {
+		return []string{strings.TrimSpace(oe.Error + " " + oe.Description)}
+	}
+	s := strings.TrimSpace(string(data))
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	if s == "" || strings.HasPrefix(s, "<") {
+		return nil
+	}
+	return []string{s}
+}
+
+// scopeFor names the scope an endpoint needs (Coupa's mapping is only
+// visible inside an instance; this follows its naming).
+func scopeFor(method, path string) string {
+	right := "read"
+	if method != http.MethodGet {
+		right = "write"
+	}
+	res := strings.SplitN(strings.TrimPrefix(path, "/"), "/", 2)[0]
+	res = strings.SplitN(res, "?", 2)[0]
+	switch res {
+	case "users":
+		return "core.user." + right
+	case "user_groups", "user_group_memberships":
+		return "core.user_group." + right
+	case "account_types", "accounts", "account_groups", "lookups", "lookup_values":
+		return "core.accounting." + right
+	}
+	return "core.common." + right
+}

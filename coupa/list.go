@@ -1,0 +1,243 @@
+package coupa
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// PageSize is Coupa's maximum records per GET.
+const PageSize = 50
+
+// Progress reports a long operation: Done of Total units (Total 0 when unknown).
+type Progress struct {
+	Stage       string
+	Done, Total int
+}
+
+// ProgressFunc receives progress; it must be cheap and safe for concurrent use.
+type ProgressFunc func(Progress)
+
+// UserFields is the projection ccwrecon asks for: small payloads, every compared field.
+var UserFields = func() string {
+	seg := make([]string, 0, 22)
+	seg = append(seg, "id", "code")
+	for i := 1; i <= 20; i++ {
+		seg = append(seg, segmentKey(i))
+	}
+	f := []any{"id", "created-at", "updated-at", "login", "email", "firstname", "lastname", "middlename",
+		"employee-number", "mention-name", "sso-identifier", "active", "account-security-type",
+		"ccw-user", "api-user",
+		map[string]any{"default-currency": []string{"id", "code"}},
+		map[string]any{"default-account-type": []string{"id", "name"}},
+		map[string]any{"default-account": seg},
+		map[string]any{"manager": []string{"id", "login"}},
+		map[string]any{"phone-work": []string{"country-code", "area-code", "number", "extension"}},
+		map[string]any{"roles": []string{"id", "name"}},
+		map[string]any{"account-groups": []string{"id", "name"}},
+		map[string]any{"custom-fields": map[string]any{}},
+	}
+	b, _ := json.Marshal(f)
+	return string(b)
+}()
+
+// listAll fetches every record of a collection. Pages are fetched in
+// parallel by offset, ordered by id: users are never deleted and new ids
+// sort last, so id order is stable while the crawl runs. Coupa sends no
+// total count, so pages go in rounds: first the estimated range (or one
+// page), then windows of Concurrency pages until a short page ends it.
+func listAll[T any](ctx context.Context, c *Client, path string, filter url.Values, estimate int, stage string, progress ProgressFunc, id func(*T) int) ([]T, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	workers := max(c.cfg.Concurrency, 1)
+	totalPages := 0
+	if estimate > 0 {
+		totalPages = (estimate + PageSize - 1) / PageSize
+	}
+	var (
+		mu       sync.Mutex
+		pages    = map[int][]T{}
+		short    = -1
+		firstErr error
+		done     atomic.Int64
+	)
+	fetch := func(p int) {
+		q := url.Values{}
+		for k, v := range filter {
+			q[k] = v
+		}
+		q.Set("order_by", "id")
+		q.Set("dir", "asc")
+		q.Set("limit", strconv.Itoa(PageSize))
+		q.Set("offset", strconv.Itoa(p*PageSize))
+		var items []T
+		err := c.do(ctx, http.MethodGet, path, q, nil, &items)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			cancel()
+			return
+		}
+		pages[p] = items
+		if len(items) < PageSize && (short < 0 || p < short) {
+			short = p
+		}
+		d := int(done.Add(1))
+		if progress != nil {
+			t := totalPages
+			if d > t {
+				t = 0
+			}
+			progress(Progress{Stage: stage, Done: d, Total: t})
+		}
+	}
+	from, to := 0, totalPages+1 // +1: the page that proves the end
+	for {
+		sem := make(chan struct{}, workers)
+		var wg sync.WaitGroup
+		for p := from; p < to; p++ {
+			sem <- struct{}{}
+			wg.Add(1)
+			go func(p int) {
+				defer func() { <-sem; wg.Done() }()
+				if ctx.Err() == nil {
+					fetch(p)
+				}
+			}(p)
+		}
+		wg.Wait()
+		if firstErr != nil {
+			return nil, firstErr
+		}
+		if short >= 0 {
+			break
+		}
+		from, to = to, to+workers
+	}
+	var out []T
+	seen := map[int]bool{}
+	for p := 0; p <= short; p++ {
+		items := pages[p]
+		for i := range items {
+			if k := id(&items[i]); k != 0 {
+				if seen[k] {
+					continue
+				}
+				seen[k] = true
+			}
+			out = append(out, items[i])
+		}
+	}
+	return out, nil
+}
+
+// estimateUsers returns the highest user id: a cheap upper bound of the
+// user count for progress (Coupa sends no total-count header).
+func (c *Client) estimateUsers(ctx context.Context) (int, error) {
+	q := url.Values{"order_by": {"id"}, "dir": {"desc"}, "limit": {"1"}, "fields": {`["id"]`}}
+	var top []struct {
+		ID int `json:"id"`
+	}
+	if err := c.do(ctx, http.MethodGet, "users", q, nil, &top); err != nil {
+		return 0, err
+	}
+	if len(top) == 0 {
+		return 0, nil
+	}
+	return top[0].ID, nil
+}
+
+// ListUsers fetches every user (active and inactive) matching filter.
+func (c *Client) ListUsers(ctx context.Context, filter url.Values, progress ProgressFunc) ([]User, error) {
+	est := 0
+	if len(filter) == 0 {
+		var err error
+		if est, err = c.estimateUsers(ctx); err != nil {
+			return nil, err
+		}
+	}
+	q := url.Values{"fields": {UserFields}}
+	for k, v := range filter {
+		q[k] = v
+	}
+	return listAll(ctx, c, "users", q, est, "users", progress, func(u *User) int { return u.ID })
+}
+
+// UsersByID re-reads users in batches of 50 with id[in].
+func (c *Client) UsersByID(ctx context.Context, ids []int) (map[int]User, error) {
+	out := map[int]User{}
+	for start := 0; start < len(ids); start += PageSize {
+		end := min(start+PageSize, len(ids))
+		parts := make([]string, 0, end-start)
+		for _, id := range ids[start:end] {
+			parts = append(parts, strconv.Itoa(id))
+		}
+		q := url.Values{"id[in]": {strings.Join(parts, ",")}, "fields": {UserFields}, "limit": {strconv.Itoa(PageSize)}}
+		var users []User
+		if err := c.do(ctx, http.MethodGet, "users", q, nil, &users); err != nil {
+			return nil, err
+		}
+		for _, u := range users {
+			out[u.ID] = u
+		}
+	}
+	return out, nil
+}
+
+// FindUserByLogin returns the user with this exact login, or nil.
+func (c *Client) FindUserByLogin(ctx context.Context, login string) (*User, error) {
+	q := url.Values{"login": {login}, "fields": {UserFields}}
+	var users []User
+	if err := c.do(ctx, http.MethodGet, "users", q, nil, &users); err != nil {
+		return nil, err
+	}
+	for i := range users {
+		if strings.EqualFold(users[i].Login, login) {
+			return &users[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// CreateUser POSTs a new user. An error wrapping ErrUncertain means the
+// user may exist anyway: look it up by login before trying again.
+func (c *Client) CreateUser(ctx context.Context, body map[string]any) (*User, error) {
+	var u User
+	q := url.Values{"fields": {UserFields}}
+	if err := c.do(ctx, http.MethodPost, "users", q, body, &u); err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// UpdateUser PUTs a partial update of one user.
+func (c *Client) UpdateUser(ctx context.Context, id int, body map[string]any) (*User, error) {
+	var u User
+	q := url.Values{"fields": {UserFields}}
+	if err := c.do(ctx, http.MethodPut, "users/"+strconv.Itoa(id), q, body, &u); err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// GetUser reads one user.
+func (c *Client) GetUser(ctx context.Context, id int) (*User, error) {
+	var u User
+	if err := c.do(ctx, http.MethodGet, "users/"+strconv.Itoa(id), url.Values{"fields": {UserFields}}, nil, &u); err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+func sortUsers(users []User) {
+	sort.Slice(users, func(i, j int) bool { return users[i].ID < users[j].ID })
+}

@@ -1,0 +1,236 @@
+package coupa
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// SnapshotFormat identifies the snapshot document version.
+const SnapshotFormat = "ccwrecon-snapshot/1"
+
+// Snapshot is Coupa's state as one JSON document: every user, active and
+// inactive, plus the reference data a diff needs. It holds no secrets.
+type Snapshot struct {
+	Format        string        `json:"format"`
+	Instance      string        `json:"instance"`
+	FetchedAt     time.Time     `json:"fetched-at"`
+	HighWater     string        `json:"high-water,omitempty"` // newest updated-at seen
+	Users         []User        `json:"users"`
+	Currencies    []Currency    `json:"currencies"`
+	AccountTypes  []AccountType `json:"account-types"`
+	Lookups       []Lookup      `json:"lookups"`
+	LookupValues  []LookupValue `json:"lookup-values"`
+	UserGroups    []Group       `json:"user-groups"`
+	AccountGroups []Group       `json:"account-groups"`
+	ContentGroups []Group       `json:"content-groups"`
+	// Stats of the fetch that produced it (not part of Coupa's state).
+	Stats FetchStats `json:"stats"`
+}
+
+// FetchStats says how a snapshot was obtained.
+type FetchStats struct {
+	Incremental bool  `json:"incremental"`
+	Requests    int64 `json:"requests"`
+	Throttled   int64 `json:"throttled"`
+	Retries     int64 `json:"retries"`
+	Changed     int   `json:"changed-users"`
+}
+
+// Fetch reads Coupa's state. With a previous snapshot of the same instance
+// it only asks for users updated since then (a page instead of thousands).
+func (c *Client) Fetch(ctx context.Context, prev *Snapshot, progress ProgressFunc) (*Snapshot, error) {
+	start := c.Requests.Load()
+	s := &Snapshot{Format: SnapshotFormat, Instance: c.Instance(), FetchedAt: time.Now().UTC()}
+	incremental := prev != nil && prev.Instance == s.Instance && prev.HighWater != "" && prev.Format == SnapshotFormat
+	if incremental {
+		changed, err := c.ListUsers(ctx, url.Values{"updated-at[gt_or_eq]": {prev.HighWater}}, progress)
+		if err != nil {
+			return nil, err
+		}
+		s.Users = mergeUsers(prev.Users, changed)
+		s.Stats.Changed = len(changed)
+	} else {
+		users, err := c.ListUsers(ctx, nil, progress)
+		if err != nil {
+			return nil, err
+		}
+		s.Users = users
+		s.Stats.Changed = len(users)
+	}
+	sortUsers(s.Users)
+	s.HighWater = highWater(s.Users)
+	if err := c.fetchReference(ctx, s, progress); err != nil {
+		return nil, err
+	}
+	s.Stats.Incremental = incremental
+	s.Stats.Requests = c.Requests.Load() - start
+	s.Stats.Throttled = c.Throttled.Load()
+	s.Stats.Retries = c.Retries.Load()
+	return s, nil
+}
+
+func (c *Client) fetchReference(ctx context.Context, s *Snapshot, progress ProgressFunc) error {
+	var err error
+	if s.Currencies, err = listAll(ctx, c, "currencies", nil, 0, "currencies", progress, func(x *Currency) int { return x.ID }); err != nil {
+		return err
+	}
+	if s.AccountTypes, err = listAll(ctx, c, "account_types", nil, 0, "charts of accounts", progress, func(x *AccountType) int { return x.ID }); err != nil {
+		return err
+	}
+	if s.Lookups, err = listAll(ctx, c, "lookups", nil, 0, "lookups", progress, func(x *Lookup) int { return x.ID }); err != nil {
+		return err
+	}
+	if s.LookupValues, err = listAll(ctx, c, "lookup_values", nil, 0, "lookup values", progress, func(x *LookupValue) int { return x.ID }); err != nil {
+		return err
+	}
+	if s.UserGroups, err = listAll(ctx, c, "user_groups", nil, 0, "user groups", progress, func(x *Group) int { return x.ID }); err != nil {
+		return err
+	}
+	if s.AccountGroups, err = listAll(ctx, c, "account_groups", nil, 0, "account groups", progress, func(x *Group) int { return x.ID }); err != nil {
+		return err
+	}
+	s.ContentGroups, err = listAll(ctx, c, "business_groups", nil, 0, "content groups", progress, func(x *Group) int { return x.ID })
+	return err
+}
+
+func mergeUsers(old, changed []User) []User {
+	idx := make(map[int]int, len(old))
+	out := append([]User(nil), old...)
+	for i, u := range out {
+		idx[u.ID] = i
+	}
+	for _, u := range changed {
+		if i, ok := idx[u.ID]; ok {
+			out[i] = u
+		} else {
+			idx[u.ID] = len(out)
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+func highWater(users []User) string {
+	best, bestT := "", time.Time{}
+	for _, u := range users {
+		t, err := time.Parse(time.RFC3339, u.UpdatedAt)
+		if err != nil {
+			continue
+		}
+		if t.After(bestT) {
+			best, bestT = u.UpdatedAt, t
+		}
+	}
+	return best
+}
+
+// Roles returns the instance's role catalogue, read from users' roles
+// (Coupa has no REST roles endpoint).
+func (s *Snapshot) Roles() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, u := range s.Users {
+		for _, r := range u.Roles {
+			if !seen[r.Name] {
+				seen[r.Name] = true
+				out = append(out, r.Name)
+			}
+		}
+	}
+	return out
+}
+
+// Save writes the snapshot atomically: a temporary file renamed into place,
+// so a failure never leaves a partial snapshot.
+func (s *Snapshot) Save(path string) error {
+	return WriteFileAtomic(path, func(f *os.File) error {
+		enc := json.NewEncoder(f)
+		return enc.Encode(s)
+	})
+}
+
+// WriteFileAtomic writes through a temporary file in the same directory and
+// renames it into place after fsync.
+func WriteFileAtomic(path string, write func(*os.File) error) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if err := write(f); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	ok = true
+	return nil
+}
+
+// LoadSnapshot reads a snapshot file and checks its format.
+func LoadSnapshot(path string) (*Snapshot, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var s Snapshot
+	if err := json.NewDecoder(f).Decode(&s); err != nil {
+		return nil, fmt.Errorf("%s: not a ccwrecon snapshot: %v", path, err)
+	}
+	if s.Format != SnapshotFormat {
+		return nil, fmt.Errorf("%s: unknown snapshot format %q (want %s)", path, s.Format, SnapshotFormat)
+	}
+	return &s, nil
+}
+
+// CachePath is where snapshots of an instance are cached.
+func CachePath(instance string) (string, error) {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	h := sha256.Sum256([]byte(instance))
+	return filepath.Join(dir, "ccwrecon", "snapshots", hex.EncodeToString(h[:8])+".json"), nil
+}
+
+// LoadCached returns the cached snapshot of an instance, or nil.
+func LoadCached(instance string) *Snapshot {
+	p, err := CachePath(instance)
+	if err != nil {
+		return nil
+	}
+	s, err := LoadSnapshot(p)
+	if err != nil || s.Instance != instance {
+		return nil
+	}
+	return s
+}
+
+// ErrNoUsers is returned when an instance answers with no users at all.
+var ErrNoUsers = errors.New("Coupa returned no users")

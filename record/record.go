@@ -1,0 +1,152 @@
+// Package record holds the canonical user record that every feed reader
+// produces and the reconciliation engine compares against Coupa, together
+// with the field names of the outside contract (Coupa API names).
+package record
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Field names, as the contract spells them (Coupa API names).
+const (
+	Login          = "login"
+	Email          = "email"
+	FirstName      = "firstname"
+	LastName       = "lastname"
+	MiddleName     = "middlename"
+	MentionName    = "mention-name"
+	PhoneWork      = "phone-work"
+	EmployeeNumber = "employee-number"
+	Currency       = "default-currency"
+	Manager        = "manager"
+	Roles          = "roles"
+	Active         = "active"
+	SSO            = "sso-identifier"
+	AccountType    = "default-account-type"
+	SecurityType   = "account-security-type"
+)
+
+// Clear is Coupa's flat-file marker meaning "clear this value".
+const Clear = "--NULL--"
+
+// MaxSegments is the number of CCW master-data segment fields.
+const MaxSegments = 11
+
+// ScalarFields lists the single-valued fields in display order.
+var ScalarFields = []string{Login, Email, FirstName, LastName, MiddleName, MentionName,
+	PhoneWork, EmployeeNumber, Currency, SSO, Manager}
+
+// SegmentField is the contract name of chart segment n.
+func SegmentField(n int) string { return fmt.Sprintf("default-account.segment-%d", n) }
+
+// CustomField is the contract name of a custom field.
+func CustomField(name string) string { return "custom-fields." + name }
+
+// Source says where a record came from, so every problem can name a line.
+type Source struct {
+	File string `json:"file,omitempty"`
+	Line int    `json:"line,omitempty"`
+}
+
+func (s Source) String() string {
+	if s.File == "" {
+		return fmt.Sprintf("line %d", s.Line)
+	}
+	return fmt.Sprintf("%s:%d", s.File, s.Line)
+}
+
+// Segment is one CCW master-data segment value as the feed carries it.
+type Segment struct {
+	Name string `json:"name,omitempty"`
+	Code string `json:"code,omitempty"`
+}
+
+// Empty reports whether the feed said nothing about the segment.
+func (s Segment) Empty() bool { return s.Name == "" && s.Code == "" }
+
+// RoleMode says how a feed's roles relate to the user's Coupa roles.
+type RoleMode int
+
+const (
+	// RolesWholeSet means the feed lists every role (Coupa Users CSV).
+	RolesWholeSet RoleMode = iota
+	// RolesContain means the user must hold these roles; others stay (CCW).
+	RolesContain
+)
+
+// User is the canonical user record. A field absent from Attrs means the
+// source has no opinion; the value Clear means "clear it".
+type User struct {
+	Attrs    map[string]string        `json:"attrs"`
+	Roles    []string                 `json:"roles,omitempty"` // nil: no opinion
+	RoleMode RoleMode                 `json:"role-mode,omitempty"`
+	Active   *bool                    `json:"active,omitempty"` // nil: no opinion (full feed)
+	Segments [MaxSegments + 1]Segment `json:"-"`                // CCW segments 1..11, index 0 unused
+	Source   Source                   `json:"source"`
+}
+
+// New returns an empty record from the given source.
+func New(src Source) *User { return &User{Attrs: map[string]string{}, Source: src} }
+
+// Get returns the trimmed value of a field ("" when absent).
+func (u *User) Get(field string) string { return u.Attrs[field] }
+
+// Set stores a trimmed value; an empty value means "no opinion" and is not stored.
+func (u *User) Set(field, value string) {
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return
+	}
+	u.Attrs[field] = value
+}
+
+// HasSegments reports whether any CCW segment carries a value.
+func (u *User) HasSegments() bool {
+	for i := 1; i <= MaxSegments; i++ {
+		if !u.Segments[i].Empty() {
+			return true
+		}
+	}
+	return false
+}
+
+// Key returns the best human key for the record: login, else employee number, else email.
+func (u *User) Key() string {
+	for _, f := range []string{Login, EmployeeNumber, Email} {
+		if v := u.Attrs[f]; v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// SplitList splits a comma list, trimming and dropping empty items.
+func SplitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// JoinRoles renders a role set in a stable order.
+func JoinRoles(roles []string) string {
+	r := append([]string(nil), roles...)
+	sort.Slice(r, func(i, j int) bool { return strings.ToLower(r[i]) < strings.ToLower(r[j]) })
+	return strings.Join(r, ", ")
+}
+
+// ParseBool reads any accepted spelling of a boolean or user status.
+func ParseBool(s string) (value, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "1", "true", "t", "yes", "y", "active":
+		return true, true
+	case "0", "false", "f", "no", "n", "inactive":
+		return false, true
+	}
+	return false, false
+}
