@@ -98,11 +98,14 @@ func New(cfg Config) (*Client, error) {
 		base = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	}
 	c := &Client{cfg: cfg, base: u}
-	lim := rate.Inf
+	// Stay a little under the server's bucket: requests that leave evenly
+	// spaced arrive with jitter, and an exact match would earn stray 429s.
+	lim, burst := rate.Inf, cfg.Burst
 	if cfg.Rate > 0 {
-		lim = rate.Limit(cfg.Rate)
+		lim = rate.Limit(cfg.Rate * 0.95)
+		burst = max(1, cfg.Burst-2)
 	}
-	c.limiter = rate.NewLimiter(lim, cfg.Burst)
+	c.limiter = rate.NewLimiter(lim, burst)
 	switch {
 	case cfg.ClientID != "" || cfg.ClientSecret != "":
 		if cfg.ClientID == "" || cfg.ClientSecret == "" {
