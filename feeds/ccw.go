@@ -1,0 +1,201 @@
+package feeds
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ccwrecon/ccwrecon/record"
+)
+
+// ccwReader reads the CCW User file: the published stand-alone layout plus
+// the unified-sync columns.
+type ccwReader struct {
+	t                                                  *table
+	status, login, last, first, middle, email, role    column
+	supervisor, sso, nick, phone, currency, employee   column
+	segName, segCode                                   [record.MaxSegments + 1]column
+	extra                                              map[string]column
+	warn                                               []string
+}
+
+func newCCWReader(t *table, cols map[string]int) (*ccwReader, error) {
+	c := &ccwReader{t: t,
+		status: find(cols, "status"), login: find(cols, "user id", "user name"), last: find(cols, "last name"),
+		first: find(cols, "first name"), middle: find(cols, "middle name"), email: find(cols, "email"),
+		role: find(cols, "ccw user role", "role"), supervisor: find(cols, "supervisor id"),
+		sso: find(cols, "sso attribute"), nick: find(cols, "nick name"), phone: find(cols, "phone number", "phone"),
+		currency: find(cols, "default currency"), employee: find(cols, "employee number"),
+		extra: map[string]column{"Job Title": find(cols, "job title"), "Spend Limit": find(cols, "spend limit"),
+			"Work Location Code": find(cols, "work location code")},
+	}
+	for n := 1; n <= record.MaxSegments; n++ {
+		c.segName[n] = find(cols, fmt.Sprintf("master data segment %d name", n), fmt.Sprintf("master data segment-%d name", n))
+		c.segCode[n] = find(cols, fmt.Sprintf("master data segment %d code", n), fmt.Sprintf("master data segment-%d", n))
+	}
+	if err := missing(t, map[string]column{"User ID": c.login, "First Name": c.first, "Last Name": c.last, "Email": c.email}); err != nil {
+		return nil, err
+	}
+	used := map[int]bool{}
+	for _, col := range []column{c.status, c.login, c.last, c.first, c.middle, c.email, c.role, c.supervisor, c.sso, c.nick, c.phone, c.currency, c.employee} {
+		used[int(col)] = true
+	}
+	for _, col := range c.extra {
+		used[int(col)] = true
+	}
+	for n := 1; n <= record.MaxSegments; n++ {
+		used[int(c.segName[n])], used[int(c.segCode[n])] = true, true
+	}
+	if u := find(cols, "user name"); u >= 0 && u != c.login {
+		used[int(u)] = true // unified "User Name" duplicates User ID
+	}
+	c.warn = unknownColumns(t, used)
+	return c, nil
+}
+
+func (c *ccwReader) warnings() []string { return c.warn }
+func (c *ccwReader) hasStatus() bool    { return c.status >= 0 }
+
+func (c *ccwReader) read(r row) *record.User {
+	u := record.New(record.Source{File: c.t.name, Line: r.line})
+	chk := checker{c.t, r}
+	if c.status >= 0 {
+		switch s := c.status.get(r); s {
+		case "1":
+			t := true
+			u.Active = &t
+		case "0":
+			f := false
+			u.Active = &f
+		default:
+			chk.bad(int(c.status), "Status must be 1 (active) or 0 (inactive), not %q", s)
+		}
+	}
+	if c.login.get(r) == "" {
+		chk.bad(int(c.login), "User ID is empty")
+	}
+	u.Set(record.Login, c.login.get(r))
+	u.Set(record.FirstName, c.first.get(r))
+	u.Set(record.LastName, c.last.get(r))
+	u.Set(record.MiddleName, c.middle.get(r))
+	u.Set(record.Email, c.email.get(r))
+	chk.email(int(c.email), c.email.get(r))
+	u.Set(record.Manager, c.supervisor.get(r))
+	u.Set(record.SSO, c.sso.get(r))
+	u.Set(record.MentionName, c.nick.get(r))
+	u.Set(record.PhoneWork, c.phone.get(r))
+	cur := strings.ToUpper(c.currency.get(r))
+	chk.currency(int(c.currency), cur)
+	u.Set(record.Currency, cur)
+	u.Set(record.EmployeeNumber, c.employee.get(r))
+	if role := c.role.get(r); role != "" {
+		u.Roles = []string{role}
+		u.RoleMode = record.RolesContain
+	}
+	for n := 1; n <= record.MaxSegments; n++ {
+		u.Segments[n] = record.Segment{Name: c.segName[n].get(r), Code: c.segCode[n].get(r)}
+	}
+	for name, col := range c.extra {
+		u.Set("feed."+name, col.get(r))
+	}
+	return u
+}
+
+// coupaReader reads a Coupa Users CSV with import or export headers.
+type coupaReader struct {
+	t                                                         *table
+	status, login, email, first, last, middle, employee, sso  column
+	phone, currency, approver, roles, chart, mention, account column
+	segs                                                      [21]column
+	warn                                                      []string
+}
+
+func newCoupaReader(t *table, cols map[string]int) (*coupaReader, error) {
+	c := &coupaReader{t: t,
+		status: find(cols, "status"), login: find(cols, "login"), email: find(cols, "email"),
+		first: find(cols, "first name", "firstname"), last: find(cols, "last name", "lastname"),
+		middle: find(cols, "middle name", "middlename"), employee: find(cols, "employee number"),
+		sso: find(cols, "sso identifier", "single sign-on id"), phone: find(cols, "phone work"),
+		currency: find(cols, "default currency", "default currency code"), approver: find(cols, "approver login", "manager login"),
+		roles: find(cols, "user role names"), chart: find(cols, "default chart of accounts name"),
+		mention: find(cols, "mention name"), account: find(cols, "default account code"),
+	}
+	for n := 1; n <= 20; n++ {
+		c.segs[n] = find(cols, fmt.Sprintf("default account code segment-%d", n), fmt.Sprintf("default account code segment %d", n))
+	}
+	if err := missing(t, map[string]column{"Login": c.login, "Email": c.email}); err != nil {
+		return nil, err
+	}
+	used := map[int]bool{}
+	for _, col := range []column{c.status, c.login, c.email, c.first, c.last, c.middle, c.employee, c.sso, c.phone, c.currency, c.approver, c.roles, c.chart, c.mention, c.account} {
+		used[int(col)] = true
+	}
+	for n := 1; n <= 20; n++ {
+		used[int(c.segs[n])] = true
+	}
+	c.warn = unknownColumns(t, used)
+	return c, nil
+}
+
+func (c *coupaReader) warnings() []string { return c.warn }
+func (c *coupaReader) hasStatus() bool    { return c.status >= 0 }
+
+func (c *coupaReader) read(r row) *record.User {
+	u := record.New(record.Source{File: c.t.name, Line: r.line})
+	chk := checker{c.t, r}
+	if s := c.status.get(r); s != "" {
+		switch strings.ToLower(s) {
+		case "active":
+			t := true
+			u.Active = &t
+		case "inactive":
+			f := false
+			u.Active = &f
+		default:
+			chk.bad(int(c.status), "Status must be active or inactive, not %q", s)
+		}
+	}
+	if c.login.get(r) == "" {
+		chk.bad(int(c.login), "Login is empty")
+	}
+	u.Set(record.Login, c.login.get(r))
+	u.Set(record.Email, c.email.get(r))
+	chk.email(int(c.email), c.email.get(r))
+	u.Set(record.FirstName, c.first.get(r))
+	u.Set(record.LastName, c.last.get(r))
+	u.Set(record.MiddleName, c.middle.get(r))
+	u.Set(record.EmployeeNumber, c.employee.get(r))
+	u.Set(record.SSO, c.sso.get(r))
+	u.Set(record.PhoneWork, c.phone.get(r))
+	cur := strings.ToUpper(c.currency.get(r))
+	if cur == strings.ToUpper(record.Clear) {
+		cur = record.Clear
+	}
+	chk.currency(int(c.currency), cur)
+	u.Set(record.Currency, cur)
+	u.Set(record.Manager, c.approver.get(r))
+	u.Set(record.MentionName, c.mention.get(r))
+	u.Set(record.AccountType, c.chart.get(r))
+	if v := c.roles.get(r); v != "" {
+		u.RoleMode = record.RolesWholeSet
+		if v == record.Clear {
+			u.Roles = []string{}
+		} else {
+			u.Roles = record.SplitList(v)
+		}
+	}
+	segs := map[int]string{}
+	if code := c.account.get(r); code != "" {
+		for i, p := range strings.Split(code, "-") {
+			segs[i+1] = strings.TrimSpace(p)
+		}
+	}
+	for n := 1; n <= 20; n++ {
+		if v := c.segs[n].get(r); v != "" {
+			segs[n] = v
+		}
+	}
+	for n, v := range segs {
+		u.Set(record.SegmentField(n), v)
+	}
+	return u
+}

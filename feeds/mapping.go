@@ -1,0 +1,406 @@
+package feeds
+
+import (
+	"fmt"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/ccwrecon/ccwrecon/record"
+)
+
+// Mapping maps an HR export's columns to canonical fields (a YAML file).
+type Mapping struct {
+	Name      string               `yaml:"name"`
+	Delimiter string               `yaml:"delimiter"`
+	Filters   strList              `yaml:"filter"`
+	Fields    map[string]FieldRule `yaml:"fields"`
+	file      string
+	filters   []filterExpr
+	order     []string // targets, templates last
+}
+
+// FieldRule says where a canonical field's value comes from and how it is transformed.
+type FieldRule struct {
+	From        strList           `yaml:"from"`     // source columns, aliases tried in order
+	Constant    string            `yaml:"constant"` // a fixed value
+	Template    string            `yaml:"template"` // e.g. "{{lower(email)}}"
+	Case        string            `yaml:"case"`     // lower | upper
+	Map         map[string]string `yaml:"map"`      // value map, case-insensitive keys
+	DateLayouts strList           `yaml:"date-layouts"`
+	DateFormat  string            `yaml:"date-format"`
+	Split       string            `yaml:"split"`  // list separator (roles)
+	Lookup      string            `yaml:"lookup"` // "employee-number": the value names another row by employee number
+	Default     string            `yaml:"default"`
+	line        int
+}
+
+type strList []string
+
+func (s *strList) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		*s = []string{n.Value}
+		return nil
+	}
+	var l []string
+	if err := n.Decode(&l); err != nil {
+		return err
+	}
+	*s = l
+	return nil
+}
+
+type filterExpr struct {
+	column, value string
+	negate        bool
+}
+
+var (
+	filterRe   = regexp.MustCompile(`^\s*(.+?)\s*(==|!=)\s*(.*?)\s*$`)
+	templateRe = regexp.MustCompile(`\{\{\s*(?:(lower|upper|trim)\(\s*([^)]+?)\s*\)|([^}]+?))\s*\}\}`)
+)
+
+// validTarget reports whether a mapping target is a canonical field.
+func validTarget(t string) bool {
+	switch t {
+	case record.Login, record.Email, record.FirstName, record.LastName, record.MiddleName, record.MentionName,
+		record.PhoneWork, record.EmployeeNumber, record.Currency, record.Manager, record.Roles, record.Active,
+		record.SSO, record.AccountType:
+		return true
+	}
+	if strings.HasPrefix(t, "custom-fields.") && len(t) > len("custom-fields.") {
+		return true
+	}
+	var n int
+	var rest string
+	if c, _ := fmt.Sscanf(t, "default-account.segment-%d%s", &n, &rest); c >= 1 && n >= 1 && n <= 20 && rest == "" {
+		return true
+	}
+	if c, _ := fmt.Sscanf(t, "segment-%d%s", &n, &rest); c >= 1 && n >= 1 && n <= record.MaxSegments && (rest == "" || rest == "-name") {
+		return true
+	}
+	return false
+}
+
+// LoadMapping reads and validates a mapping file; problems name its lines.
+func LoadMapping(path string) (*Mapping, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMapping(b, path)
+}
+
+// ParseMapping parses mapping YAML.
+func ParseMapping(b []byte, path string) (*Mapping, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, &ReadError{[]Problem{yamlProblem(path, err)}}
+	}
+	m := &Mapping{file: path}
+	if len(doc.Content) == 0 {
+		return nil, &ReadError{[]Problem{{File: path, Line: 1, Msg: "empty mapping file"}}}
+	}
+	root := doc.Content[0]
+	if err := root.Decode(m); err != nil {
+		return nil, &ReadError{[]Problem{yamlProblem(path, err)}}
+	}
+	var probs []Problem
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value != "fields" {
+			continue
+		}
+		fields := root.Content[i+1]
+		for j := 0; j+1 < len(fields.Content); j += 2 {
+			key := fields.Content[j]
+			r := m.Fields[key.Value]
+			r.line = key.Line
+			m.Fields[key.Value] = r
+			if !validTarget(key.Value) {
+				probs = append(probs, Problem{File: path, Line: key.Line, Column: key.Column, Msg: fmt.Sprintf("unknown target field %q", key.Value)})
+			}
+			if len(r.From) == 0 && r.Constant == "" && r.Template == "" {
+				probs = append(probs, Problem{File: path, Line: key.Line, Column: key.Column, Msg: fmt.Sprintf("%s: needs from, constant or template", key.Value)})
+			}
+			if r.Case != "" && r.Case != "lower" && r.Case != "upper" {
+				probs = append(probs, Problem{File: path, Line: key.Line, Msg: fmt.Sprintf("%s: case must be lower or upper", key.Value)})
+			}
+			if r.Lookup != "" && r.Lookup != record.EmployeeNumber {
+				probs = append(probs, Problem{File: path, Line: key.Line, Msg: fmt.Sprintf("%s: lookup must be employee-number", key.Value)})
+			}
+		}
+	}
+	if len(m.Fields) == 0 {
+		probs = append(probs, Problem{File: path, Line: root.Line, Msg: "no fields mapped"})
+	}
+	for _, f := range m.Filters {
+		g := filterRe.FindStringSubmatch(f)
+		if g == nil {
+			probs = append(probs, Problem{File: path, Line: root.Line, Msg: fmt.Sprintf("filter %q: want COLUMN == VALUE or COLUMN != VALUE", f)})
+			continue
+		}
+		m.filters = append(m.filters, filterExpr{column: normHeader(g[1]), value: strings.Trim(g[3], `"'`), negate: g[2] == "!="})
+	}
+	if len(probs) > 0 {
+		return nil, &ReadError{sortedProblems(probs)}
+	}
+	for t, r := range m.Fields {
+		if r.Template == "" {
+			m.order = append(m.order, t)
+		}
+	}
+	sort.Strings(m.order)
+	var tpl []string
+	for t, r := range m.Fields {
+		if r.Template != "" {
+			tpl = append(tpl, t)
+		}
+	}
+	sort.Strings(tpl)
+	m.order = append(m.order, tpl...)
+	return m, nil
+}
+
+func yamlProblem(path string, err error) Problem {
+	var line int
+	msg := err.Error()
+	if _, e := fmt.Sscanf(msg, "yaml: line %d:", &line); e == nil {
+		msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
+		msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
+	} else if te, ok := err.(*yaml.TypeError); ok && len(te.Errors) > 0 {
+		fmt.Sscanf(te.Errors[0], "line %d:", &line)
+		msg = te.Errors[0]
+	}
+	if line == 0 {
+		line = 1
+	}
+	return Problem{File: path, Line: line, Msg: msg}
+}
+
+// hrReader applies a mapping to each row.
+type hrReader struct {
+	t    *table
+	m    *Mapping
+	cols map[string]int
+	from map[string]column
+	warn []string
+}
+
+func newHRReader(t *table, m *Mapping) (*hrReader, error) {
+	h := &hrReader{t: t, m: m, cols: map[string]int{}, from: map[string]column{}}
+	for i, name := range t.header {
+		h.cols[normHeader(name)] = i
+	}
+	var probs []Problem
+	used := map[int]bool{}
+	for target, r := range m.Fields {
+		if len(r.From) == 0 {
+			continue
+		}
+		names := make([]string, len(r.From))
+		for i, n := range r.From {
+			names[i] = normHeader(n)
+		}
+		c := find(h.cols, names...)
+		if c < 0 && r.Default == "" {
+			probs = append(probs, Problem{File: t.name, Line: 1, Msg: fmt.Sprintf("missing column %s for %s (mapping %s:%d)", strings.Join(quoteAll(r.From), " or "), target, m.file, r.line)})
+		}
+		h.from[target] = c
+		used[int(c)] = true
+	}
+	for _, f := range m.filters {
+		if _, ok := h.cols[f.column]; !ok {
+			probs = append(probs, Problem{File: t.name, Line: 1, Msg: fmt.Sprintf("filter column %q is not in the file", f.column)})
+		}
+		used[h.cols[f.column]] = true
+	}
+	if len(probs) > 0 {
+		return nil, &ReadError{sortedByMsg(probs)}
+	}
+	h.warn = unknownColumns(t, used)
+	if len(h.warn) > 0 { // HR exports carry many columns nobody maps: one short note is enough
+		h.warn = []string{fmt.Sprintf("%s: %d columns are not mapped", t.name, countUnused(t, used))}
+	}
+	return h, nil
+}
+
+func countUnused(t *table, used map[int]bool) int {
+	n := 0
+	for i := range t.header {
+		if !used[i] {
+			n++
+		}
+	}
+	return n
+}
+
+func quoteAll(l []string) []string {
+	out := make([]string, len(l))
+	for i, s := range l {
+		out[i] = fmt.Sprintf("%q", s)
+	}
+	return out
+}
+
+func (h *hrReader) warnings() []string { return h.warn }
+func (h *hrReader) hasStatus() bool    { _, ok := h.m.Fields[record.Active]; return ok }
+
+func (h *hrReader) read(r row) *record.User {
+	for _, f := range h.m.filters {
+		v := column(h.cols[f.column]).get(r)
+		if strings.EqualFold(v, f.value) == f.negate {
+			return nil // filtered out
+		}
+	}
+	u := record.New(record.Source{File: h.t.name, Line: r.line})
+	chk := checker{h.t, r}
+	for _, target := range h.m.order {
+		rule := h.m.Fields[target]
+		col := h.from[target]
+		var v string
+		switch {
+		case rule.Template != "":
+			v = h.template(rule.Template, u, r)
+		case rule.Constant != "":
+			v = rule.Constant
+		default:
+			v = col.get(r)
+		}
+		if v == "" {
+			v = rule.Default
+		}
+		if rule.Map != nil {
+			for k, mv := range rule.Map {
+				if strings.EqualFold(k, v) {
+					v = mv
+					break
+				}
+			}
+		}
+		switch rule.Case {
+		case "lower":
+			v = strings.ToLower(v)
+		case "upper":
+			v = strings.ToUpper(v)
+		}
+		idx := max(int(col), 0)
+		if len(rule.DateLayouts) > 0 && v != "" {
+			d, ok := parseDate(v, rule.DateLayouts)
+			if !ok {
+				chk.bad(idx, "bad date %q for %s (expected %s)", v, target, strings.Join(rule.DateLayouts, " or "))
+				continue
+			}
+			format := rule.DateFormat
+			if format == "" {
+				format = "2006-01-02"
+			}
+			v = d.Format(format)
+		}
+		h.assign(u, target, v, rule, chk, idx)
+	}
+	return u
+}
+
+func parseDate(v string, layouts []string) (time.Time, bool) {
+	for _, l := range layouts {
+		if t, err := time.Parse(l, v); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+func (h *hrReader) assign(u *record.User, target, v string, rule FieldRule, chk checker, idx int) {
+	switch {
+	case target == record.Active:
+		if v == "" {
+			return
+		}
+		b, ok := record.ParseBool(v)
+		if !ok {
+			chk.bad(idx, "status %q is not understood (add it to the mapping's map:)", v)
+			return
+		}
+		u.Active = &b
+	case target == record.Roles:
+		if v == "" {
+			return
+		}
+		sep := rule.Split
+		if sep == "" {
+			sep = ","
+		}
+		u.Roles = record.SplitList(strings.ReplaceAll(v, sep, ","))
+		u.RoleMode = record.RolesWholeSet
+	case strings.HasPrefix(target, "segment-"):
+		var n int
+		fmt.Sscanf(target, "segment-%d", &n)
+		if strings.HasSuffix(target, "-name") {
+			u.Segments[n].Name = v
+		} else {
+			u.Segments[n].Code = v
+		}
+	case target == record.Email:
+		chk.email(idx, v)
+		u.Set(target, v)
+	case target == record.Currency:
+		v = strings.ToUpper(v)
+		chk.currency(idx, v)
+		u.Set(target, v)
+	case target == record.Manager && rule.Lookup == record.EmployeeNumber:
+		u.Set("feed.manager-employee-number", v)
+	default:
+		u.Set(target, v)
+	}
+}
+
+func (h *hrReader) template(tpl string, u *record.User, r row) string {
+	return templateRe.ReplaceAllStringFunc(tpl, func(m string) string {
+		g := templateRe.FindStringSubmatch(m)
+		fn, name := g[1], g[2]
+		if fn == "" {
+			name = g[3]
+		}
+		val, ok := u.Attrs[name]
+		if !ok {
+			if i, found := h.cols[normHeader(name)]; found {
+				val = column(i).get(r)
+			}
+		}
+		switch fn {
+		case "lower":
+			return strings.ToLower(val)
+		case "upper":
+			return strings.ToUpper(val)
+		case "trim":
+			return strings.TrimSpace(val)
+		}
+		return val
+	})
+}
+
+// finish resolves managers given by employee number across the whole population.
+func (h *hrReader) finish(users []*record.User) []*record.User {
+	byNumber := map[string]string{}
+	for _, u := range users {
+		if n := u.Get(record.EmployeeNumber); n != "" {
+			byNumber[n] = u.Get(record.Login)
+		}
+	}
+	for _, u := range users {
+		ref := u.Get("feed.manager-employee-number")
+		if ref == "" {
+			continue
+		}
+		if login, ok := byNumber[ref]; ok && login != "" {
+			u.Set(record.Manager, login)
+			delete(u.Attrs, "feed.manager-employee-number")
+		}
+		// Otherwise the engine resolves it against Coupa's employee numbers.
+	}
+	return users
+}

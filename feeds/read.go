@@ -1,0 +1,236 @@
+package feeds
+
+import (
+	"fmt"
+	"io"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/ccwrecon/ccwrecon/record"
+)
+
+// Kind is the layout of a feed.
+type Kind string
+
+const (
+	KindCCW   Kind = "ccw"       // CCW User file (stand-alone layout, unified columns accepted)
+	KindCoupa Kind = "coupa-csv" // Coupa Users CSV (import or export headers)
+	KindHR    Kind = "hr"        // HR export through a mapping file
+)
+
+// Options control reading.
+type Options struct {
+	Encoding  string   // "" (UTF-8) or windows-1252
+	Mapping   *Mapping // HR exports
+	Delimiter rune     // 0: detect
+	Full      *bool    // nil: detect (no Status column means full)
+}
+
+// Feed is a parsed feed.
+type Feed struct {
+	Name     string
+	Kind     Kind
+	Full     bool // no Status column: absence from the feed means "gone"
+	SHA256   string
+	Users    []*record.User
+	Warnings []string
+	Header   []string
+}
+
+// ReadFile reads a feed from disk.
+func ReadFile(path string, opts Options) (*Feed, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return Read(f, path, opts)
+}
+
+// Read parses a feed. Every problem is reported at once in a *ReadError.
+func Read(src io.Reader, name string, opts Options) (*Feed, error) {
+	delim := opts.Delimiter
+	if opts.Mapping != nil && opts.Mapping.Delimiter != "" {
+		delim = []rune(opts.Mapping.Delimiter)[0]
+	}
+	t, err := openTable(src, name, opts.Encoding, delim)
+	if err != nil {
+		return nil, err
+	}
+	feed := &Feed{Name: filepath.Base(name), Header: t.header}
+	cols := map[string]int{}
+	for i, h := range t.header {
+		cols[normHeader(h)] = i
+	}
+	var rd rowReader
+	switch {
+	case opts.Mapping != nil:
+		feed.Kind = KindHR
+		rd, err = newHRReader(t, opts.Mapping)
+	case has(cols, "user id", "supervisor id", "ccw user role") || hasPrefix(cols, "master data segment"):
+		feed.Kind = KindCCW
+		rd, err = newCCWReader(t, cols)
+	case has(cols, "login"):
+		feed.Kind = KindCoupa
+		rd, err = newCoupaReader(t, cols)
+	default:
+		return nil, &ReadError{[]Problem{{File: name, Line: 1, Msg: "unrecognised header: expected a CCW User file (User ID, ...), a Coupa Users CSV (Login, ...) or --mapping for an HR export"}}}
+	}
+	if err != nil {
+		return nil, err
+	}
+	feed.Warnings = rd.warnings()
+	_, hasStatus := cols["status"]
+	feed.Full = !rd.hasStatus() && !(feed.Kind == KindCoupa && hasStatus)
+	if opts.Full != nil {
+		feed.Full = *opts.Full
+	}
+	for {
+		r, ok := t.next()
+		if !ok {
+			break
+		}
+		if u := rd.read(r); u != nil {
+			feed.Users = append(feed.Users, u)
+		}
+	}
+	if post, ok := rd.(interface{ finish([]*record.User) []*record.User }); ok {
+		feed.Users = post.finish(feed.Users)
+	}
+	t.probs = append(t.probs, duplicates(name, feed.Users)...)
+	if len(t.probs) > 0 {
+		return nil, &ReadError{sortedProblems(t.probs)}
+	}
+	feed.SHA256 = t.digest()
+	return feed, nil
+}
+
+type rowReader interface {
+	read(row) *record.User
+	warnings() []string
+	hasStatus() bool
+}
+
+func has(cols map[string]int, names ...string) bool {
+	for _, n := range names {
+		if _, ok := cols[n]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+func hasPrefix(cols map[string]int, p string) bool {
+	for k := range cols {
+		if strings.HasPrefix(k, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// duplicates reports keys (login, employee number) that appear twice, naming both lines.
+func duplicates(name string, users []*record.User) []Problem {
+	var out []Problem
+	for _, f := range []string{record.Login, record.EmployeeNumber} {
+		seen := map[string]int{}
+		for _, u := range users {
+			k := strings.ToLower(u.Get(f))
+			if k == "" {
+				continue
+			}
+			if first, ok := seen[k]; ok {
+				out = append(out, Problem{File: name, Line: u.Source.Line,
+					Msg: fmt.Sprintf("duplicate %s %q (also on line %d)", f, u.Get(f), first)})
+				continue
+			}
+			seen[k] = u.Source.Line
+		}
+	}
+	return out
+}
+
+var currencyRe = regexp.MustCompile(`^[A-Za-z]{3}$`)
+
+// checker validates cell values and records problems at their column.
+type checker struct {
+	t *table
+	r row
+}
+
+func (c checker) bad(i int, f string, a ...any) {
+	c.t.probs = append(c.t.probs, Problem{File: c.t.name, Line: c.r.line, Column: c.r.cols[i], Msg: fmt.Sprintf(f, a...)})
+}
+
+func (c checker) email(i int, v string) {
+	if v == "" || v == record.Clear {
+		return
+	}
+	if a, err := mail.ParseAddress(v); err != nil || a.Address != v {
+		c.bad(i, "malformed email %q", v)
+	}
+}
+
+func (c checker) currency(i int, v string) {
+	if v != "" && v != record.Clear && !currencyRe.MatchString(v) {
+		c.bad(i, "malformed currency code %q (want ISO 4217, e.g. USD)", v)
+	}
+}
+
+// column is a resolved header position (-1 when absent).
+type column int
+
+func (c column) get(r row) string {
+	if c < 0 || int(c) >= len(r.fields) {
+		return ""
+	}
+	return strings.TrimSpace(r.fields[c])
+}
+
+func find(cols map[string]int, names ...string) column {
+	for _, n := range names {
+		if i, ok := cols[n]; ok {
+			return column(i)
+		}
+	}
+	return -1
+}
+
+func missing(t *table, required map[string]column) error {
+	var probs []Problem
+	for name, c := range required {
+		if c < 0 {
+			probs = append(probs, Problem{File: t.name, Line: 1, Msg: fmt.Sprintf("missing required column %q", name)})
+		}
+	}
+	if len(probs) > 0 {
+		return &ReadError{sortedByMsg(probs)}
+	}
+	return nil
+}
+
+func sortedByMsg(p []Problem) []Problem {
+	for i := 1; i < len(p); i++ {
+		for j := i; j > 0 && p[j].Msg < p[j-1].Msg; j-- {
+			p[j], p[j-1] = p[j-1], p[j]
+		}
+	}
+	return p
+}
+
+func unknownColumns(t *table, used map[int]bool) []string {
+	var extra []string
+	for i, h := range t.header {
+		if !used[i] {
+			extra = append(extra, strconv.Quote(h))
+		}
+	}
+	if len(extra) == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("%s: ignoring unknown columns %s", t.name, strings.Join(extra, ", "))}
+}

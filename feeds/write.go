@@ -1,0 +1,230 @@
+package feeds
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/ccwrecon/ccwrecon/record"
+)
+
+// CCWOptions control the CCW User inbound file.
+type CCWOptions struct {
+	Delta     bool // write the Status column (a full file has none)
+	Delimiter rune // ',' or '|'
+}
+
+// WriteCCW writes a CCW User file in the published column order; unified
+// columns and segment codes/names are added only when some row has them,
+// so what is read back is what was written.
+func WriteCCW(w io.Writer, users []*record.User, o CCWOptions) error {
+	if o.Delimiter == 0 {
+		o.Delimiter = '|'
+	}
+	type col struct {
+		head string
+		get  func(*record.User) string
+	}
+	attr := func(f string) func(*record.User) string { return func(u *record.User) string { return u.Get(f) } }
+	var cols []col
+	if o.Delta {
+		cols = append(cols, col{"Status", func(u *record.User) string {
+			if u.Active != nil && !*u.Active {
+				return "0"
+			}
+			return "1"
+		}})
+	}
+	cols = append(cols, col{"User ID", attr(record.Login)}, col{"Last Name", attr(record.LastName)},
+		col{"First Name", attr(record.FirstName)}, col{"Middle Name", attr(record.MiddleName)},
+		col{"Email", attr(record.Email)}, col{"CCW User Role", func(u *record.User) string { return strings.Join(u.Roles, ",") }},
+		col{"Supervisor ID", attr(record.Manager)}, col{"Job Title", attr("feed.Job Title")},
+		col{"Spend Limit", attr("feed.Spend Limit")}, col{"SSO Attribute", attr(record.SSO)},
+		col{"Work Location Code", attr("feed.Work Location Code")})
+	any := func(get func(*record.User) string) bool {
+		for _, u := range users {
+			if get(u) != "" {
+				return true
+			}
+		}
+		return false
+	}
+	for n := 1; n <= record.MaxSegments; n++ {
+		n := n
+		name := func(u *record.User) string { return u.Segments[n].Name }
+		code := func(u *record.User) string { return u.Segments[n].Code }
+		if n <= 7 || any(name) {
+			cols = append(cols, col{fmt.Sprintf("Master Data Segment %d Name", n), name})
+		}
+		if n >= 8 || any(code) {
+			cols = append(cols, col{fmt.Sprintf("Master Data Segment %d Code", n), code})
+		}
+	}
+	for _, x := range []struct{ head, field string }{{"Nick Name", record.MentionName}, {"Phone Number", record.PhoneWork},
+		{"Default Currency", record.Currency}, {"Employee Number", record.EmployeeNumber}} {
+		if any(attr(x.field)) {
+			cols = append(cols, col{x.head, attr(x.field)})
+		}
+	}
+	cw := csv.NewWriter(w)
+	cw.Comma = o.Delimiter
+	head := make([]string, len(cols))
+	for i, c := range cols {
+		head[i] = c.head
+	}
+	if err := cw.Write(head); err != nil {
+		return err
+	}
+	rec := make([]string, len(cols))
+	for _, u := range users {
+		for i, c := range cols {
+			rec[i] = c.get(u)
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// CoupaCSVLimits are Coupa's per-file limits for flat-file loads.
+const (
+	MaxRowsPerFile  = 5000
+	MaxBytesPerFile = 8 << 20
+)
+
+// CoupaFile is one Users CSV ready to upload.
+type CoupaFile struct {
+	Name string
+	Data []byte
+	Rows int
+}
+
+var coupaHeader = []string{"Login", "Status", "Email", "First Name", "Last Name", "Middle Name", "Employee Number",
+	"Sso Identifier", "Phone Work", "Default Currency", "Approver Login", "User Role Names", "Mention Name",
+	"Default Chart of Accounts Name"}
+
+// WriteCoupaCSV renders users as Coupa Users CSV files: every field quoted,
+// UTF-8 without BOM, at most 5,000 rows and 8 MB each. Users whose manager
+// is created in the same load go to a later-sorting file, because Coupa
+// processes files in name order but does not promise row order.
+func WriteCoupaCSV(users []*record.User, creates map[string]bool, at time.Time, maxRows, maxBytes int) ([]CoupaFile, error) {
+	if maxRows <= 0 {
+		maxRows = MaxRowsPerFile
+	}
+	if maxBytes <= 0 {
+		maxBytes = MaxBytesPerFile
+	}
+	segN := 0
+	for _, u := range users {
+		for n := 1; n <= 20; n++ {
+			if u.Get(record.SegmentField(n)) != "" && n > segN {
+				segN = n
+			}
+		}
+	}
+	header := append([]string(nil), coupaHeader...)
+	for n := 1; n <= segN; n++ {
+		header = append(header, fmt.Sprintf("Default Account Code Segment-%d", n))
+	}
+	// depth of each user in the chain of managers created by this load
+	byLogin := map[string]*record.User{}
+	for _, u := range users {
+		byLogin[strings.ToLower(u.Get(record.Login))] = u
+	}
+	depth := map[*record.User]int{}
+	var level func(u *record.User, seen int) int
+	level = func(u *record.User, seen int) int {
+		if d, ok := depth[u]; ok {
+			return d
+		}
+		d := 0
+		m := strings.ToLower(u.Get(record.Manager))
+		if mu, ok := byLogin[m]; ok && creates[m] && seen < len(users) {
+			d = level(mu, seen+1) + 1
+		}
+		depth[u] = d
+		return d
+	}
+	maxDepth := 0
+	for _, u := range users {
+		maxDepth = max(maxDepth, level(u, 0))
+	}
+	stamp := at.UTC().Format("20060102_150405Z")
+	var files []CoupaFile
+	var buf bytes.Buffer
+	rows := 0
+	flush := func() {
+		if rows == 0 {
+			return
+		}
+		files = append(files, CoupaFile{Data: append([]byte(nil), buf.Bytes()...), Rows: rows})
+		buf.Reset()
+		rows = 0
+	}
+	for d := 0; d <= maxDepth; d++ {
+		for _, u := range users {
+			if depth[u] != d {
+				continue
+			}
+			line := quotedLine(coupaRow(u, segN))
+			if rows == 0 {
+				buf.WriteString(quotedLine(header))
+			}
+			if rows >= maxRows || buf.Len()+len(line) > maxBytes {
+				flush()
+				buf.WriteString(quotedLine(header))
+			}
+			buf.WriteString(line)
+			rows++
+		}
+		flush() // a new level starts a new file
+	}
+	for i := range files {
+		files[i].Name = fmt.Sprintf("users_%s.csv", stamp)
+		if len(files) > 1 {
+			files[i].Name = fmt.Sprintf("users_%s_%02d.csv", stamp, i+1)
+		}
+	}
+	return files, nil
+}
+
+func coupaRow(u *record.User, segN int) []string {
+	status := ""
+	if u.Active != nil {
+		status = map[bool]string{true: "active", false: "inactive"}[*u.Active]
+	}
+	roles := ""
+	if u.Roles != nil {
+		roles = strings.Join(u.Roles, ",")
+		if len(u.Roles) == 0 {
+			roles = record.Clear
+		}
+	}
+	r := []string{u.Get(record.Login), status, u.Get(record.Email), u.Get(record.FirstName), u.Get(record.LastName),
+		u.Get(record.MiddleName), u.Get(record.EmployeeNumber), u.Get(record.SSO), u.Get(record.PhoneWork),
+		u.Get(record.Currency), u.Get(record.Manager), roles, u.Get(record.MentionName), u.Get(record.AccountType)}
+	for n := 1; n <= segN; n++ {
+		r = append(r, u.Get(record.SegmentField(n)))
+	}
+	return r
+}
+
+// quotedLine writes one CSV line with every field quoted, as Coupa does.
+func quotedLine(fields []string) string {
+	var b strings.Builder
+	for i, f := range fields {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('"')
+		b.WriteString(strings.ReplaceAll(f, `"`, `""`))
+		b.WriteByte('"')
+	}
+	b.WriteString("\r\n")
+	return b.String()
+}
