@@ -6,12 +6,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-type diffOptions struct{}
-
-var diffOpts diffOptions
-
-func newDiffCmd() *cobra.Command                           { return &cobra.Command{Use: "diff"} }
-func newCheckFeedCmd() *cobra.Command                      { return &cobra.Command{Use: "check-feed"} }
 func newApplyCmd() *cobra.Command                          { return &cobra.Command{Use: "apply"} }
 func newPullCmd() *cobra.Command                           { return &cobra.Command{Use: "pull"} }
 func newDemoCmd() *cobra.Command                           { return &cobra.Command{Use: "demo"} }

@@ -10,12 +10,12 @@ import (
 // ccwReader reads the CCW User file: the published stand-alone layout plus
 // the unified-sync columns.
 type ccwReader struct {
-	t                                                  *table
-	status, login, last, first, middle, email, role    column
-	supervisor, sso, nick, phone, currency, employee   column
-	segName, segCode                                   [record.MaxSegments + 1]column
-	extra                                              map[string]column
-	warn                                               []string
+	t                                                *table
+	status, login, last, first, middle, email, role  column
+	supervisor, sso, nick, phone, currency, employee column
+	segName, segCode                                 [record.MaxSegments + 1]column
+	extra                                            map[string]column
+	warn                                             []string
 }
 
 func newCCWReader(t *table, cols map[string]int) (*ccwReader, error) {

@@ -98,7 +98,9 @@ func Read(src io.Reader, name string, opts Options) (*Feed, error) {
 			feed.Users = append(feed.Users, u)
 		}
 	}
-	if post, ok := rd.(interface{ finish([]*record.User) []*record.User }); ok {
+	if post, ok := rd.(interface {
+		finish([]*record.User) []*record.User
+	}); ok {
 		feed.Users = post.finish(feed.Users)
 	}
 	t.probs = append(t.probs, duplicates(name, feed.Users)...)

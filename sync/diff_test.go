@@ -1,0 +1,267 @@
+package sync
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ccwrecon/ccwrecon/coupa"
+	"github.com/ccwrecon/ccwrecon/coupa/emulator"
+	"github.com/ccwrecon/ccwrecon/feeds"
+	"github.com/ccwrecon/ccwrecon/record"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+const fx = "../testdata/feeds/"
+
+var lookups = map[int]string{1: "Company", 2: "Cost Center", 3: "GL Account"}
+
+// acme starts the emulator on the default instance and fetches a snapshot over HTTP.
+func acme(t testing.TB) (*emulator.Server, *coupa.Client, *coupa.Snapshot) {
+	t.Helper()
+	seed, err := emulator.LoadSeed("../testdata/instance.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := emulator.New(seed, emulator.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	base, err := srv.Start(ctx, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := coupa.New(coupa.Config{BaseURL: base, APIKey: emulator.DefaultAPIKey, Rate: 500, Burst: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := c.Fetch(ctx, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, c, snap
+}
+
+func readFeed(t testing.TB, name string, opts feeds.Options) *feeds.Feed {
+	t.Helper()
+	f, err := feeds.ReadFile(fx+name, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func fixedNow() time.Time { return time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC) }
+
+func user(p *Plan, key string) *UserPlan {
+	for _, u := range p.Users {
+		if u.Key == key {
+			return u
+		}
+	}
+	return nil
+}
+
+func TestCCWDeltaPlan(t *testing.T) {
+	_, _, snap := acme(t)
+	p, err := Diff(readFeed(t, "ccw_delta.csv", feeds.Options{}), snap, Config{SegmentLookups: lookups, Now: fixedNow, ToolVersion: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Summary{Create: 2, Update: 4, Deactivate: 1, Reactivate: 1, Unchanged: 1, Errors: 4, Problems: 4}
+	if p.Summary != want {
+		t.Fatalf("summary %+v, want %+v", p.Summary, want)
+	}
+	checks := map[string]Action{"mokafor": Unchanged, "lrossi": Update, "akim": Update, "jbrown": Deactivate,
+		"tnakamura": Reactivate, "nsingh": Create, "kmorgan": Create, "wlee": Error, "cgarcia": Error, "yueda": Error,
+		"bito": Update, "dwong": Error, "rvarga": Update}
+	for k, a := range checks {
+		if u := user(p, k); u == nil || u.Action != a {
+			t.Errorf("%s: got %+v, want %s", k, u, a)
+		}
+	}
+	if u := user(p, "bito"); u.Selected {
+		t.Error("a user whose only difference is an unselected role change is not selected")
+	}
+	if c := user(p, "akim").Change(record.SegmentField(2)); c == nil || c.Coupa != "4100" || c.Feed != "4300" {
+		t.Errorf("segment names must compare as codes: %+v", c)
+	}
+	if c := user(p, "rvarga").Change(record.SegmentField(2)); c != nil {
+		t.Errorf("Finance must translate through Cost Center (4200), not Legacy Cost Center: %+v", c)
+	}
+	if !strings.Contains(strings.Join(user(p, "cgarcia").Problems, ""), "cgarcia → yueda → cgarcia") {
+		t.Errorf("cycle must name its members: %v", user(p, "cgarcia").Problems)
+	}
+	// creates: the manager comes before the report
+	var order []string
+	for _, u := range p.Users {
+		if u.Action == Create {
+			order = append(order, u.Key)
+		}
+	}
+	if strings.Join(order, ",") != "nsingh,kmorgan" {
+		t.Errorf("create order %v", order)
+	}
+	golden(t, "ccw_delta.plan.json", p)
+	var text bytes.Buffer
+	WriteText(&text, p, Palette{})
+	if !strings.Contains(text.String(), "Plan: 2 to create, 4 to update, 1 to deactivate, 1 to reactivate; 4 problems.") ||
+		!strings.Contains(text.String(), `~ email "lrossi@acme.example" -> "luca.rossi@acme.example"`) {
+		t.Errorf("text plan:\n%s", text.String())
+	}
+}
+
+func golden(t *testing.T, name string, p *Plan) {
+	t.Helper()
+	p.Instance = "http://emulator"
+	var buf bytes.Buffer
+	WriteJSON(&buf, p)
+	path := filepath.Join("testdata", name)
+	if *update {
+		os.WriteFile(path, buf.Bytes(), 0o644)
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./sync -update)", err)
+	}
+	if !bytes.Equal(want, buf.Bytes()) {
+		t.Errorf("%s differs from the golden file; got:\n%s", name, buf.String())
+	}
+}
+
+func TestFullFeedInfersDeactivationsButNeverSelectsThem(t *testing.T) {
+	_, _, snap := acme(t)
+	f := readFeed(t, "ccw_full.csv", feeds.Options{})
+	p, err := Diff(f, snap, Config{SegmentLookups: lookups, Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inferred []string
+	for _, u := range p.Users {
+		if u.Inferred {
+			inferred = append(inferred, u.Key)
+			if u.Selected || u.Changes[0].Selected {
+				t.Fatalf("%s selected by default", u.Key)
+			}
+		}
+	}
+	// active CCW users not in the file; mlopez (no CCW licence), integration (API user)
+	// and tnakamura (already inactive) are out of scope.
+	for _, k := range inferred {
+		if k == "mlopez" || k == "integration" || k == "tnakamura" {
+			t.Fatalf("%s is not a candidate", k)
+		}
+	}
+	if len(inferred) != 13 {
+		t.Fatalf("%d candidates: %v", len(inferred), inferred)
+	}
+	if c := user(p, "mokafor").Change(record.PhoneWork); c != nil {
+		t.Errorf("phones compare by digits: %+v", c)
+	}
+	// asking for them selects them, unless the guard trips
+	p, _ = Diff(f, snap, Config{SegmentLookups: lookups, IncludeDeactivations: true})
+	if CountSelectedDeactivations(p) != 13 {
+		t.Fatalf("selected %d", CountSelectedDeactivations(p))
+	}
+	p, _ = Diff(f, snap, Config{SegmentLookups: lookups, IncludeDeactivations: true, MaxDeactivations: 5, MaxDeactivationPct: 10})
+	if CountSelectedDeactivations(p) != 0 || len(p.Warnings) == 0 {
+		t.Fatalf("guard did not trip: %d selected", CountSelectedDeactivations(p))
+	}
+	p, _ = Diff(f, snap, Config{SegmentLookups: lookups, IncludeDeactivations: true, MaxDeactivations: 5, MaxDeactivationPct: 10, AllowMassDeactivation: true})
+	if CountSelectedDeactivations(p) != 13 {
+		t.Fatal("override ignored")
+	}
+}
+
+func TestCoupaCSVRolesAreTheWholeSet(t *testing.T) {
+	_, _, snap := acme(t)
+	p, err := Diff(readFeed(t, "coupa_users.csv", feeds.Options{}), snap, Config{SegmentLookups: lookups})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := user(p, "hjenkins")
+	if h.Action != Unchanged {
+		t.Errorf("hjenkins: %+v", h)
+	}
+	s := user(p, "spatel")
+	if c := s.Change(record.Roles); c == nil || c.Feed != "Engaging Manager, User" || !c.Selected || !strings.Contains(c.Note, "removes") {
+		t.Errorf("spatel must lose Buyer: %+v", c)
+	}
+	if o := user(p, "oquinn"); o.Action != Deactivate || !o.Selected {
+		t.Errorf("an explicit deactivation is selected: %+v", o)
+	}
+	if x := user(p, "xzhang"); x.Change(record.Currency) != nil || x.Change(record.AccountType) == nil {
+		t.Errorf("currency compares upper-case; missing chart is a change: %+v", x.Changes)
+	}
+	n := user(p, "pnew")
+	if n.Action != Create || n.Change(record.Roles).Feed != "Buyer, User" {
+		t.Errorf("pnew: %+v", n)
+	}
+}
+
+func TestHRFeedResolvesManagersThroughCoupa(t *testing.T) {
+	_, _, snap := acme(t)
+	m, err := feeds.LoadMapping(fx + "workday.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := readFeed(t, "workday.csv", feeds.Options{Mapping: m})
+	p, err := Diff(f, snap, Config{MatchOn: "employee-number"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := user(p, "jbrown")
+	if j == nil || j.Action != Deactivate || j.Change(record.Manager) != nil {
+		t.Fatalf("jbrown (manager E1003 = spatel in Coupa): %+v", j)
+	}
+	k := user(p, "akim")
+	if c := k.Change(record.Login); c == nil || c.Feed != "akim@acme.example" {
+		t.Fatalf("matched by employee number, the login changes: %+v", k.Changes)
+	}
+	if o := user(p, "ohaddad@acme.example"); o == nil || o.Action != Create {
+		t.Fatalf("new contractor: %+v", o)
+	}
+}
+
+func TestDuplicateCoupaKeysAreProblems(t *testing.T) {
+	_, _, snap := acme(t)
+	snap.Users[5].EmployeeNumber = snap.Users[4].EmployeeNumber // two Coupa users share E1004
+	p, _ := Diff(readFeed(t, "ccw_full.csv", feeds.Options{}), snap, Config{SegmentLookups: lookups})
+	u := user(p, "lrossi")
+	if u.Action != Error || !strings.Contains(strings.Join(u.Problems, ""), "held by 2 Coupa users") {
+		t.Fatalf("%+v", u)
+	}
+}
+
+func TestPlanRoundTripAndValidation(t *testing.T) {
+	_, _, snap := acme(t)
+	p, _ := Diff(readFeed(t, "ccw_delta.csv", feeds.Options{}), snap, Config{SegmentLookups: lookups})
+	path := filepath.Join(t.TempDir(), "plan.json")
+	if err := p.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	back, _, err := LoadPlan(path)
+	if err != nil || back.Summary != p.Summary || len(back.Users) != len(p.Users) {
+		t.Fatalf("%v", err)
+	}
+	var m map[string]any
+	b, _ := os.ReadFile(path)
+	json.Unmarshal(b, &m)
+	m["format"] = "ccwrecon-plan/99"
+	b, _ = json.Marshal(m)
+	os.WriteFile(path, b, 0o644)
+	if _, _, err := LoadPlan(path); err == nil || !strings.Contains(err.Error(), "unknown plan format") {
+		t.Fatalf("unknown version accepted: %v", err)
+	}
+	for _, secret := range []string{emulator.DefaultAPIKey, emulator.DefaultClientSecret} {
+		if bytes.Contains(b, []byte(secret)) {
+			t.Fatal("plan holds a secret")
+		}
+	}
+}
