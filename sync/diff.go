@@ -474,6 +474,18 @@ func (e *engine) compareSegments(rp *rowPlan, f, cur *record.User, c *coupa.User
 			rp.problem("segment %d code %q is not a value of lookup %s", n, code, lookup)
 		}
 	}
+	if c != nil && (c.DefaultAccountType != nil || c.DefaultAccount != nil) {
+		seen := &AccountSeen{Segments: map[int]string{}}
+		if c.DefaultAccountType != nil {
+			seen.Chart = c.DefaultAccountType.Name
+		}
+		if c.DefaultAccount != nil {
+			for n, v := range c.DefaultAccount.Segments {
+				seen.Segments[n] = v
+			}
+		}
+		rp.plan.CoupaAccount = seen
+	}
 	keys := make([]int, 0, len(want))
 	for n := range want {
 		keys = append(keys, n)

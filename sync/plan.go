@@ -78,6 +78,15 @@ type UserPlan struct {
 	Problems    []string     `json:"problems,omitempty"`
 	Unchanged   int          `json:"unchanged-fields,omitempty"`
 	Fingerprint *Fingerprint `json:"fingerprint,omitempty"`
+	// CoupaAccount is the user's default account as seen: Coupa takes only
+	// whole account codes, so a segment change is sent with the others.
+	CoupaAccount *AccountSeen `json:"coupa-account,omitempty"`
+}
+
+// AccountSeen is a Coupa default account as the plan saw it.
+type AccountSeen struct {
+	Chart    string         `json:"chart,omitempty"`
+	Segments map[int]string `json:"segments,omitempty"`
 }
 
 // Change returns the change of a field, or nil.

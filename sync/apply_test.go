@@ -1,0 +1,274 @@
+package sync
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ccwrecon/ccwrecon/coupa"
+	"github.com/ccwrecon/ccwrecon/coupa/emulator"
+	"github.com/ccwrecon/ccwrecon/feeds"
+	"github.com/ccwrecon/ccwrecon/record"
+)
+
+// population is a generated instance plus a CCW delta feed renaming the
+// first n users and adding m new ones (each new one reporting to the previous).
+func population(t testing.TB, users, n, m int) (*emulator.Seed, *feeds.Feed) {
+	seed := emulator.Generate(users)
+	var b strings.Builder
+	b.WriteString("Status|User ID|Last Name|First Name|Email|Supervisor ID\n")
+	for i := 1; i < n+1; i++ {
+		u := seed.Users[i]
+		mgr := ""
+		if u.Manager != nil {
+			mgr = seed.Users[u.Manager.ID-1].Login
+		}
+		fmt.Fprintf(&b, "1|%s|%s|%s-renamed|%s|%s\n", u.Login, u.Lastname, u.Firstname, u.Email, mgr)
+	}
+	prev := seed.Users[0].Login
+	for i := 0; i < m; i++ {
+		login := fmt.Sprintf("new.hire%d", i)
+		fmt.Fprintf(&b, "1|%s|Hire|New%d|%s@example.com|%s\n", login, i, login, prev)
+		prev = login
+	}
+	f, err := feeds.Read(strings.NewReader(b.String()), "feed.csv", feeds.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return seed, f
+}
+
+func serve(t testing.TB, seed *emulator.Seed, opts emulator.Options) (*emulator.Server, string) {
+	srv := emulator.New(seed, opts)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	base, err := srv.Start(ctx, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, base
+}
+
+func newClient(t testing.TB, base string, rate float64, burst int) *coupa.Client {
+	c, err := coupa.New(coupa.Config{BaseURL: base, APIKey: emulator.DefaultAPIKey, Rate: rate, Burst: burst, MaxRetries: 6, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func planFor(t testing.TB, c *coupa.Client, f *feeds.Feed, dir string) (*Plan, string, []byte) {
+	snap, err := c.Fetch(context.Background(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Diff(f, snap, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "plan.json")
+	if err := p.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	p2, b, err := LoadPlan(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p2, path, b
+}
+
+// expectFinal checks the emulator holds exactly the planned result.
+func expectFinal(t *testing.T, srv *emulator.Server, users, n, m int) {
+	t.Helper()
+	got := srv.Users()
+	if len(got) != users+m {
+		t.Fatalf("%d users in Coupa, want %d (duplicates or missing creates)", len(got), users+m)
+	}
+	logins := map[string]int{}
+	for _, u := range got {
+		logins[u.Login]++
+	}
+	for i := 0; i < m; i++ {
+		l := fmt.Sprintf("new.hire%d", i)
+		if logins[l] != 1 {
+			t.Fatalf("%s exists %d times", l, logins[l])
+		}
+	}
+	renamed := 0
+	for _, u := range got[:n+1] {
+		if strings.HasSuffix(u.Firstname, "-renamed") {
+			renamed++
+		}
+	}
+	if renamed != n {
+		t.Fatalf("%d users renamed, want %d", renamed, n)
+	}
+	byLogin := map[string]coupa.User{}
+	for _, u := range got {
+		byLogin[u.Login] = u
+	}
+	for i := 1; i < m; i++ {
+		u := byLogin[fmt.Sprintf("new.hire%d", i)]
+		if u.Manager == nil || u.Manager.Login != fmt.Sprintf("new.hire%d", i-1) {
+			t.Fatalf("%s reports to %+v", u.Login, u.Manager)
+		}
+	}
+}
+
+func TestApplyUnderFaultsEndsInTheExpectedState(t *testing.T) {
+	seed, feed := population(t, 120, 40, 6)
+	srv, base := serve(t, seed, emulator.Options{Rate: 40, Burst: 10})
+	c := newClient(t, base, 0, 0) // ignores the server's limit: it will meet 429s
+	p, path, b := planFor(t, newClient(t, base, 100, 20), feed, t.TempDir())
+	srv.InjectFaults(4, 5) // 503s before, then 500s after the next writes (creates included)
+	rep, err := Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Failed != 0 || rep.Applied != 46 {
+		t.Fatalf("report: %+v", rep)
+	}
+	if srv.Throttled.Load() == 0 {
+		t.Fatal("expected 429s")
+	}
+	expectFinal(t, srv, 120, 40, 6)
+	for _, name := range []string{"report.txt", "report.json", "report.csv", "journal.jsonl", "plan.json"} {
+		if _, err := os.Stat(filepath.Join(rep.RunDir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestStalePlanIsRefusedBeforeAnyWrite(t *testing.T) {
+	seed, feed := population(t, 30, 10, 2)
+	srv, base := serve(t, seed, emulator.Options{})
+	c := newClient(t, base, 100, 20)
+	p, path, b := planFor(t, c, feed, t.TempDir())
+	time.Sleep(1100 * time.Millisecond)
+	if _, err := c.UpdateUser(context.Background(), 5, map[string]any{"lastname": "Changed"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateUser(context.Background(), map[string]any{"login": "new.hire1", "email": "n1@x.example", "firstname": "A", "lastname": "B"}); err != nil {
+		t.Fatal(err)
+	}
+	before := srv.Users()
+	_, err := Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: b})
+	var se *StaleError
+	if !errors.As(err, &se) || len(se.Users) != 2 || !strings.Contains(err.Error(), "new.hire1 (now exists") {
+		t.Fatalf("got %v", err)
+	}
+	after := srv.Users()
+	for i := range before {
+		if before[i].UpdatedAt != after[i].UpdatedAt {
+			t.Fatalf("user %s was written", after[i].Login)
+		}
+	}
+}
+
+func TestRoleRemovalIsClearThenSetAndRestoresOnFailure(t *testing.T) {
+	_, c, snap := acme(t)
+	f := readFeed(t, "coupa_users.csv", feeds.Options{})
+	p, _ := Diff(f, snap, Config{SegmentLookups: lookups})
+	only := []*UserPlan{user(p, "spatel")}
+	p.Users = only
+	dir := t.TempDir()
+	path := filepath.Join(dir, "p.json")
+	p.Save(path)
+	p, b, _ := LoadPlan(path)
+	// make the second call fail: ask for a role that vanished from Coupa after planning
+	p.Users[0].Change(record.Roles).Feed = "Engaging Manager, User, No Such Role"
+	var dry bytes.Buffer
+	Apply(context.Background(), c, p, ApplyOptions{DryRun: true, DryRunOut: &dry})
+	if !strings.Contains(dry.String(), `{"roles":[]}`) {
+		t.Fatalf("removal must clear first:\n%s", dry.String())
+	}
+	rep, err := Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Failed != 1 || !strings.Contains(rep.Lines[len(rep.Lines)-1].Message, "were restored") {
+		t.Fatalf("%+v", rep.Lines)
+	}
+	u, _ := c.GetUser(context.Background(), 4)
+	if record.JoinRoles(u.RoleNames()) != "Buyer, Engaging Manager, User" {
+		t.Fatalf("roles after a failed set: %v", u.RoleNames())
+	}
+}
+
+func TestMassDeactivationGuardRefusesWhateverThePlanSays(t *testing.T) {
+	_, c, snap := acme(t)
+	p, _ := Diff(readFeed(t, "ccw_full.csv", feeds.Options{}), snap, Config{SegmentLookups: lookups, IncludeDeactivations: true})
+	p.Settings.MaxDeactivate, p.Settings.MaxDeactPct = 5, 10
+	_, err := Apply(context.Background(), c, p, ApplyOptions{PlanPath: filepath.Join(t.TempDir(), "p.json"), PlanBytes: []byte("x")})
+	var ge *GuardError
+	if !errors.As(err, &ge) || ge.N != 13 {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// TestKilledApplyResumes kills a real apply process with SIGKILL part-way
+// and resumes it: the final state is the same as an uninterrupted run.
+func TestKilledApplyResumes(t *testing.T) {
+	if os.Getenv("CCWRECON_APPLY_CHILD") != "" {
+		return
+	}
+	seed, feed := population(t, 200, 60, 8)
+	srv, base := serve(t, seed, emulator.Options{})
+	dir := t.TempDir()
+	_, path, b := planFor(t, newClient(t, base, 100, 20), feed, dir)
+	child := exec.Command(os.Args[0], "-test.run=^TestApplyChild$")
+	child.Env = append(os.Environ(), "CCWRECON_APPLY_CHILD="+base, "CCWRECON_APPLY_PLAN="+path)
+	var out bytes.Buffer
+	child.Stdout, child.Stderr = &out, &out
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond) // at 20 requests/s: about a third of the way
+	child.Process.Signal(syscall.SIGKILL)
+	child.Wait()
+	mid := 0
+	for _, u := range srv.Users() {
+		if strings.HasSuffix(u.Firstname, "-renamed") {
+			mid++
+		}
+	}
+	if mid == 0 || mid == 60 {
+		t.Fatalf("the kill did not land mid-apply (%d of 60 renamed)\n%s", mid, out.String())
+	}
+	p, _, _ := LoadPlan(path)
+	c := newClient(t, base, 100, 20)
+	if _, err := Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: b}); err == nil || !strings.Contains(err.Error(), "--resume") {
+		t.Fatalf("a half-applied plan must need --resume: %v", err)
+	}
+	rep, err := Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: b, Resume: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Failed != 0 {
+		t.Fatalf("%+v", rep.Lines)
+	}
+	expectFinal(t, srv, 200, 60, 8)
+}
+
+// TestApplyChild is the process TestKilledApplyResumes kills.
+func TestApplyChild(t *testing.T) {
+	base := os.Getenv("CCWRECON_APPLY_CHILD")
+	if base == "" {
+		t.Skip("helper process")
+	}
+	path := os.Getenv("CCWRECON_APPLY_PLAN")
+	p, b, err := LoadPlan(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, base, 20, 1)
+	Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: b, Workers: 1})
+}
