@@ -2,65 +2,20 @@ package feeds
 
 import (
 	"bytes"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
+
+	"github.com/ccwrecon/ccwrecon/feeds/feedstest"
 )
 
-// requireTool skips when a real tool is missing on a developer machine,
-// but fails in CI, which must install it.
-func requireTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is required in CI (.ci/run installs it)", name)
-		}
-		t.Skipf("%s not installed", name)
-	}
-	return p
-}
-
-type gpgHome struct {
-	t    *testing.T
-	home string
-}
-
-func newGPG(t *testing.T) *gpgHome {
-	requireTool(t, "gpg")
-	dir, err := os.MkdirTemp("", "gpg") // short path: gpg-agent sockets have a length limit
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		exec.Command("gpgconf", "--homedir", dir, "--kill", "gpg-agent").Run()
-		os.RemoveAll(dir)
-	})
-	os.Chmod(dir, 0o700)
-	return &gpgHome{t, dir}
-}
-
-func (g *gpgHome) run(stdin []byte, args ...string) []byte {
-	g.t.Helper()
-	cmd := exec.Command("gpg", append([]string{"--homedir", g.home, "--batch", "--yes", "--pinentry-mode", "loopback", "--auto-key-locate", "local"}, args...)...)
-	cmd.Stdin = bytes.NewReader(stdin)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		g.t.Fatalf("gpg %v: %v\n%s", args, err, errb.String())
-	}
-	return out.Bytes()
-}
+func newGPG(t *testing.T) *feedstest.GPG { return feedstest.NewGPG(t) }
 
 func TestGPGDecryptsWhatWeEncrypt(t *testing.T) {
 	g := newGPG(t)
-	g.run(nil, "--passphrase", "", "--quick-gen-key", "CCW Inbound <ccw@example.com>", "default", "default", "never")
-	pub := g.run(nil, "--armor", "--export", "ccw@example.com")
+	pub := g.NewKey("ccw@example.com", "")
 	keys, err := ReadKeys(pub)
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +29,7 @@ func TestGPGDecryptsWhatWeEncrypt(t *testing.T) {
 		if armored != strings.HasPrefix(enc.String(), "-----BEGIN PGP MESSAGE") || !LooksEncrypted(enc.Bytes()) {
 			t.Fatalf("armored=%v: wrong output form", armored)
 		}
-		got := g.run(enc.Bytes(), "--decrypt")
+		got := g.Run(enc.Bytes(), "--decrypt")
 		if !bytes.Equal(got, plain) {
 			t.Fatalf("gpg decrypted %q", got)
 		}
@@ -83,8 +38,8 @@ func TestGPGDecryptsWhatWeEncrypt(t *testing.T) {
 
 func TestWeDecryptWhatGPGEncrypts(t *testing.T) {
 	g := newGPG(t)
-	g.run(nil, "--passphrase", "s3cret", "--quick-gen-key", "Acme Outbound <it@acme.example>", "default", "default", "never")
-	sec := g.run(nil, "--passphrase", "s3cret", "--armor", "--export-secret-keys", "it@acme.example")
+	g.Run(nil, "--passphrase", "s3cret", "--quick-gen-key", "Acme Outbound <it@acme.example>", "default", "default", "never")
+	sec := g.Run(nil, "--passphrase", "s3cret", "--armor", "--export-secret-keys", "it@acme.example")
 	keys, err := ReadKeys(sec)
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +50,7 @@ func TestWeDecryptWhatGPGEncrypts(t *testing.T) {
 		if armor {
 			args = append([]string{"--armor"}, args...)
 		}
-		enc := g.run(plain, args...)
+		enc := g.Run(plain, args...)
 		got, err := Decrypt(bytes.NewReader(enc), keys, []byte("s3cret"))
 		if err != nil {
 			t.Fatal(err)
@@ -105,7 +60,7 @@ func TestWeDecryptWhatGPGEncrypts(t *testing.T) {
 		}
 	}
 	keys2, _ := ReadKeys(sec)
-	enc := g.run(plain, "--trust-model", "always", "--encrypt", "-r", "it@acme.example")
+	enc := g.Run(plain, "--trust-model", "always", "--encrypt", "-r", "it@acme.example")
 	if _, err := Decrypt(bytes.NewReader(enc), keys2, []byte("wrong")); err == nil || strings.Contains(err.Error(), "wrong\"") {
 		t.Fatalf("wrong passphrase: %v", err)
 	}
@@ -130,5 +85,4 @@ func TestRefusesKeysGnuPG22CannotUse(t *testing.T) {
 	if err := Encrypt(&buf, strings.NewReader("x"), openpgp.EntityList{aead}, true); err == nil || !strings.Contains(err.Error(), "SEIPDv2") {
 		t.Fatalf("SEIPDv2-only key accepted: %v", err)
 	}
-	_ = filepath.Join
 }
