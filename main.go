@@ -2,9 +2,18 @@
 package main
 
 import (
+	"embed"
 	"os"
 
 	"github.com/ccwrecon/ccwrecon/cmd"
 )
 
-func main() { os.Exit(cmd.Execute()) }
+// The demo's sample instance and feed travel inside the binary.
+//
+//go:embed testdata/instance.json testdata/feeds/ccw_delta.csv
+var assets embed.FS
+
+func main() {
+	cmd.Assets = assets
+	os.Exit(cmd.Execute())
+}

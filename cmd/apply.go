@@ -65,26 +65,13 @@ func runApply(c *cobra.Command, planPath string, o *applyOptions) error {
 	opts := ccsync.ApplyOptions{PlanPath: planPath, PlanBytes: planBytes, Resume: o.resume, DryRun: o.dryRun,
 		DryRunOut: os.Stdout, AllowMassDeactivation: o.allowMass}
 	if o.via == "sftp" {
-		t := &ccsync.SFTPTarget{Config: s.sftpConfig(o.acceptHostKey), Dir: s.SFTPDir, Format: o.fileFormat, Armor: o.armor}
+		armor := o.armor
 		if s.Armor != nil && !c.Flags().Changed("armor") {
-			t.Armor = *s.Armor
+			armor = *s.Armor
 		}
-		if t.Format != "ccw" && t.Format != "core" {
-			return errors.New("--file-format must be ccw or core")
+		if opts.SFTP, err = s.sftpTarget(o.fileFormat, o.acceptHostKey, armor); err != nil {
+			return err
 		}
-		if s.EncryptTo != "" {
-			kb, err := os.ReadFile(s.EncryptTo)
-			if err != nil {
-				return fmt.Errorf("--encrypt-to: %v", err)
-			}
-			if t.EncryptTo, err = feeds.ReadKeys(kb); err != nil {
-				return fmt.Errorf("--encrypt-to %s: %v", s.EncryptTo, err)
-			}
-			if err := feeds.CheckRecipients(t.EncryptTo); err != nil {
-				return err
-			}
-		}
-		opts.SFTP = t
 	}
 	var client *coupa.Client
 	if !o.dryRun {
@@ -138,4 +125,28 @@ func confirm(plan *ccsync.Plan, users, changes int, via string) error {
 		return errors.New("not confirmed; nothing was applied")
 	}
 	return nil
+}
+
+// sftpTarget builds the SFTP delivery settings, loading and checking the PGP key.
+func (s *Settings) sftpTarget(format, accept string, armor bool) (*ccsync.SFTPTarget, error) {
+	t := &ccsync.SFTPTarget{Config: s.sftpConfig(accept), Dir: s.SFTPDir, Format: format, Armor: armor}
+	if t.Format == "" {
+		t.Format = "ccw"
+	}
+	if t.Format != "ccw" && t.Format != "core" {
+		return nil, errors.New("--file-format must be ccw or core")
+	}
+	if s.EncryptTo != "" {
+		kb, err := os.ReadFile(s.EncryptTo)
+		if err != nil {
+			return nil, fmt.Errorf("--encrypt-to: %v", err)
+		}
+		if t.EncryptTo, err = feeds.ReadKeys(kb); err != nil {
+			return nil, fmt.Errorf("--encrypt-to %s: %v", s.EncryptTo, err)
+		}
+		if err := feeds.CheckRecipients(t.EncryptTo); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
 }

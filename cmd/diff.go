@@ -65,14 +65,11 @@ type prepared struct {
 	cfg      ccsync.Config
 }
 
-func prepare(ctx context.Context, o *diffOptions, progress coupa.ProgressFunc) (*prepared, error) {
+func prepare(ctx context.Context, o *diffOptions, s *Settings, progress coupa.ProgressFunc) (*prepared, error) {
 	if o.feed == "" {
 		return nil, errors.New("--feed FILE is required")
 	}
-	s, err := resolveSettings()
-	if err != nil {
-		return nil, err
-	}
+	var err error
 	p := &prepared{settings: s}
 	if p.feed, err = loadFeed(ctx, s, o); err != nil {
 		return nil, err
@@ -192,8 +189,20 @@ func (s *Settings) sftpConfig(accept string) feeds.SFTPConfig {
 }
 
 func runDiff(ctx context.Context, o *diffOptions, stdout io.Writer) error {
+	s, err := resolveSettings()
+	if err != nil {
+		return err
+	}
+	return runDiffTo(ctx, o, s, stdout)
+}
+
+func runDiffWith(ctx context.Context, o *diffOptions, s *Settings) error {
+	return runDiffTo(ctx, o, s, os.Stdout)
+}
+
+func runDiffTo(ctx context.Context, o *diffOptions, s *Settings, stdout io.Writer) error {
 	progress, done := stderrProgress()
-	p, err := prepare(ctx, o, progress)
+	p, err := prepare(ctx, o, s, progress)
 	done()
 	if err != nil {
 		return err

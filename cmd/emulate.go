@@ -35,7 +35,7 @@ Credentials (defaults shown by --help): an API key and an OAuth client with ever
 			case users > 0:
 				s = emulator.Generate(users)
 			default:
-				if s, err = emulator.LoadSeed(defaultInstance()); err != nil {
+				if s, err = defaultSeed(); err != nil {
 					return fmt.Errorf("default instance: %v (use --seed or --users)", err)
 				}
 			}
@@ -69,15 +69,4 @@ Credentials (defaults shown by --help): an API key and an OAuth client with ever
 	f.StringVar(&clientID, "client-id", emulator.DefaultClientID, "accepted OAuth client id")
 	f.StringVar(&clientSecret, "client-secret", emulator.DefaultClientSecret, "accepted OAuth client secret")
 	return c
-}
-
-// defaultInstance is the seed shipped in testdata/, found beside the
-// working directory or the executable.
-func defaultInstance() string {
-	for _, p := range []string{"testdata/instance.json"} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	return "testdata/instance.json"
 }

@@ -1,0 +1,114 @@
+package cmd
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ccwrecon/ccwrecon/coupa/emulator"
+	"github.com/ccwrecon/ccwrecon/feeds"
+)
+
+// Assets holds the embedded default instance and sample feed (set by main).
+var Assets fs.FS
+
+// defaultSeed reads the embedded default instance.
+func defaultSeed() (*emulator.Seed, error) {
+	if Assets == nil {
+		return emulator.LoadSeed("testdata/instance.json")
+	}
+	b, err := fs.ReadFile(Assets, "testdata/instance.json")
+	if err != nil {
+		return nil, err
+	}
+	var s emulator.Seed
+	return &s, json.Unmarshal(b, &s)
+}
+
+func newDemoCmd() *cobra.Command {
+	var mouse bool
+	c := &cobra.Command{
+		Use:   "demo",
+		Short: "Open the console on an embedded Coupa emulator, an embedded SFTP server and a sample feed",
+		Long: `Everything runs in this process on loopback: a Coupa emulator with the Acme sample instance,
+an SFTP server with a throwaway host key, and a sample CCW delta feed. Applying really changes
+the emulator and really uploads to the SFTP server. Without a terminal it prints the plan.`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			ctx := c.Context()
+			o, s, cleanup, err := startDemo(ctx)
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			if !isTerminal(os.Stdout) || !isTerminal(os.Stdin) {
+				fmt.Fprintln(os.Stderr, "demo: not a terminal, so here is the plan the console would open on:")
+				return runDiffWith(ctx, o, s)
+			}
+			return openConsole(ctx, o, s, consoleOptions{mouse: mouse, planDir: filepath.Dir(o.feed)})
+		},
+	}
+	c.Flags().BoolVar(&mouse, "mouse", false, "enable the mouse wheel (disables terminal text selection)")
+	return c
+}
+
+// startDemo starts the embedded services and returns diff options and settings pointing at them.
+func startDemo(ctx context.Context) (*diffOptions, *Settings, func(), error) {
+	seed, err := defaultSeed()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	srv := emulator.New(seed, emulator.Options{Rate: 25, Burst: 20})
+	url, err := srv.Start(ctx, "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	pw := make([]byte, 12)
+	rand.Read(pw)
+	password := hex.EncodeToString(pw)
+	sftpSrv, err := feeds.StartSFTPServer(ctx, "demo", password)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	dir, err := os.MkdirTemp("", "ccwrecon-demo-")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	cleanup := func() { os.RemoveAll(dir) }
+	kh := filepath.Join(dir, "known_hosts")
+	if err := os.WriteFile(kh, []byte(sftpSrv.KnownHostsLine()), 0o600); err != nil {
+		return nil, nil, cleanup, err
+	}
+	feed := filepath.Join(dir, "ccw_delta.csv")
+	var data []byte
+	if Assets != nil {
+		data, err = fs.ReadFile(Assets, "testdata/feeds/ccw_delta.csv")
+	} else {
+		data, err = os.ReadFile("testdata/feeds/ccw_delta.csv")
+	}
+	if err != nil {
+		return nil, nil, cleanup, err
+	}
+	if err := os.WriteFile(feed, data, 0o644); err != nil {
+		return nil, nil, cleanup, err
+	}
+	s := &Settings{APIKey: emulator.DefaultAPIKey, SFTPPassword: password}
+	s.CoupaURL, s.SFTPAddr, s.SFTPUser, s.KnownHosts = url, sftpSrv.Addr, "demo", kh
+	s.SFTPDir, s.SFTPOutDir = "/Incoming/CCW", "/Outgoing/CCW"
+	conn, err := feeds.DialSFTP(ctx, s.sftpConfig(""))
+	if err != nil {
+		return nil, nil, cleanup, err
+	}
+	conn.MkdirAll(s.SFTPDir)
+	conn.MkdirAll(s.SFTPOutDir)
+	conn.Close()
+	o := &diffOptions{feed: feed, format: "text", segmentLookups: []string{"1=Company", "2=Cost Center", "3=GL Account"}}
+	return o, s, cleanup, nil
+}
