@@ -79,7 +79,7 @@ func addGlobalFlags(c *cobra.Command) {
 	f.StringVar(&gf.sftpDir, "sftp-dir", "", "inbound folder (CCW_SFTP_DIR, default /Incoming/CCW)")
 	f.StringVar(&gf.encryptTo, "encrypt-to", "", "armored public key to encrypt uploads to (CCW_PGP_ENCRYPT_TO)")
 	f.StringVar(&gf.decryptKey, "decrypt-key", "", "private key for downloaded files (CCW_PGP_DECRYPT_KEY)")
-	f.Float64Var(&gf.rate, "rate", 0, "Coupa requests per second (default 25)")
+	f.Float64Var(&gf.rate, "rate", 0, "Coupa requests per second (default 25, Coupa's documented limit; negative: unlimited)")
 	f.IntVar(&gf.burst, "burst", 0, "Coupa request burst (default 20)")
 	f.DurationVar(&gf.timeout, "timeout", 30*time.Second, "per-request timeout")
 }

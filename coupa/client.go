@@ -38,7 +38,7 @@ type Config struct {
 	ClientID     string
 	ClientSecret string
 	Scopes       []string
-	Rate         float64       // requests per second; 0 means unlimited
+	Rate         float64       // requests per second; 0: Coupa's 25/s; negative: unlimited
 	Burst        int           // token-bucket burst
 	Concurrency  int           // parallel page fetches
 	MaxRetries   int           // retries after the first attempt
@@ -55,7 +55,7 @@ func (c *Config) Defaults() {
 		c.Burst = 20
 	}
 	if c.Concurrency == 0 {
-		c.Concurrency = 16
+		c.Concurrency = 32 // latency-bound: the rate limiter, not this, sets the pace
 	}
 	if c.MaxRetries == 0 {
 		c.MaxRetries = 5
@@ -101,7 +101,7 @@ func New(cfg Config) (*Client, error) {
 	// Stay a little under the server's bucket: requests that leave evenly
 	// spaced arrive with jitter, and an exact match would earn stray 429s.
 	lim, burst := rate.Inf, cfg.Burst
-	if cfg.Rate > 0 {
+	if cfg.Rate > 0 { // negative: unlimited (tests, emulators)
 		lim = rate.Limit(cfg.Rate * 0.95)
 		burst = max(1, cfg.Burst-2)
 	}

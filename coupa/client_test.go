@@ -146,7 +146,7 @@ func TestAuthFailuresAreClearAndSecretFree(t *testing.T) {
 func TestThrottledFetchHonoursRetryAfter(t *testing.T) {
 	srv, base := start(t, emulator.Generate(400), emulator.Options{Rate: 50, Burst: 5})
 	// A client that ignores the server's limit gets 429s and must still finish.
-	c := client(t, base, func(c *coupa.Config) { c.Rate = 0 })
+	c := client(t, base, func(c *coupa.Config) { c.Rate = -1 }) // ignores the server's limit
 	users, err := c.ListUsers(context.Background(), nil, nil)
 	if err != nil {
 		t.Fatal(err)

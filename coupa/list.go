@@ -51,7 +51,7 @@ var UserFields = func() string {
 // parallel by offset, ordered by id: users are never deleted and new ids
 // sort last, so id order is stable while the crawl runs. Coupa sends no
 // total count, so pages go in rounds: first the estimated range (or one
-// page), then windows of Concurrency pages until a short page ends it.
+// page), then growing windows of up to Concurrency pages until a short page ends it.
 func listAll[T any](ctx context.Context, c *Client, path string, filter url.Values, estimate int, stage string, progress ProgressFunc, id func(*T) int) ([]T, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -66,6 +66,9 @@ func listAll[T any](ctx context.Context, c *Client, path string, filter url.Valu
 		short    = -1
 		firstErr error
 		done     atomic.Int64
+		// With an estimate, pages decode straight into their place in one
+		// array: no second copy of a 100,000-user listing.
+		flat = make([]T, (totalPages+1)*PageSize)
 	)
 	fetch := func(p int) {
 		q := url.Values{}
@@ -77,6 +80,9 @@ func listAll[T any](ctx context.Context, c *Client, path string, filter url.Valu
 		q.Set("limit", strconv.Itoa(PageSize))
 		q.Set("offset", strconv.Itoa(p*PageSize))
 		var items []T
+		if p <= totalPages {
+			items = flat[p*PageSize : p*PageSize : (p+1)*PageSize]
+		}
 		err := c.do(ctx, http.MethodGet, path, q, nil, &items)
 		mu.Lock()
 		defer mu.Unlock()
@@ -121,21 +127,24 @@ func listAll[T any](ctx context.Context, c *Client, path string, filter url.Valu
 		if short >= 0 {
 			break
 		}
-		from, to = to, to+workers
+		// no estimate (filtered lists): grow 1, 2, 4… pages so a short list wastes little
+		from, to = to, to+min(workers, max(1, 2*(to-from)))
 	}
-	var out []T
-	seen := map[int]bool{}
+	// Pages in the flat array are contiguous while full; compact in place.
+	out := flat[:0]
+	seen := make(map[int]struct{}, min(len(flat), 1<<20))
 	for p := 0; p <= short; p++ {
 		items := pages[p]
 		for i := range items {
 			if k := id(&items[i]); k != 0 {
-				if seen[k] {
+				if _, dup := seen[k]; dup {
 					continue
 				}
-				seen[k] = true
+				seen[k] = struct{}{}
 			}
-			out = append(out, items[i])
+			out = append(out, items[i]) // never overtakes the page being read
 		}
+		pages[p] = nil
 	}
 	return out, nil
 }

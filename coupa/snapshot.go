@@ -1,12 +1,15 @@
 package coupa
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -152,9 +155,50 @@ func (s *Snapshot) Roles() []string {
 // so a failure never leaves a partial snapshot.
 func (s *Snapshot) Save(path string) error {
 	return WriteFileAtomic(path, func(f *os.File) error {
-		enc := json.NewEncoder(f)
-		return enc.Encode(s)
+		w := bufio.NewWriterSize(f, 1<<20)
+		if err := s.encode(w); err != nil {
+			return err
+		}
+		return w.Flush()
 	})
+}
+
+// encode streams the document user by user: a 100,000-user snapshot is
+// never held in memory twice.
+func (s *Snapshot) encode(w io.Writer) error {
+	head := *s
+	head.Users = nil
+	b, err := json.Marshal(head)
+	if err != nil {
+		return err
+	}
+	// {"format":...,"users":null,...} -> splice the users array in place of null
+	i := bytes.Index(b, []byte(`"users":null`))
+	if i < 0 {
+		return errors.New("snapshot: cannot place users")
+	}
+	if _, err := w.Write(b[:i]); err != nil {
+		return err
+	}
+	io.WriteString(w, `"users":[`)
+	for k := range s.Users {
+		if k > 0 {
+			io.WriteString(w, ",\n")
+		}
+		u, err := json.Marshal(&s.Users[k])
+		if err != nil {
+			return err
+		}
+		if _, err := w.Write(u); err != nil {
+			return err
+		}
+	}
+	io.WriteString(w, "]")
+	_, err = w.Write(b[i+len(`"users":null`):])
+	if err == nil {
+		_, err = io.WriteString(w, "\n")
+	}
+	return err
 }
 
 // WriteFileAtomic writes through a temporary file in the same directory and
@@ -231,6 +275,3 @@ func LoadCached(instance string) *Snapshot {
 	}
 	return s
 }
-
-// ErrNoUsers is returned when an instance answers with no users at all.
-var ErrNoUsers = errors.New("Coupa returned no users")

@@ -126,7 +126,7 @@ func expectFinal(t *testing.T, srv *emulator.Server, users, n, m int) {
 func TestApplyUnderFaultsEndsInTheExpectedState(t *testing.T) {
 	seed, feed := population(t, 120, 40, 6)
 	srv, base := serve(t, seed, emulator.Options{Rate: 40, Burst: 10})
-	c := newClient(t, base, 0, 0) // ignores the server's limit: it will meet 429s
+	c := newClient(t, base, -1, 0) // ignores the server's limit: it will meet 429s
 	p, path, b := planFor(t, newClient(t, base, 100, 20), feed, t.TempDir())
 	srv.InjectFaults(4, 5) // 503s before, then 500s after the next writes (creates included)
 	rep, err := Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: b})
