@@ -60,7 +60,15 @@ type table struct {
 type row struct {
 	line   int
 	fields []string
-	cols   []int
+}
+
+// col is the 1-based column of field i of the current row (valid until the next read).
+func (t *table) col(i int) int {
+	if i < 0 {
+		return 0
+	}
+	_, c := t.r.FieldPos(i)
+	return c
 }
 
 // openTable detects the delimiter and reads the header. An empty file is a
@@ -97,8 +105,7 @@ func openTable(src io.Reader, name, encoding string, delim rune) (*table, error)
 	t.delim = delim
 	t.r = csv.NewReader(br)
 	t.r.Comma = delim
-	t.r.FieldsPerRecord = -1
-	t.r.ReuseRecord = true
+	t.r.FieldsPerRecord = -1 // counted here, so every bad row is reported
 	rec, err := t.r.Read()
 	if err == io.EOF {
 		return nil, &ReadError{[]Problem{{File: name, Line: 1, Msg: "the file is empty (a header row is required)"}}}
@@ -166,11 +173,10 @@ func (t *table) next() (row, bool) {
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // blank line
 		}
-		r := row{line: line, fields: append([]string(nil), rec...), cols: make([]int, len(rec))}
+		r := row{line: line, fields: rec}
 		for i := range rec {
-			l, c := t.r.FieldPos(i)
-			r.cols[i] = c
 			if !utf8.ValidString(rec[i]) {
+				l, c := t.r.FieldPos(i)
 				t.probs = append(t.probs, t.badUTF8(l, c, rec[i]))
 			}
 		}

@@ -56,7 +56,7 @@ func TestCCWFullFileUnified(t *testing.T) {
 	}
 	m := byLogin(f, "mokafor")
 	if m.Get(record.PhoneWork) != "+1 (415) 555-0102" || m.Get(record.EmployeeNumber) != "E1002" || m.Get(record.Currency) != "USD" {
-		t.Fatalf("unified columns: %+v", m.Attrs)
+		t.Fatalf("unified columns: %+v", fields(m))
 	}
 }
 
@@ -67,10 +67,10 @@ func TestCoupaUsersCSV(t *testing.T) {
 	}
 	p := byLogin(f, "pnew")
 	if p.Get(record.FirstName) != `Pat "PJ"` || p.Get(record.LastName) != "New, Jr." || strings.Join(p.Roles, "|") != "User|Buyer" {
-		t.Fatalf("quoting: %+v %v", p.Attrs, p.Roles)
+		t.Fatalf("quoting: %+v %v", fields(p), p.Roles)
 	}
 	if x := byLogin(f, "xzhang"); x.Get(record.Currency) != "USD" || x.Get(record.SegmentField(2)) != "4400" || x.Get(record.Manager) != "spatel" {
-		t.Fatalf("xzhang: %+v", x.Attrs)
+		t.Fatalf("xzhang: %+v", fields(x))
 	}
 	if o := byLogin(f, "oquinn"); o.Active == nil || *o.Active {
 		t.Fatal("inactive status")
@@ -162,7 +162,7 @@ func TestBOMAndCRLF(t *testing.T) {
 		t.Fatal(err)
 	}
 	if f.Users[0].Get(record.FirstName) != "Ann\nMarie" || f.Users[0].Get(record.Login) != "ann" {
-		t.Fatalf("%+v", f.Users[0].Attrs)
+		t.Fatalf("%+v", fields(f.Users[0]))
 	}
 }
 
@@ -206,12 +206,12 @@ func sameUsers(t *testing.T, a, b []*record.User) {
 	}
 	for i := range a {
 		x, y := a[i], b[i]
-		for k, v := range x.Attrs {
-			if y.Attrs[k] != v {
-				t.Errorf("%s: %s %q became %q", x.Key(), k, v, y.Attrs[k])
+		x.Range(func(k, v string) {
+			if y.Get(k) != v {
+				t.Errorf("%s: %s %q became %q", x.Key(), k, v, y.Get(k))
 			}
-		}
-		if len(x.Attrs) != len(y.Attrs) || strings.Join(x.Roles, ",") != strings.Join(y.Roles, ",") || x.Segments != y.Segments {
+		})
+		if x.Len() != y.Len() || strings.Join(x.Roles, ",") != strings.Join(y.Roles, ",") || x.Segments != y.Segments {
 			t.Errorf("%s differs: %+v vs %+v", x.Key(), x, y)
 		}
 		if (x.Active == nil) != (y.Active == nil) || (x.Active != nil && *x.Active != *y.Active) {
@@ -257,5 +257,21 @@ func TestWriteFixturesStayReadable(t *testing.T) {
 	os.WriteFile(p, []byte("User ID|Last Name|First Name|Email\n"), 0o644)
 	if _, err := ReadFile(p, Options{}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func fields(u *record.User) map[string]string {
+	m := map[string]string{}
+	u.Range(func(k, v string) { m[k] = v })
+	return m
+}
+
+func TestValidEmail(t *testing.T) {
+	for v, want := range map[string]bool{"a@acme.example": true, "first.last+tag@sub.acme.co.uk": true, "jürgen@acme.example": true,
+		"not-an-email": false, "a@b": false, "a@@b.com": false, "@acme.example": false, "a b@acme.example": false,
+		"Jane <j@acme.example>": false, "a@acme.": false, "a@acme..example": false} {
+		if validEmail(v) != want {
+			t.Errorf("%q: want %v", v, want)
+		}
 	}
 }

@@ -37,6 +37,39 @@ type FieldRule struct {
 	Lookup      string            `yaml:"lookup"` // "employee-number": the value names another row by employee number
 	Default     string            `yaml:"default"`
 	line        int
+	tpl         []tplPart // Template, compiled once
+	seg         int       // CCW segment number of a segment-N target
+	segName     bool      // segment-N-name: the value is a name, not a code
+}
+
+// tplPart is a literal, or a reference (with an optional function) to a
+// canonical field or source column.
+type tplPart struct {
+	literal, fn, name string
+	ref               bool
+}
+
+func compileTemplate(tpl string) []tplPart {
+	var parts []tplPart
+	last := 0
+	for _, loc := range templateRe.FindAllStringSubmatchIndex(tpl, -1) {
+		if loc[0] > last {
+			parts = append(parts, tplPart{literal: tpl[last:loc[0]]})
+		}
+		p := tplPart{ref: true}
+		if loc[2] >= 0 {
+			p.fn, p.name = tpl[loc[2]:loc[3]], tpl[loc[4]:loc[5]]
+		} else {
+			p.name = strings.TrimSpace(tpl[loc[6]:loc[7]])
+		}
+		p.name = strings.TrimSpace(p.name)
+		parts = append(parts, p)
+		last = loc[1]
+	}
+	if last < len(tpl) {
+		parts = append(parts, tplPart{literal: tpl[last:]})
+	}
+	return parts
 }
 
 type strList []string
@@ -149,8 +182,16 @@ func ParseMapping(b []byte, path string) (*Mapping, error) {
 		return nil, &ReadError{sortedProblems(probs)}
 	}
 	for t, r := range m.Fields {
+		if strings.HasPrefix(t, "segment-") {
+			fmt.Sscanf(t, "segment-%d", &r.seg)
+			r.segName = strings.HasSuffix(t, "-name")
+			m.Fields[t] = r
+		}
 		if r.Template == "" {
 			m.order = append(m.order, t)
+		} else {
+			r.tpl = compileTemplate(r.Template)
+			m.Fields[t] = r
 		}
 	}
 	sort.Strings(m.order)
@@ -264,7 +305,7 @@ func (h *hrReader) read(r row) *record.User {
 		var v string
 		switch {
 		case rule.Template != "":
-			v = h.template(rule.Template, u, r)
+			v = h.template(rule.tpl, u, r)
 		case rule.Constant != "":
 			v = rule.Constant
 		default:
@@ -336,13 +377,11 @@ func (h *hrReader) assign(u *record.User, target, v string, rule FieldRule, chk 
 		}
 		u.Roles = record.SplitList(strings.ReplaceAll(v, sep, ","))
 		u.RoleMode = record.RolesWholeSet
-	case strings.HasPrefix(target, "segment-"):
-		var n int
-		fmt.Sscanf(target, "segment-%d", &n)
-		if strings.HasSuffix(target, "-name") {
-			u.Segments[n].Name = v
+	case rule.seg > 0:
+		if rule.segName {
+			u.Segments[rule.seg].Name = v
 		} else {
-			u.Segments[n].Code = v
+			u.Segments[rule.seg].Code = v
 		}
 	case target == record.Email:
 		chk.email(idx, v)
@@ -358,29 +397,30 @@ func (h *hrReader) assign(u *record.User, target, v string, rule FieldRule, chk 
 	}
 }
 
-func (h *hrReader) template(tpl string, u *record.User, r row) string {
-	return templateRe.ReplaceAllStringFunc(tpl, func(m string) string {
-		g := templateRe.FindStringSubmatch(m)
-		fn, name := g[1], g[2]
-		if fn == "" {
-			name = g[3]
+func (h *hrReader) template(parts []tplPart, u *record.User, r row) string {
+	var b strings.Builder
+	for _, p := range parts {
+		if !p.ref {
+			b.WriteString(p.literal)
+			continue
 		}
-		val, ok := u.Attrs[name]
-		if !ok {
-			if i, found := h.cols[normHeader(name)]; found {
+		val := u.Get(p.name)
+		if val == "" {
+			if i, found := h.cols[normHeader(p.name)]; found {
 				val = column(i).get(r)
 			}
 		}
-		switch fn {
+		switch p.fn {
 		case "lower":
-			return strings.ToLower(val)
+			val = strings.ToLower(val)
 		case "upper":
-			return strings.ToUpper(val)
+			val = strings.ToUpper(val)
 		case "trim":
-			return strings.TrimSpace(val)
+			val = strings.TrimSpace(val)
 		}
-		return val
-	})
+		b.WriteString(val)
+	}
+	return b.String()
 }
 
 // finish resolves managers given by employee number across the whole population.
@@ -398,7 +438,7 @@ func (h *hrReader) finish(users []*record.User) []*record.User {
 		}
 		if login, ok := byNumber[ref]; ok && login != "" {
 			u.Set(record.Manager, login)
-			delete(u.Attrs, "feed.manager-employee-number")
+			u.Delete("feed.manager-employee-number")
 		}
 		// Otherwise the engine resolves it against Coupa's employee numbers.
 	}

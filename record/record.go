@@ -76,10 +76,26 @@ const (
 	RolesContain
 )
 
-// User is the canonical user record. A field absent from Attrs means the
-// source has no opinion; the value Clear means "clear it".
+// known are the contract fields every record may carry, stored inline.
+var known = []string{Login, Email, FirstName, LastName, MiddleName, MentionName, PhoneWork, EmployeeNumber,
+	Currency, Manager, SSO, AccountType}
+
+var knownIndex = func() map[string]int {
+	m := make(map[string]int, len(known))
+	for i, f := range known {
+		m[f] = i
+	}
+	return m
+}()
+
+// User is the canonical user record. A field that is empty means the
+// source has no opinion; the value Clear means "clear it". Contract fields
+// live in a fixed array and the rest (custom fields, chart segments,
+// feed-only columns) in a map made on first use: two records per user
+// at 100,000 users add up.
 type User struct {
-	Attrs    map[string]string        `json:"attrs"`
+	fields   [12]string
+	extra    map[string]string
 	Roles    []string                 `json:"roles,omitempty"` // nil: no opinion
 	RoleMode RoleMode                 `json:"role-mode,omitempty"`
 	Active   *bool                    `json:"active,omitempty"` // nil: no opinion (full feed)
@@ -88,10 +104,15 @@ type User struct {
 }
 
 // New returns an empty record from the given source.
-func New(src Source) *User { return &User{Attrs: map[string]string{}, Source: src} }
+func New(src Source) *User { return &User{Source: src} }
 
-// Get returns the trimmed value of a field ("" when absent).
-func (u *User) Get(field string) string { return u.Attrs[field] }
+// Get returns a field's value ("" when absent).
+func (u *User) Get(field string) string {
+	if i, ok := knownIndex[field]; ok {
+		return u.fields[i]
+	}
+	return u.extra[field]
+}
 
 // Set stores a trimmed value; an empty value means "no opinion" and is not stored.
 func (u *User) Set(field, value string) {
@@ -99,7 +120,59 @@ func (u *User) Set(field, value string) {
 	if value == "" {
 		return
 	}
-	u.Attrs[field] = value
+	u.Put(field, value)
+}
+
+// Put stores a value as given.
+func (u *User) Put(field, value string) {
+	if i, ok := knownIndex[field]; ok {
+		u.fields[i] = value
+		return
+	}
+	if u.extra == nil {
+		u.extra = make(map[string]string, 4)
+	}
+	u.extra[field] = value
+}
+
+// Has reports whether a field carries a value.
+func (u *User) Has(field string) bool { return u.Get(field) != "" }
+
+// Delete forgets a field.
+func (u *User) Delete(field string) {
+	if i, ok := knownIndex[field]; ok {
+		u.fields[i] = ""
+		return
+	}
+	delete(u.extra, field)
+}
+
+// Range calls fn for every field with a value: contract fields first, in
+// contract order, then the others in sorted order.
+func (u *User) Range(fn func(field, value string)) {
+	for i, v := range u.fields {
+		if v != "" {
+			fn(known[i], v)
+		}
+	}
+	if len(u.extra) == 0 {
+		return
+	}
+	keys := make([]string, 0, len(u.extra))
+	for k := range u.extra {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fn(k, u.extra[k])
+	}
+}
+
+// Len counts the fields with a value.
+func (u *User) Len() int {
+	n := 0
+	u.Range(func(string, string) { n++ })
+	return n
 }
 
 // HasSegments reports whether any CCW segment carries a value.
@@ -115,7 +188,7 @@ func (u *User) HasSegments() bool {
 // Key returns the best human key for the record: login, else employee number, else email.
 func (u *User) Key() string {
 	for _, f := range []string{Login, EmployeeNumber, Email} {
-		if v := u.Attrs[f]; v != "" {
+		if v := u.Get(f); v != "" {
 			return v
 		}
 	}

@@ -255,11 +255,11 @@ func (e *engine) diffRow(f *record.User) *rowPlan {
 	e.compareScalars(rp, f, cur)
 	e.compareRoles(rp, f, cur)
 	e.compareSegments(rp, f, cur, c)
-	for k := range f.Attrs {
+	f.Range(func(k, v string) {
 		if strings.HasPrefix(k, "custom-fields.") {
-			rp.compare(k, cur.Get(k), f.Get(k), func(a, b string) bool { return a == b })
+			rp.compare(k, cur.Get(k), v, exact)
 		}
-	}
+	})
 	// final supervisor
 	rp.manager = strings.ToLower(cur.Get(record.Manager))
 	if m := f.Get(record.Manager); m != "" {

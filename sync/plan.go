@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -236,15 +235,8 @@ func LoadPlan(path string) (*Plan, []byte, error) {
 // FingerprintOf hashes the compared fields of a Coupa user.
 func FingerprintOf(u *coupa.User) *Fingerprint {
 	r := FromCoupa(u)
-	keys := make([]string, 0, len(r.Attrs))
-	for k := range r.Attrs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	h := sha256.New()
-	for _, k := range keys {
-		fmt.Fprintf(h, "%s=%s\n", k, r.Attrs[k])
-	}
+	r.Range(func(k, v string) { fmt.Fprintf(h, "%s=%s\n", k, v) }) // a stable order
 	fmt.Fprintf(h, "active=%v\nroles=%s\n", u.Active, record.JoinRoles(r.Roles))
 	return &Fingerprint{ID: u.ID, UpdatedAt: u.UpdatedAt, Hash: hex.EncodeToString(h.Sum(nil))[:16]}
 }

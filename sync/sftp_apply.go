@@ -54,9 +54,9 @@ func (a *applier) targets() ([]*record.User, map[string]bool) {
 				r.Active = &b
 			default:
 				if c.Feed == "" {
-					r.Attrs[c.Field] = record.Clear
+					r.Put(c.Field, record.Clear)
 				} else {
-					r.Attrs[c.Field] = c.Feed
+					r.Put(c.Field, c.Feed)
 				}
 			}
 		}
