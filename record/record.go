@@ -38,8 +38,20 @@ const MaxSegments = 11
 var ScalarFields = []string{Login, Email, FirstName, LastName, MiddleName, MentionName,
 	PhoneWork, EmployeeNumber, Currency, SSO, Manager}
 
+var segmentFields = func() (f [21]string) {
+	for n := range f {
+		f[n] = fmt.Sprintf("default-account.segment-%d", n)
+	}
+	return
+}()
+
 // SegmentField is the contract name of chart segment n.
-func SegmentField(n int) string { return fmt.Sprintf("default-account.segment-%d", n) }
+func SegmentField(n int) string {
+	if n >= 1 && n <= 20 {
+		return segmentFields[n]
+	}
+	return fmt.Sprintf("default-account.segment-%d", n)
+}
 
 // CustomField is the contract name of a custom field.
 func CustomField(name string) string { return "custom-fields." + name }
@@ -80,13 +92,37 @@ const (
 var known = []string{Login, Email, FirstName, LastName, MiddleName, MentionName, PhoneWork, EmployeeNumber,
 	Currency, Manager, SSO, AccountType}
 
-var knownIndex = func() map[string]int {
-	m := make(map[string]int, len(known))
-	for i, f := range known {
-		m[f] = i
+// index is the slot of a contract field, or -1: a switch, because this
+// runs for every field of every record.
+func index(field string) int {
+	switch field {
+	case Login:
+		return 0
+	case Email:
+		return 1
+	case FirstName:
+		return 2
+	case LastName:
+		return 3
+	case MiddleName:
+		return 4
+	case MentionName:
+		return 5
+	case PhoneWork:
+		return 6
+	case EmployeeNumber:
+		return 7
+	case Currency:
+		return 8
+	case Manager:
+		return 9
+	case SSO:
+		return 10
+	case AccountType:
+		return 11
 	}
-	return m
-}()
+	return -1
+}
 
 // User is the canonical user record. A field that is empty means the
 // source has no opinion; the value Clear means "clear it". Contract fields
@@ -108,7 +144,7 @@ func New(src Source) *User { return &User{Source: src} }
 
 // Get returns a field's value ("" when absent).
 func (u *User) Get(field string) string {
-	if i, ok := knownIndex[field]; ok {
+	if i := index(field); i >= 0 {
 		return u.fields[i]
 	}
 	return u.extra[field]
@@ -125,7 +161,7 @@ func (u *User) Set(field, value string) {
 
 // Put stores a value as given.
 func (u *User) Put(field, value string) {
-	if i, ok := knownIndex[field]; ok {
+	if i := index(field); i >= 0 {
 		u.fields[i] = value
 		return
 	}
@@ -140,7 +176,7 @@ func (u *User) Has(field string) bool { return u.Get(field) != "" }
 
 // Delete forgets a field.
 func (u *User) Delete(field string) {
-	if i, ok := knownIndex[field]; ok {
+	if i := index(field); i >= 0 {
 		u.fields[i] = ""
 		return
 	}

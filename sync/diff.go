@@ -3,9 +3,11 @@ package sync
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	gosync "sync"
 	"time"
 
 	"github.com/ccwrecon/ccwrecon/coupa"
@@ -72,19 +74,42 @@ func Diff(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) (*Plan, error) {
 	default:
 		return nil, fmt.Errorf("%w: --match-on must be employee-number, login or email", ErrConfig)
 	}
-	e := &engine{cfg: cfg, snap: snap, feed: feed, byNumber: map[string][]*coupa.User{}, byLogin: map[string]*coupa.User{},
-		byEmail: map[string][]*coupa.User{}, roles: map[string]string{}, lookupVals: map[string]map[string]string{}, lookupCode: map[string]map[string]bool{}}
-	for i := range snap.Users {
-		u := &snap.Users[i]
-		if u.EmployeeNumber != "" {
-			e.byNumber[u.EmployeeNumber] = append(e.byNumber[u.EmployeeNumber], u)
+	n := len(snap.Users)
+	e := &engine{cfg: cfg, snap: snap, feed: feed, byNumber: make(map[string][]*coupa.User, n), byLogin: make(map[string]*coupa.User, n),
+		byEmail: make(map[string][]*coupa.User, n), roles: map[string]string{}, lookupVals: map[string]map[string]string{}, lookupCode: map[string]map[string]bool{}}
+	// four independent indexes, built side by side
+	var ix gosync.WaitGroup
+	ix.Add(4)
+	go func() {
+		defer ix.Done()
+		for i := range snap.Users {
+			if u := &snap.Users[i]; u.EmployeeNumber != "" {
+				e.byNumber[u.EmployeeNumber] = append(e.byNumber[u.EmployeeNumber], u)
+			}
 		}
-		e.byLogin[strings.ToLower(u.Login)] = u
-		e.byEmail[strings.ToLower(u.Email)] = append(e.byEmail[strings.ToLower(u.Email)], u)
-		for _, r := range u.Roles {
-			e.roles[strings.ToLower(r.Name)] = r.Name
+	}()
+	go func() {
+		defer ix.Done()
+		for i := range snap.Users {
+			e.byLogin[strings.ToLower(snap.Users[i].Login)] = &snap.Users[i]
 		}
-	}
+	}()
+	go func() {
+		defer ix.Done()
+		for i := range snap.Users {
+			k := strings.ToLower(snap.Users[i].Email)
+			e.byEmail[k] = append(e.byEmail[k], &snap.Users[i])
+		}
+	}()
+	go func() {
+		defer ix.Done()
+		for i := range snap.Users {
+			for _, r := range snap.Users[i].Roles {
+				e.roles[strings.ToLower(r.Name)] = r.Name
+			}
+		}
+	}()
+	ix.Wait()
 	for _, r := range cfg.KnownRoles {
 		e.roles[strings.ToLower(r)] = r
 	}
@@ -106,14 +131,25 @@ func Diff(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) (*Plan, error) {
 		Feed:     FeedInfo{Name: feed.Name, SHA256: feed.SHA256, Kind: string(feed.Kind), Full: feed.Full},
 		Settings: Settings{MatchOn: cfg.MatchOn, Chart: e.chart, SegmentLookups: cfg.SegmentLookups, MaxDeactivate: cfg.MaxDeactivations, MaxDeactPct: cfg.MaxDeactivationPct},
 		Warnings: append([]string(nil), feed.Warnings...)}
-	matched := map[int]bool{}
-	rows := make([]*rowPlan, 0, len(feed.Users))
-	for _, f := range feed.Users {
-		rp := e.diffRow(f)
+	rows := make([]*rowPlan, len(feed.Users))
+	// Rows are independent (the indexes are read-only): diff them on every core.
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(feed.Users)/1000))
+	var wg gosync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(feed.Users); i += workers {
+				rows[i] = e.diffRow(feed.Users[i])
+			}
+		}(w)
+	}
+	wg.Wait()
+	matched := make(map[int]bool, len(rows))
+	for _, rp := range rows {
 		if rp.coupa != nil {
 			matched[rp.coupa.ID] = true
 		}
-		rows = append(rows, rp)
 	}
 	e.checkHierarchy(rows)
 	for _, rp := range rows {
@@ -245,7 +281,7 @@ func (e *engine) diffRow(f *record.User) *rowPlan {
 	} else {
 		cur = FromCoupa(c)
 		rp.plan.Key = c.Login
-		rp.plan.Fingerprint = FingerprintOf(c)
+		rp.plan.Fingerprint = fingerprint(c, cur)
 	}
 	if rp.creating && rp.leaving {
 		rp.plan.Action = Unchanged // an inactive row for a user Coupa never had: nothing to do
@@ -550,7 +586,7 @@ func (rp *rowPlan) finish() {
 // checkHierarchy finds supervisors that exist nowhere, inactive or
 // departing supervisors, self-supervision and cycles in the final hierarchy.
 func (e *engine) checkHierarchy(rows []*rowPlan) {
-	feedBy := map[string]*rowPlan{}
+	feedBy := make(map[string]*rowPlan, len(rows))
 	for _, rp := range rows {
 		if l := strings.ToLower(rp.feed.Get(record.Login)); l != "" {
 			feedBy[l] = rp
@@ -558,15 +594,6 @@ func (e *engine) checkHierarchy(rows []*rowPlan) {
 		if rp.coupa != nil {
 			feedBy[strings.ToLower(rp.coupa.Login)] = rp
 		}
-	}
-	final := map[string]string{}
-	for _, u := range e.snap.Users {
-		if u.Manager != nil {
-			final[strings.ToLower(u.Login)] = strings.ToLower(u.Manager.Login)
-		}
-	}
-	for l, rp := range feedBy {
-		final[l] = rp.manager
 	}
 	for _, rp := range rows {
 		m := rp.feed.Get(record.Manager)
@@ -596,41 +623,54 @@ func (e *engine) checkHierarchy(rows []*rowPlan) {
 			continue // unchanged supervisor: nothing to check further
 		}
 	}
-	// cycles in the final hierarchy, reported on every feed row in them
-	state := map[string]int{} // 0 new, 1 on stack, 2 done
-	var stack []string
-	var visit func(l string)
-	visit = func(l string) {
-		state[l] = 1
-		stack = append(stack, l)
-		if m := final[l]; m != "" {
-			switch state[m] {
-			case 0:
-				visit(m)
-			case 1:
-				i := len(stack) - 1
-				for stack[i] != m {
-					i--
-				}
-				cycle := append([]string(nil), stack[i:]...)
-				for _, member := range cycle {
-					if rp, ok := feedBy[member]; ok {
-						rp.problem("supervisor cycle: %s", cycleText(cycle, member))
-					}
-				}
+	// Cycles in the final hierarchy. Each row has at most one supervisor, so
+	// resolve it to a row index once (walking through Coupa users outside the
+	// feed), then find cycles with arrays instead of maps.
+	index := make(map[*rowPlan]int, len(rows))
+	for i, rp := range rows {
+		index[rp] = i
+	}
+	up := make([]int, len(rows))
+	for i, rp := range rows {
+		up[i] = -1
+		l := rp.manager
+		for hops := 0; l != "" && hops < 64; hops++ {
+			if sup, ok := feedBy[l]; ok {
+				up[i] = index[sup]
+				break
+			}
+			u := e.byLogin[l]
+			if u == nil || u.Manager == nil {
+				break
+			}
+			l = strings.ToLower(u.Manager.Login)
+		}
+	}
+	color := make([]int8, len(rows)) // 0 new, 1 on the current path, 2 done
+	var path []int
+	for start := range rows {
+		path = path[:0]
+		i := start
+		for i >= 0 && color[i] == 0 {
+			color[i] = 1
+			path = append(path, i)
+			i = up[i]
+		}
+		if i >= 0 && color[i] == 1 { // closed a cycle: from i to the path's end
+			k := len(path) - 1
+			for path[k] != i {
+				k--
+			}
+			var cycle []string
+			for _, j := range path[k:] {
+				cycle = append(cycle, strings.ToLower(rows[j].plan.Key))
+			}
+			for n, j := range path[k:] {
+				rows[j].problem("supervisor cycle: %s", cycleText(cycle, cycle[n]))
 			}
 		}
-		stack = stack[:len(stack)-1]
-		state[l] = 2
-	}
-	keys := make([]string, 0, len(feedBy))
-	for l := range feedBy {
-		keys = append(keys, l)
-	}
-	sort.Strings(keys)
-	for _, l := range keys {
-		if state[l] == 0 {
-			visit(l)
+		for _, j := range path {
+			color[j] = 2
 		}
 	}
 	// a create whose supervisor is an erroneous create is an error too

@@ -233,12 +233,20 @@ func LoadPlan(path string) (*Plan, []byte, error) {
 }
 
 // FingerprintOf hashes the compared fields of a Coupa user.
-func FingerprintOf(u *coupa.User) *Fingerprint {
-	r := FromCoupa(u)
+func FingerprintOf(u *coupa.User) *Fingerprint { return fingerprint(u, FromCoupa(u)) }
+
+// fingerprint hashes a Coupa user already turned into a record.
+func fingerprint(u *coupa.User, r *record.User) *Fingerprint {
 	h := sha256.New()
-	r.Range(func(k, v string) { fmt.Fprintf(h, "%s=%s\n", k, v) }) // a stable order
-	fmt.Fprintf(h, "active=%v\nroles=%s\n", u.Active, record.JoinRoles(r.Roles))
-	return &Fingerprint{ID: u.ID, UpdatedAt: u.UpdatedAt, Hash: hex.EncodeToString(h.Sum(nil))[:16]}
+	r.Range(func(k, v string) { // a stable order
+		h.Write([]byte(k))
+		h.Write([]byte{'='})
+		h.Write([]byte(v))
+		h.Write([]byte{'\n'})
+	})
+	h.Write([]byte("active=" + strconv.FormatBool(u.Active) + "\nroles=" + record.JoinRoles(r.Roles) + "\n"))
+	var sum [sha256.Size]byte
+	return &Fingerprint{ID: u.ID, UpdatedAt: u.UpdatedAt, Hash: hex.EncodeToString(h.Sum(sum[:0])[:8])}
 }
 
 // FromCoupa turns a Coupa user into the canonical record.

@@ -1,0 +1,40 @@
+package record
+
+import "testing"
+
+func TestFieldsRoundTrip(t *testing.T) {
+	u := New(Source{})
+	for i, f := range known {
+		if index(f) != i {
+			t.Fatalf("%s has slot %d, want %d", f, index(f), i)
+		}
+		u.Set(f, " v"+f+" ")
+	}
+	u.Set(CustomField("cost-center"), "4100")
+	u.Set(SegmentField(2), "4300")
+	u.Set(Email, "   ") // no opinion
+	if u.Get(Email) != "v"+Email || u.Get(CustomField("cost-center")) != "4100" || u.Len() != len(known)+2 {
+		t.Fatalf("%+v", u)
+	}
+	var order []string
+	u.Range(func(k, _ string) { order = append(order, k) })
+	if order[0] != Login || order[len(order)-1] != SegmentField(2) {
+		t.Fatalf("range order %v", order)
+	}
+	u.Delete(Login)
+	u.Delete(SegmentField(2))
+	if u.Has(Login) || u.Has(SegmentField(2)) || u.Key() != "v"+EmployeeNumber {
+		t.Fatal("delete")
+	}
+}
+
+func TestParseBool(t *testing.T) {
+	for in, want := range map[string]bool{"Yes": true, "active": true, "T": true, "1": true, "no": false, "Inactive": false, "0": false} {
+		if v, ok := ParseBool(in); !ok || v != want {
+			t.Errorf("%q", in)
+		}
+	}
+	if _, ok := ParseBool("maybe"); ok {
+		t.Error("maybe")
+	}
+}

@@ -1,0 +1,141 @@
+package sync
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/ccwrecon/ccwrecon/coupa"
+	"github.com/ccwrecon/ccwrecon/coupa/emulator"
+	"github.com/ccwrecon/ccwrecon/feeds"
+)
+
+// big100k is a 100,000-user snapshot and a CCW feed touching every user:
+// 1 in 10 renamed, 1 in 50 moved to another supervisor, 1 in 100 new.
+func big100k(b *testing.B) (*coupa.Snapshot, []byte) {
+	seed := emulator.Generate(100_000)
+	snap := &coupa.Snapshot{Format: coupa.SnapshotFormat, Instance: "https://acme.coupahost.com",
+		Currencies: seed.Currencies, Lookups: seed.Lookups, LookupValues: seed.LookupValues}
+	for _, c := range seed.Charts {
+		snap.AccountTypes = append(snap.AccountTypes, c.AccountType)
+	}
+	logins := make([]string, len(seed.Users)+1)
+	for _, u := range seed.Users {
+		logins[u.ID] = u.Login
+	}
+	for _, u := range seed.Users {
+		if u.Manager != nil {
+			u.Manager.Login = logins[u.Manager.ID]
+		}
+		snap.Users = append(snap.Users, u)
+	}
+	var f bytes.Buffer
+	f.WriteString("Status|User ID|Last Name|First Name|Email|CCW User Role|Supervisor ID|Employee Number\n")
+	for i, u := range snap.Users {
+		first, mgr := u.Firstname, ""
+		if u.Manager != nil {
+			mgr = u.Manager.Login
+		}
+		if i%10 == 0 {
+			first += "x"
+		}
+		if i%50 == 7 && i > 100 {
+			mgr = snap.Users[i/3].Login
+		}
+		status := "1"
+		if !u.Active {
+			status = "0"
+		}
+		fmt.Fprintf(&f, "%s|%s|%s|%s|%s|User|%s|%s\n", status, u.Login, u.Lastname, first, u.Email, mgr, u.EmployeeNumber)
+		if i%100 == 0 {
+			fmt.Fprintf(&f, "1|new.user%d|New|User%d|new.user%d@example.com|User|%s|N%06d\n", i, i, i, u.Login, i)
+		}
+	}
+	return snap, f.Bytes()
+}
+
+// BenchmarkDiff100k: 100,000 feed rows against 100,000 Coupa users (fetch excluded).
+func BenchmarkDiff100k(b *testing.B) {
+	snap, data := big100k(b)
+	feed, err := feeds.Read(bytes.NewReader(data), "big.csv", feeds.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	b.ResetTimer()
+	var p *Plan
+	for i := 0; i < b.N; i++ {
+		if p, err = Diff(feed, snap, Config{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(after.HeapInuse)/(1<<20), "heap-inuse-MB")
+	b.ReportMetric(float64(p.Summary.Create+p.Summary.Update), "changed-users")
+}
+
+// BenchmarkDiffSnapshotEndToEnd100k is `ccwrecon diff --snapshot` at
+// 100,000 users: read the snapshot and the feed from disk, diff, write JSON.
+func BenchmarkDiffSnapshotEndToEnd100k(b *testing.B) {
+	snap, data := big100k(b)
+	dir := b.TempDir()
+	sp, fp := filepath.Join(dir, "snap.json"), filepath.Join(dir, "feed.csv")
+	if err := snap.Save(sp); err != nil {
+		b.Fatal(err)
+	}
+	os.WriteFile(fp, data, 0o644)
+	snap = nil
+	runtime.GC()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s, err := coupa.LoadSnapshot(sp)
+		if err != nil {
+			b.Fatal(err)
+		}
+		f, err := feeds.ReadFile(fp, feeds.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		p, err := Diff(f, s, Config{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := WriteJSON(io.Discard, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkApply1000UpdatesAt25PerSecond: wall time against the floor
+// (requests − burst) / rate, and the 429s met.
+func BenchmarkApply1000UpdatesAt25PerSecond(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		seed, feed := population(b, 1001, 1000, 0)
+		srv, base := serve(b, seed, emulator.Options{Rate: 25, Burst: 20})
+		p, path, pb := planFor(b, newClient(b, base, -1, 0), feed, b.TempDir())
+		time.Sleep(time.Second) // refill the server's bucket after planning
+		srv.Throttled.Store(0)
+		c := newClient(b, base, 25, 20)
+		t0 := time.Now()
+		rep, err := Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: pb})
+		wall := time.Since(t0)
+		if err != nil || rep.Applied != 1000 {
+			b.Fatalf("%v %+v", err, rep)
+		}
+		floor := float64(c.Requests.Load()-20) / 25
+		b.ReportMetric(wall.Seconds(), "wall-s")
+		b.ReportMetric(wall.Seconds()/floor, "x-floor")
+		b.ReportMetric(float64(srv.Throttled.Load()), "429s")
+		b.ReportMetric(float64(c.Requests.Load()), "requests")
+	}
+}
