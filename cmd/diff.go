@@ -1,12 +1,14 @@
 package cmd
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -19,7 +21,7 @@ import (
 type diffOptions struct {
 	feed, mapping, matchOn, snapshot, format, out, chart, encoding string
 	full, delta, includeDeact, allowMass, detailed, refresh        bool
-	segmentLookups                                                 []string
+	segmentLookups, segmentTargets                                 []string
 }
 
 var diffOpts diffOptions
@@ -52,6 +54,7 @@ problem as FILE:LINE[:COLUMN]: message on stderr.`,
 	f.BoolVar(&o.detailed, "detailed-exitcode", false, "exit 0 no changes, 2 changes, 1 error")
 	f.StringVar(&o.chart, "chart", "", "chart of accounts the CCW segments belong to")
 	f.StringArrayVar(&o.segmentLookups, "segment-lookup", nil, "N=LOOKUP: chart segment N takes the values of lookup LOOKUP (repeatable)")
+	f.StringArrayVar(&o.segmentTargets, "segment", nil, "N=chart|custom-fields.NAME|feed-only: where CCW segment N goes (repeatable; default 1-3 chart)")
 	f.StringVar(&o.encoding, "encoding", "", "feed encoding: utf-8 (default) or windows-1252")
 	f.BoolVar(&o.refresh, "refresh", false, "ignore the cached snapshot and read every user")
 	return c
@@ -81,11 +84,8 @@ func prepare(ctx context.Context, o *diffOptions, s *Settings, progress coupa.Pr
 	p.cfg = ccsync.Config{MatchOn: pick(o.matchOn, s.MatchOn), Chart: pick(o.chart, s.Chart), SegmentLookups: lookups,
 		IncludeDeactivations: o.includeDeact, AllowMassDeactivation: o.allowMass, MaxDeactivations: s.MaxDeactivate,
 		MaxDeactivationPct: s.MaxDeactPct, ScopeFilter: s.ScopeFilter, KnownRoles: s.KnownRoles, ToolVersion: Version}
-	if len(s.Segments) > 0 {
-		p.cfg.SegmentTargets = map[int]string{}
-		for n, t := range s.Segments {
-			p.cfg.SegmentTargets[n] = t
-		}
+	if p.cfg.SegmentTargets, err = segmentTargets(o.segmentTargets, s.Segments); err != nil {
+		return nil, err
 	}
 	if o.snapshot != "" {
 		p.snap, err = coupa.LoadSnapshot(o.snapshot)
@@ -128,9 +128,8 @@ func loadFeed(ctx context.Context, s *Settings, o *diffOptions) (*feeds.Feed, er
 		}
 		opts.Mapping = m
 	}
-	var data []byte
+	var src io.Reader
 	name := o.feed
-	var err error
 	if strings.HasPrefix(o.feed, "sftp://") {
 		remote := strings.TrimPrefix(o.feed, "sftp://")
 		if i := strings.Index(remote, "/"); i >= 0 {
@@ -140,23 +139,39 @@ func loadFeed(ctx context.Context, s *Settings, o *diffOptions) (*feeds.Feed, er
 		if err != nil {
 			return nil, err
 		}
-		defer conn.Close()
-		if data, err = conn.Download(ctx, remote); err != nil {
+		data, err := conn.Download(ctx, remote)
+		conn.Close()
+		if err != nil {
 			return nil, err
 		}
 		name = remote[strings.LastIndex(remote, "/")+1:]
-	} else if data, err = os.ReadFile(o.feed); err != nil {
-		return nil, err
+		src = bytes.NewReader(data)
+	} else {
+		f, err := os.Open(o.feed)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		src = f // streamed: a local plain feed is never copied whole
 	}
-	if feeds.IsEncryptedName(name) || feeds.LooksEncrypted(data) {
+	br := bufio.NewReaderSize(src, 64<<10)
+	head, _ := br.Peek(64)
+	var in io.Reader = br
+	if feeds.IsEncryptedName(name) || feeds.LooksEncrypted(head) {
+		data, err := io.ReadAll(br)
+		if err != nil {
+			return nil, err
+		}
+		// the plaintext is held only once its integrity check has passed
 		if data, err = decryptFeed(s, data); err != nil {
 			return nil, fmt.Errorf("%s: %v", name, err)
 		}
 		for _, ext := range []string{".pgp", ".gpg", ".asc"} {
 			name = strings.TrimSuffix(name, ext)
 		}
+		in = bytes.NewReader(data)
 	}
-	feed, err := feeds.Read(bytes.NewReader(data), name, opts)
+	feed, err := feeds.Read(in, name, opts)
 	if err != nil {
 		var re *feeds.ReadError
 		if errors.As(err, &re) {
@@ -281,4 +296,30 @@ func newCheckFeedCmd() *cobra.Command {
 	c.Flags().StringVar(&o.mapping, "mapping", "", "column-mapping YAML for an HR export")
 	c.Flags().StringVar(&o.encoding, "encoding", "", "utf-8 (default) or windows-1252")
 	return c
+}
+
+// segmentTargets reads repeated N=TARGET flags over the profile's map; nil
+// keeps the default (segments 1-3 are the chart's).
+func segmentTargets(flags []string, base map[int]string) (map[int]string, error) {
+	if len(flags) == 0 && len(base) == 0 {
+		return nil, nil
+	}
+	out := map[int]string{1: "chart", 2: "chart", 3: "chart"} // the default an override applies to
+	if len(base) > 0 {
+		out = map[int]string{} // a profile states the engagement's whole layout
+		for n, t := range base {
+			out[n] = t
+		}
+	}
+	for _, f := range flags {
+		k, v, _ := strings.Cut(f, "=")
+		n, err := strconv.Atoi(strings.TrimSpace(k))
+		v = strings.TrimSpace(v)
+		valid := v == "chart" || v == "feed-only" || (strings.HasPrefix(v, "custom-fields.") && len(v) > len("custom-fields."))
+		if err != nil || n < 1 || n > 11 || !valid {
+			return nil, fmt.Errorf("--segment %q: want N=chart, N=custom-fields.NAME or N=feed-only with N from 1 to 11", f)
+		}
+		out[n] = v
+	}
+	return out, nil
 }

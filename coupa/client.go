@@ -211,6 +211,7 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 		u += "?" + q.Encode()
 	}
 	var lastErr error
+	timeouts := 0
 	for attempt := 0; attempt <= c.cfg.MaxRetries; attempt++ {
 		if attempt > 0 {
 			c.Retries.Add(1)
@@ -228,6 +229,14 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 		}
 		if wait < 0 { // not retryable
 			return err
+		}
+		if errors.Is(err, errTimeout) {
+			if timeouts++; timeouts == 2 { // a server that hangs: two full timeouts are enough
+				if method == http.MethodPost {
+					return fmt.Errorf("%w: %w", ErrUncertain, err)
+				}
+				return err
+			}
 		}
 		if method == http.MethodPost && !errors.Is(err, errSafeRetry) {
 			return fmt.Errorf("%w: %w", ErrUncertain, err)
@@ -250,6 +259,8 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 }
 
 var errSafeRetry = errors.New("not processed by Coupa")
+
+var errTimeout = errors.New("timed out")
 
 type safeErr struct{ err error }
 
@@ -371,7 +382,7 @@ func (c *Client) transportError(err error) error {
 		err = ue.Err
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("no answer from %s within %s", c.base.Host, c.cfg.Timeout)
+		return fmt.Errorf("no answer from %s within %s: %w", c.base.Host, c.cfg.Timeout, errTimeout)
 	}
 	return fmt.Errorf("cannot reach %s: %v", c.base.Host, err)
 }

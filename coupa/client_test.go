@@ -237,10 +237,14 @@ func TestHangingAndBrokenServers(t *testing.T) {
 	}))
 	defer hang.Close()
 	c := client(t, hang.URL, func(c *coupa.Config) {
-		c.ClientID, c.ClientSecret, c.APIKey, c.Timeout, c.MaxRetries = "", "", "k", 100*time.Millisecond, 1
+		c.ClientID, c.ClientSecret, c.APIKey, c.Timeout, c.MaxRetries = "", "", "k", 100*time.Millisecond, 5
 	})
+	t0 := time.Now()
 	if _, err := c.GetUser(context.Background(), 1); err == nil || !strings.Contains(err.Error(), "no answer") {
 		t.Fatalf("hanging server: %v", err)
+	}
+	if d := time.Since(t0); d > time.Second { // two timeouts and one backoff, not six
+		t.Fatalf("gave up after %v", d)
 	}
 	trunc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")

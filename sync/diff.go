@@ -258,7 +258,8 @@ func (e *engine) match(f *record.User, rp *rowPlan) *coupa.User {
 }
 
 func (e *engine) diffRow(f *record.User) *rowPlan {
-	rp := &rowPlan{feed: f, plan: &UserPlan{Key: f.Key(), Line: f.Source.Line, Name: displayName(f), Changes: []Change{}}}
+	rp := &rowPlan{feed: f, plan: &UserPlan{Key: f.Key(), Line: f.Source.Line, Name: displayName(f),
+		Changes: make([]Change, 0, 2), Same: make([]FieldValue, 0, 12)}}
 	c := e.match(f, rp)
 	if len(rp.plan.Problems) > 0 {
 		rp.plan.Action = Error
@@ -332,15 +333,20 @@ func (rp *rowPlan) compare(field, cur, want string, equal func(a, b string) bool
 		if cur != "" {
 			rp.add(field, cur, "", true, "cleared")
 		} else {
-			rp.plan.Unchanged++
+			rp.same(field, "")
 		}
 		return
 	}
 	if cur != "" && equal(cur, want) {
-		rp.plan.Unchanged++
+		rp.same(field, cur)
 		return
 	}
 	rp.add(field, cur, want, true, "")
+}
+
+func (rp *rowPlan) same(field, value string) {
+	rp.plan.Unchanged++
+	rp.plan.Same = append(rp.plan.Same, FieldValue{field, value})
 }
 
 func exact(a, b string) bool { return a == b }
@@ -425,7 +431,7 @@ func (e *engine) compareRoles(rp *rowPlan, f, cur *record.User) {
 			}
 		}
 		if len(missing) == 0 {
-			rp.plan.Unchanged++
+			rp.same(record.Roles, record.JoinRoles(cur.Roles))
 			return
 		}
 		want = append(want, missing...)
@@ -446,7 +452,7 @@ func (e *engine) compareRoles(rp *rowPlan, f, cur *record.User) {
 		same = same && has[r]
 	}
 	if same {
-		rp.plan.Unchanged++
+		rp.same(record.Roles, record.JoinRoles(cur.Roles))
 		return
 	}
 	note := ""

@@ -58,6 +58,9 @@ type Change struct {
 	Note     string `json:"note,omitempty"`
 }
 
+// FieldValue is a field that already matches.
+type FieldValue struct{ Field, Value string }
+
 // Fingerprint identifies the Coupa record a plan was made against.
 type Fingerprint struct {
 	ID        int    `json:"id"`
@@ -76,6 +79,7 @@ type UserPlan struct {
 	Changes     []Change     `json:"changes"`
 	Problems    []string     `json:"problems,omitempty"`
 	Unchanged   int          `json:"unchanged-fields,omitempty"`
+	Same        []FieldValue `json:"-"` // the unchanged fields, for the console (not saved)
 	Fingerprint *Fingerprint `json:"fingerprint,omitempty"`
 	// CoupaAccount is the user's default account as seen: Coupa takes only
 	// whole account codes, so a segment change is sent with the others.

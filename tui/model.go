@@ -489,6 +489,8 @@ func (m *Model) onUsersKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(k, m.keys.Sort):
 		l.sortBy = (l.sortBy + 1) % sortCount
 		return m, m.refilter()
+	case key.Matches(k, m.keys.Unchanged):
+		m.showSame = !m.showSame
 	}
 	return m, nil
 }

@@ -339,3 +339,15 @@ func BenchmarkFilter100k(b *testing.B) {
 		_ = l.compute()
 	}
 }
+
+func TestUnchangedFieldsExpand(t *testing.T) {
+	m, _ := loaded(t, 80, 40)
+	if !strings.Contains(ansi.Strip(m.View()), "8 unchanged fields hidden (u shows them)") {
+		t.Fatal("collapsed by default")
+	}
+	keys(m, "u")
+	v := ansi.Strip(m.View())
+	if !strings.Contains(v, "= firstname") || !strings.Contains(v, "Luca") {
+		t.Fatalf("expanded:\n%s", v)
+	}
+}

@@ -260,8 +260,16 @@ func (m *Model) viewDetail(u *ccsync.UserPlan, width int) []string {
 		}
 		out = append(out, row)
 	}
-	if u.Unchanged > 0 {
-		out = append(out, sDim.Render(fmt.Sprintf("    # %d unchanged fields hidden", u.Unchanged)))
+	if u.Unchanged > 0 && m.showSame {
+		for _, f := range u.Same {
+			v := f.Value
+			if v == "" {
+				v = "(none)"
+			}
+			out = append(out, sDim.Render(fmt.Sprintf("      = %-*s %s", fw-4, ansi.Truncate(f.Field, fw-4, "…"), v)))
+		}
+	} else if u.Unchanged > 0 {
+		out = append(out, sDim.Render(fmt.Sprintf("    # %d unchanged fields hidden (u shows them)", u.Unchanged)))
 	}
 	if !m.detail && len(u.Changes) > 0 {
 		out = append(out, sDim.Render("enter: choose fields · space: toggle"))
