@@ -97,6 +97,7 @@ func (c *ccwReader) read(r row) *record.User {
 	for name, col := range c.extra {
 		u.Set("feed."+name, col.get(r))
 	}
+	keepExtra(c.t, r, u)
 	return u
 }
 
@@ -197,5 +198,6 @@ func (c *coupaReader) read(r row) *record.User {
 	for n, v := range segs {
 		u.Set(record.SegmentField(n), v)
 	}
+	keepExtra(c.t, r, u)
 	return u
 }

@@ -55,6 +55,7 @@ type table struct {
 	probs   []Problem
 	sum     hash.Hash
 	delim   rune
+	extra   []int // unknown columns, carried but not compared
 }
 
 type row struct {

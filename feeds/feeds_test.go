@@ -275,3 +275,16 @@ func TestValidEmail(t *testing.T) {
 		}
 	}
 }
+
+func TestUnknownColumnsAreKeptWithOneWarning(t *testing.T) {
+	f, err := Read(strings.NewReader("User ID,Last Name,First Name,Email,Badge Colour,Desk\nann,Lee,Ann,ann@acme.example,blue,4.12\n"), "x.csv", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Warnings) != 1 || !strings.Contains(f.Warnings[0], `"Badge Colour", "Desk"`) {
+		t.Fatalf("warnings %v", f.Warnings)
+	}
+	if f.Users[0].Get("feed.Badge Colour") != "blue" || f.Users[0].Get("feed.Desk") != "4.12" {
+		t.Fatalf("%v", fields(f.Users[0]))
+	}
+}

@@ -262,9 +262,8 @@ func newHRReader(t *table, m *Mapping) (*hrReader, error) {
 	if len(probs) > 0 {
 		return nil, &ReadError{sortedByMsg(probs)}
 	}
-	h.warn = unknownColumns(t, used)
-	if len(h.warn) > 0 { // HR exports carry many columns nobody maps: one short note is enough
-		h.warn = []string{fmt.Sprintf("%s: %d columns are not mapped", t.name, countUnused(t, used))}
+	if n := countUnused(t, used); n > 0 { // HR exports carry many columns nobody maps: one short note is enough
+		h.warn = []string{fmt.Sprintf("%s: %d columns are not mapped", t.name, n)}
 	}
 	return h, nil
 }

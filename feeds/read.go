@@ -249,10 +249,18 @@ func unknownColumns(t *table, used map[int]bool) []string {
 	for i, h := range t.header {
 		if !used[i] {
 			extra = append(extra, strconv.Quote(h))
+			t.extra = append(t.extra, i)
 		}
 	}
 	if len(extra) == 0 {
 		return nil
 	}
-	return []string{fmt.Sprintf("%s: ignoring unknown columns %s", t.name, strings.Join(extra, ", "))}
+	return []string{fmt.Sprintf("%s: unknown columns %s are kept with each row but not compared", t.name, strings.Join(extra, ", "))}
+}
+
+// keepExtra carries the row's unknown columns as feed.<Header> fields.
+func keepExtra(t *table, r row, u *record.User) {
+	for _, i := range t.extra {
+		u.Set("feed."+strings.TrimSpace(t.header[i]), column(i).get(r))
+	}
 }
