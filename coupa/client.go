@@ -428,16 +428,20 @@ func errorMessages(data []byte) []string {
 	return []string{s}
 }
 
-// scopeFor names the scope an endpoint needs (Coupa's mapping is only
-// visible inside an instance; this follows its naming).
+// scopeFor names the scope an API path needs.
 func scopeFor(method, path string) string {
+	res := strings.SplitN(strings.TrimPrefix(path, "/"), "/", 2)[0]
+	return ScopeFor(method, strings.SplitN(res, "?", 2)[0])
+}
+
+// ScopeFor names the OAuth scope a resource needs (Coupa's exact mapping is
+// only visible inside an instance; this follows its service.object.right naming).
+func ScopeFor(method, resource string) string {
 	right := "read"
 	if method != http.MethodGet {
 		right = "write"
 	}
-	res := strings.SplitN(strings.TrimPrefix(path, "/"), "/", 2)[0]
-	res = strings.SplitN(res, "?", 2)[0]
-	switch res {
+	switch resource {
 	case "users":
 		return "core.user." + right
 	case "user_groups", "user_group_memberships":

@@ -226,7 +226,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	parts := strings.Split(strings.Trim(strings.TrimPrefix(r.URL.Path, "/api/"), "/"), "/")
 	resource := parts[0]
-	need := scopeFor(r.Method, resource)
+	need := coupa.ScopeFor(r.Method, resource)
 	if !scopes[need] {
 		writeErr(w, asJSON, http.StatusForbidden, "request", "Missing scope "+need)
 		return
@@ -243,22 +243,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	write(w, asJSON, status, body)
-}
-
-func scopeFor(method, resource string) string {
-	right := "read"
-	if method != http.MethodGet {
-		right = "write"
-	}
-	switch resource {
-	case "users":
-		return "core.user." + right
-	case "user_groups", "user_group_memberships":
-		return "core.user_group." + right
-	case "account_types", "accounts", "account_groups", "lookups", "lookup_values":
-		return "core.accounting." + right
-	}
-	return "core.common." + right
 }
 
 func (s *Server) authenticate(r *http.Request) (map[string]bool, bool) {

@@ -420,7 +420,7 @@ func (s *Server) apply(u *coupa.User, body map[string]any, create bool) []string
 				}
 				roles = append(roles, *r)
 			}
-			u.Roles = mergeRoles(u.Roles, roles, len(list) == 0 || s.opts.ReplaceCollections)
+			u.Roles = merge(u.Roles, roles, func(r coupa.Role) int { return r.ID }, len(list) == 0 || s.opts.ReplaceCollections)
 		case "account-groups", "user-groups", "content-groups":
 			list, err := refList(v)
 			if err != nil {
@@ -438,7 +438,7 @@ func (s *Server) apply(u *coupa.User, body map[string]any, create bool) []string
 				refs = append(refs, coupa.Ref{ID: g.ID, Name: g.Name})
 			}
 			cur := map[string]*[]coupa.Ref{"account-groups": &u.AccountGroups, "user-groups": &u.UserGroups, "content-groups": &u.ContentGroups}[k]
-			*cur = mergeRefs(*cur, refs, len(list) == 0 || s.opts.ReplaceCollections)
+			*cur = merge(*cur, refs, func(r coupa.Ref) int { return r.ID }, len(list) == 0 || s.opts.ReplaceCollections)
 		case "custom-fields":
 			m, ok := v.(map[string]any)
 			if !ok {
@@ -640,35 +640,20 @@ func refList(v any) ([]coupa.Ref, error) {
 	return out, nil
 }
 
-func mergeRoles(cur, add []coupa.Role, replace bool) []coupa.Role {
+// merge applies a collection PUT: an empty list clears; a non-empty one
+// adds (Coupa's documented two-step removal) or, with ReplaceCollections, replaces.
+func merge[T any](cur, add []T, id func(T) int, replace bool) []T {
 	if replace {
 		if add == nil {
-			return []coupa.Role{}
+			return []T{}
 		}
 		return add
 	}
-	out := append([]coupa.Role(nil), cur...)
+	out := append([]T(nil), cur...)
 	for _, r := range add {
 		dup := false
 		for _, c := range out {
-			dup = dup || c.ID == r.ID
-		}
-		if !dup {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-func mergeRefs(cur, add []coupa.Ref, replace bool) []coupa.Ref {
-	if replace {
-		return add
-	}
-	out := append([]coupa.Ref(nil), cur...)
-	for _, r := range add {
-		dup := false
-		for _, c := range out {
-			dup = dup || c.ID == r.ID
+			dup = dup || id(c) == id(r)
 		}
 		if !dup {
 			out = append(out, r)
