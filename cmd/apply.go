@@ -76,7 +76,11 @@ func runApply(c *cobra.Command, planPath string, o *applyOptions) error {
 	var client *coupa.Client
 	if !o.dryRun {
 		if client, err = s.coupaClient(true); err != nil {
-			return err
+			if o.via != "sftp" || (s.APIKey != "" || s.ClientID != "" || s.ClientSecret != "") {
+				return err
+			}
+			client = nil // SFTP only: the stale-plan check is skipped, and said so
+			fmt.Fprintln(os.Stderr, "warning: no Coupa API credentials; the plan cannot be checked for staleness before the upload")
 		}
 		if !o.yes {
 			if !isTerminal(os.Stdin) {

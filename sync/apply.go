@@ -56,6 +56,7 @@ type Report struct {
 	Failed   int          `json:"failed"`
 	Skipped  int          `json:"skipped"`
 	Files    []string     `json:"files,omitempty"`
+	Warnings []string     `json:"warnings,omitempty"`
 	Lines    []ReportLine `json:"lines"`
 }
 
@@ -121,6 +122,9 @@ func Apply(ctx context.Context, client *coupa.Client, plan *Plan, o ApplyOptions
 		}
 		return a.report, a.dryRun()
 	}
+	if client == nil && o.SFTP == nil {
+		return nil, errors.New("applying through the API needs Coupa credentials")
+	}
 	a.report.RunDir = RunDir(o.PlanPath, o.PlanBytes)
 	j, err := OpenJournal(a.report.RunDir, o.PlanBytes)
 	if err != nil {
@@ -134,7 +138,10 @@ func Apply(ctx context.Context, client *coupa.Client, plan *Plan, o ApplyOptions
 	if len(j.Entries()) > 0 && !o.Resume {
 		return nil, fmt.Errorf("an earlier run of this plan stopped part-way (journal %s): continue it with --resume", j.Dir)
 	}
-	if err := a.checkStale(); err != nil {
+	if client == nil {
+		// SFTP without API access (CCW stand-alone customers): say so, loudly.
+		a.report.Warnings = append(a.report.Warnings, "no Coupa API credentials: the plan could not be checked for staleness; the file carries the plan's values as of "+plan.CreatedAt.Format(time.RFC3339))
+	} else if err := a.checkStale(); err != nil {
 		return nil, err
 	}
 	if o.SFTP != nil {

@@ -156,6 +156,7 @@ func Diff(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) (*Plan, error) {
 		rp.finish()
 		plan.Users = append(plan.Users, rp.plan)
 	}
+	plan.dropSameOfUnchanged()
 	orderCreates(plan.Users, rows)
 	if feed.Full {
 		plan.Users = append(plan.Users, e.candidates(matched, &plan.Settings)...)

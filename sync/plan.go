@@ -59,7 +59,10 @@ type Change struct {
 }
 
 // FieldValue is a field that already matches.
-type FieldValue struct{ Field, Value string }
+type FieldValue struct {
+	Field string `json:"field"`
+	Value string `json:"value"`
+}
 
 // Fingerprint identifies the Coupa record a plan was made against.
 type Fingerprint struct {
@@ -70,16 +73,19 @@ type Fingerprint struct {
 
 // UserPlan is the plan for one user.
 type UserPlan struct {
-	Key         string       `json:"key"`
-	Name        string       `json:"name,omitempty"`
-	Action      Action       `json:"action"`
-	Selected    bool         `json:"selected"`
-	Inferred    bool         `json:"inferred,omitempty"` // deactivation inferred from absence in a full feed
-	Line        int          `json:"line,omitempty"`
-	Changes     []Change     `json:"changes"`
-	Problems    []string     `json:"problems,omitempty"`
-	Unchanged   int          `json:"unchanged-fields,omitempty"`
-	Same        []FieldValue `json:"-"` // the unchanged fields, for the console (not saved)
+	Key       string   `json:"key"`
+	Name      string   `json:"name,omitempty"`
+	Action    Action   `json:"action"`
+	Selected  bool     `json:"selected"`
+	Inferred  bool     `json:"inferred,omitempty"` // deactivation inferred from absence in a full feed
+	Line      int      `json:"line,omitempty"`
+	Changes   []Change `json:"changes"`
+	Problems  []string `json:"problems,omitempty"`
+	Unchanged int      `json:"unchanged-fields,omitempty"`
+	// Same lists the fields that already match, as Coupa holds them. Saved
+	// for users that change, so a file for SFTP can be written from the plan
+	// alone; unchanged users keep it in memory only.
+	Same        []FieldValue `json:"unchanged,omitempty"`
 	Fingerprint *Fingerprint `json:"fingerprint,omitempty"`
 	// CoupaAccount is the user's default account as seen: Coupa takes only
 	// whole account codes, so a segment change is sent with the others.
@@ -182,6 +188,16 @@ func (p *Plan) Recount() {
 		s.Problems += len(u.Problems)
 	}
 	p.Summary = s
+}
+
+// dropSameOfUnchanged keeps saved plans small: an unchanged user's values are
+// never needed to apply anything.
+func (p *Plan) dropSameOfUnchanged() {
+	for _, u := range p.Users {
+		if u.Action == Unchanged {
+			u.Same = nil
+		}
+	}
 }
 
 // SelectedCount counts selected users and changes.

@@ -38,12 +38,31 @@ func (a *applier) targets() ([]*record.User, map[string]bool) {
 	creating := map[string]bool{}
 	for _, u := range append(append(creates, updates...), deacts...) {
 		r := record.New(record.Source{})
-		if u.Fingerprint != nil {
-			if c, ok := a.current[u.Fingerprint.ID]; ok {
-				r = FromCoupa(&c)
-			}
-		} else {
+		if u.Fingerprint == nil {
 			creating[strings.ToLower(u.Key)] = true
+		} else if c, ok := a.current[u.Fingerprint.ID]; ok {
+			r = FromCoupa(&c) // freshly re-read by the stale check
+		} else {
+			// no API access: the plan's own record of what Coupa held
+			for _, f := range u.Same {
+				if f.Field == record.Roles {
+					r.Roles = record.SplitList(f.Value)
+				} else {
+					r.Set(f.Field, f.Value)
+				}
+			}
+			for _, c := range u.Changes {
+				if !c.Selected {
+					r.Set(c.Field, c.Coupa) // an unselected change keeps Coupa's value
+				}
+			}
+			if u.CoupaAccount != nil {
+				for n, v := range u.CoupaAccount.Segments {
+					if !r.Has(record.SegmentField(n)) {
+						r.Set(record.SegmentField(n), v)
+					}
+				}
+			}
 		}
 		for _, c := range u.SelectedChanges() {
 			switch c.Field {
@@ -205,6 +224,9 @@ func (a *applier) writeReports() error {
 	var txt bytes.Buffer
 	fmt.Fprintf(&txt, "ccwrecon apply report\nInstance: %s\nPlan: %s\nVia: %s\nStarted: %s\nFinished: %s\n\n",
 		r.Instance, r.Plan, r.Via, r.Started.Format(time.RFC3339), r.Finished.Format(time.RFC3339))
+	for _, w := range r.Warnings {
+		fmt.Fprintf(&txt, "Warning: %s\n", w)
+	}
 	for _, l := range r.Lines {
 		fmt.Fprintf(&txt, "%-8s %-24s %-12s %s\n", l.Status, l.User, l.Op, l.Message)
 	}

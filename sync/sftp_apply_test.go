@@ -72,3 +72,63 @@ func TestSFTPApplyUploadsAnEncryptedCCWFileGPGCanRead(t *testing.T) {
 		}
 	}
 }
+
+// CCW stand-alone customers may have SFTP but no API access: the file is
+// then written from the plan alone, and the report says the plan was not
+// checked for staleness.
+func TestSFTPApplyWithoutAPIAccessUsesThePlansValues(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv, err := feeds.StartSFTPServer(ctx, "acme", "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kh := filepath.Join(t.TempDir(), "known_hosts")
+	os.WriteFile(kh, []byte(srv.KnownHostsLine()), 0o600)
+	cfg := feeds.SFTPConfig{Addr: srv.Addr, User: "acme", Password: "pw", KnownHosts: kh}
+	conn, err := feeds.DialSFTP(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.MkdirAll("/Incoming/CCW")
+
+	_, _, snap := acme(t)
+	p, _ := Diff(readFeed(t, "ccw_delta.csv", feeds.Options{}), snap, Config{SegmentLookups: lookups})
+	path := filepath.Join(t.TempDir(), "plan.json")
+	p.Save(path)
+	p, b, _ := LoadPlan(path) // only what the file holds
+	rep, err := Apply(ctx, nil, p, ApplyOptions{PlanPath: path, PlanBytes: b, SFTP: &SFTPTarget{Config: cfg, Dir: "/Incoming/CCW"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], "staleness") {
+		t.Fatalf("warnings: %v", rep.Warnings)
+	}
+	files, _ := conn.List(ctx, "/Incoming/CCW")
+	if len(files) != 1 {
+		t.Fatalf("%d files", len(files))
+	}
+	data, _ := conn.Download(ctx, "/Incoming/CCW/"+files[0].Name())
+	f, err := feeds.Read(strings.NewReader(string(data)), "up.csv", feeds.Options{})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, data)
+	}
+	for _, u := range f.Users {
+		if u.Get(record.FirstName) == "" || u.Get(record.LastName) == "" || u.Get(record.Email) == "" {
+			t.Fatalf("row %s lacks required values:\n%s", u.Key(), data)
+		}
+	}
+	var akim *record.User
+	for _, u := range f.Users {
+		if u.Get(record.Login) == "akim" {
+			akim = u
+		}
+	}
+	if akim == nil || akim.Segments[1].Code != "100" || akim.Segments[2].Code != "4300" || akim.Segments[3].Code != "6300" {
+		t.Fatalf("akim's whole account code: %+v", akim)
+	}
+	if _, err := Apply(ctx, nil, p, ApplyOptions{PlanPath: path, PlanBytes: b}); err == nil || !strings.Contains(err.Error(), "needs Coupa credentials") {
+		t.Fatalf("the API path cannot run without credentials: %v", err)
+	}
+}

@@ -268,8 +268,10 @@ func (m *Model) viewDetail(u *ccsync.UserPlan, width int) []string {
 			}
 			out = append(out, sDim.Render(fmt.Sprintf("      = %-*s %s", fw-4, ansi.Truncate(f.Field, fw-4, "…"), v)))
 		}
-	} else if u.Unchanged > 0 {
+	} else if u.Unchanged > 0 && len(u.Same) > 0 {
 		out = append(out, sDim.Render(fmt.Sprintf("    # %d unchanged fields hidden (u shows them)", u.Unchanged)))
+	} else if u.Unchanged > 0 {
+		out = append(out, sDim.Render(fmt.Sprintf("    # %d unchanged fields", u.Unchanged)))
 	}
 	if !m.detail && len(u.Changes) > 0 {
 		out = append(out, sDim.Render("enter: choose fields · space: toggle"))
