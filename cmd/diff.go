@@ -222,7 +222,7 @@ func runDiffTo(ctx context.Context, o *diffOptions, s *Settings, stdout io.Write
 	if err != nil {
 		return err
 	}
-	for _, w := range p.feed.Warnings {
+	for _, w := range append(p.feed.Warnings, p.snap.Warnings...) {
 		fmt.Fprintln(os.Stderr, "warning:", w)
 	}
 	plan, err := ccsync.Diff(p.feed, p.snap, p.cfg)

@@ -31,8 +31,15 @@ func newFetchCmd() *cobra.Command {
 			if err := snap.Save(out); err != nil {
 				return err
 			}
-			fmt.Fprintf(os.Stderr, "%d users fetched from %s in %d requests (%d changed since the cached snapshot) -> %s\n",
-				len(snap.Users), snap.Instance, snap.Stats.Requests, snap.Stats.Changed, out)
+			for _, w := range snap.Warnings {
+				fmt.Fprintln(os.Stderr, "warning:", w)
+			}
+			how := "full read"
+			if snap.Stats.Incremental {
+				how = fmt.Sprintf("%d changed since the cached snapshot", snap.Stats.Changed)
+			}
+			fmt.Fprintf(os.Stderr, "%d users fetched from %s in %d requests (%s) -> %s\n",
+				len(snap.Users), snap.Instance, snap.Stats.Requests, how, out)
 			return nil
 		},
 	}

@@ -378,3 +378,21 @@ func TestEmulatorAnswersHaveCoupasShape(t *testing.T) {
 		t.Fatalf("default content type %q", resp2.Header.Get("Content-Type"))
 	}
 }
+
+func TestGroupsAreOptionalButUsersAreNot(t *testing.T) {
+	_, base := start(t, emulator.Generate(30), emulator.Options{})
+	narrow := client(t, base, func(c *coupa.Config) {
+		c.Scopes = []string{"core.user.read", "core.common.read", "core.accounting.read"} // no core.user_group.read
+	})
+	s, err := narrow.Fetch(context.Background(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Users) != 30 || len(s.Warnings) != 1 || !strings.Contains(s.Warnings[0], "core.user_group.read") {
+		t.Fatalf("warnings %v", s.Warnings)
+	}
+	noUsers := client(t, base, func(c *coupa.Config) { c.Scopes = []string{"core.common.read"} })
+	if _, err := noUsers.Fetch(context.Background(), nil, nil); !IsStatus(err, 403) {
+		t.Fatalf("users without scope: %v", err)
+	}
+}

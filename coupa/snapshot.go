@@ -35,7 +35,8 @@ type Snapshot struct {
 	AccountGroups []Group       `json:"account-groups"`
 	ContentGroups []Group       `json:"content-groups"`
 	// Stats of the fetch that produced it (not part of Coupa's state).
-	Stats FetchStats `json:"stats"`
+	Stats    FetchStats `json:"stats"`
+	Warnings []string   `json:"warnings,omitempty"`
 }
 
 // FetchStats says how a snapshot was obtained.
@@ -94,14 +95,25 @@ func (c *Client) fetchReference(ctx context.Context, s *Snapshot, progress Progr
 	if s.LookupValues, err = listAll(ctx, c, "lookup_values", nil, 0, "lookup values", progress, func(x *LookupValue) int { return x.ID }); err != nil {
 		return err
 	}
-	if s.UserGroups, err = listAll(ctx, c, "user_groups", nil, 0, "user groups", progress, func(x *Group) int { return x.ID }); err != nil {
+	// Groups are informational (the diff reads a user's own account groups):
+	// a client without their scope, or an instance without the endpoint, still fetches.
+	optional := func(path, stage string, dst *[]Group) error {
+		g, err := listAll(ctx, c, path, nil, 0, stage, progress, func(x *Group) int { return x.ID })
+		var ae *APIError
+		if errors.As(err, &ae) && (ae.Status == 403 || ae.Status == 404) {
+			s.Warnings = append(s.Warnings, fmt.Sprintf("%s not read: %s", stage, ae.Error()))
+			return nil
+		}
+		*dst = g
 		return err
 	}
-	if s.AccountGroups, err = listAll(ctx, c, "account_groups", nil, 0, "account groups", progress, func(x *Group) int { return x.ID }); err != nil {
+	if err := optional("user_groups", "user groups", &s.UserGroups); err != nil {
 		return err
 	}
-	s.ContentGroups, err = listAll(ctx, c, "business_groups", nil, 0, "content groups", progress, func(x *Group) int { return x.ID })
-	return err
+	if err := optional("account_groups", "account groups", &s.AccountGroups); err != nil {
+		return err
+	}
+	return optional("business_groups", "content groups", &s.ContentGroups)
 }
 
 func mergeUsers(old, changed []User) []User {
