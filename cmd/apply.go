@@ -133,7 +133,14 @@ func confirm(plan *ccsync.Plan, users, changes int, via string) error {
 
 // sftpTarget builds the SFTP delivery settings, loading and checking the PGP key.
 func (s *Settings) sftpTarget(format, accept string, armor bool) (*ccsync.SFTPTarget, error) {
-	t := &ccsync.SFTPTarget{Config: s.sftpConfig(accept), Dir: s.SFTPDir, Format: format, Armor: armor}
+	t := &ccsync.SFTPTarget{Config: s.sftpConfig(accept), Dir: s.SFTPDir, Format: format, Armor: armor,
+		FileExt: s.CCWExtension, PGPExt: s.PGPExtension}
+	if t.FileExt != "" && t.FileExt != ".csv" && t.FileExt != ".txt" {
+		return nil, errors.New("ccw-file-extension must be .csv or .txt")
+	}
+	if t.PGPExt != "" && t.PGPExt != ".pgp" && t.PGPExt != ".gpg" && t.PGPExt != ".asc" {
+		return nil, errors.New("pgp-extension must be .pgp, .gpg or .asc")
+	}
 	if t.Format == "" {
 		t.Format = "ccw"
 	}

@@ -30,6 +30,8 @@ type Profile struct {
 	EncryptTo      string            `yaml:"encrypt-to"`
 	DecryptKey     string            `yaml:"decrypt-key"`
 	Armor          *bool             `yaml:"armor"`
+	PGPExtension   string            `yaml:"pgp-extension"`      // .pgp, .gpg or .asc (default: .asc armored, .pgp binary)
+	CCWExtension   string            `yaml:"ccw-file-extension"` // .csv (default) or .txt
 	Chart          string            `yaml:"chart"`
 	SegmentLookups map[int]string    `yaml:"segment-lookups"`
 	Segments       map[int]string    `yaml:"segments"` // CCW segment -> "chart" | "custom-fields.NAME" | "feed-only"

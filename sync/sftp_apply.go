@@ -25,6 +25,8 @@ type SFTPTarget struct {
 	Delimiter rune               // CCW file delimiter, default '|'
 	EncryptTo openpgp.EntityList // nil: plain files
 	Armor     bool
+	FileExt   string // CCW file: .csv (default) or .txt
+	PGPExt    string // appended when encrypted: default .asc armored, .pgp binary
 }
 
 // coreRoles are Coupa built-ins that are not CCW roles.
@@ -133,7 +135,11 @@ func (a *applier) buildFiles() ([]outFile, error) {
 		if err := feeds.WriteCCW(&buf, recs, feeds.CCWOptions{Delta: true, Delimiter: t.Delimiter}); err != nil {
 			return nil, err
 		}
-		files = append(files, outFile{"ccw_users_" + stamp.UTC().Format("20060102_150405Z") + ".csv", buf.Bytes()})
+		ext := t.FileExt
+		if ext == "" {
+			ext = ".csv"
+		}
+		files = append(files, outFile{"ccw_users_" + stamp.UTC().Format("20060102_150405Z") + ext, buf.Bytes()})
 	}
 	if t.EncryptTo != nil {
 		for i, f := range files {
@@ -141,9 +147,9 @@ func (a *applier) buildFiles() ([]outFile, error) {
 			if err := feeds.Encrypt(&enc, bytes.NewReader(f.data), t.EncryptTo, t.Armor); err != nil {
 				return nil, err
 			}
-			ext := ".pgp"
-			if t.Armor {
-				ext = ".asc"
+			ext := t.PGPExt
+			if ext == "" {
+				ext = map[bool]string{true: ".asc", false: ".pgp"}[t.Armor]
 			}
 			files[i] = outFile{f.name + ext, enc.Bytes()}
 		}
