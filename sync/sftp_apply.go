@@ -39,13 +39,12 @@ func (a *applier) targets() ([]*record.User, map[string]bool) {
 	var out []*record.User
 	creating := map[string]bool{}
 	for _, u := range append(append(creates, updates...), deacts...) {
+		// Built from the plan alone, so the dry run shows exactly the file that
+		// is sent; the stale check has proved Coupa still holds these values.
 		r := record.New(record.Source{})
 		if u.Fingerprint == nil {
 			creating[strings.ToLower(u.Key)] = true
-		} else if c, ok := a.current[u.Fingerprint.ID]; ok {
-			r = FromCoupa(&c) // freshly re-read by the stale check
 		} else {
-			// no API access: the plan's own record of what Coupa held
 			for _, f := range u.Same {
 				if f.Field == record.Roles {
 					r.Roles = record.SplitList(f.Value)

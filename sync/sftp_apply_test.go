@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -130,5 +131,39 @@ func TestSFTPApplyWithoutAPIAccessUsesThePlansValues(t *testing.T) {
 	}
 	if _, err := Apply(ctx, nil, p, ApplyOptions{PlanPath: path, PlanBytes: b}); err == nil || !strings.Contains(err.Error(), "needs Coupa credentials") {
 		t.Fatalf("the API path cannot run without credentials: %v", err)
+	}
+}
+
+// The dry run shows byte for byte the file the real run uploads.
+func TestSFTPDryRunIsTheUploadedFile(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv, _ := feeds.StartSFTPServer(ctx, "acme", "pw")
+	kh := filepath.Join(t.TempDir(), "known_hosts")
+	os.WriteFile(kh, []byte(srv.KnownHostsLine()), 0o600)
+	cfg := feeds.SFTPConfig{Addr: srv.Addr, User: "acme", Password: "pw", KnownHosts: kh}
+	conn, err := feeds.DialSFTP(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.MkdirAll("/Incoming/CCW")
+	_, c, snap := acme(t)
+	p, _ := Diff(readFeed(t, "ccw_delta.csv", feeds.Options{}), snap, Config{SegmentLookups: lookups})
+	path := filepath.Join(t.TempDir(), "plan.json")
+	p.Save(path)
+	p, b, _ := LoadPlan(path)
+	target := &SFTPTarget{Config: cfg, Dir: "/Incoming/CCW"}
+	var dry bytes.Buffer
+	if _, err := Apply(ctx, nil, p, ApplyOptions{DryRun: true, DryRunOut: &dry, SFTP: target}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Apply(ctx, c, p, ApplyOptions{PlanPath: path, PlanBytes: b, SFTP: target}); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := conn.List(ctx, "/Incoming/CCW")
+	data, _ := conn.Download(ctx, "/Incoming/CCW/"+files[0].Name())
+	if !strings.Contains(dry.String(), string(data)) || !strings.Contains(dry.String(), files[0].Name()) {
+		t.Fatalf("dry run:\n%s\nuploaded %s:\n%s", dry.String(), files[0].Name(), data)
 	}
 }
