@@ -57,6 +57,11 @@ func newRoot() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "ccwrecon",
 		Short:         "Reconcile a Coupa CCW or HR user feed with a live Coupa instance",
+		Long: `Reconcile a Coupa CCW or HR user feed with a live Coupa instance.
+
+On a terminal, ccwrecon --feed FILE opens the console (it takes diff's flags);
+ccwrecon demo opens it on sample data with nothing to set up. Scripts use
+diff, apply, fetch and pull.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       Version,
