@@ -112,7 +112,7 @@ func TestBadMappingNamesLines(t *testing.T) {
 		t.Fatal("accepted")
 	}
 	msg := err.Error()
-	for _, want := range []string{`m.yaml:3:3: unknown target field "favourite-colour"`, "m.yaml:4:3: login: needs from"} {
+	for _, want := range []string{`m.yaml:3:3: unknown target field "favourite-colour"`, "m.yaml:4:3: login: needs from, join"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("missing %q in\n%s", want, msg)
 		}
@@ -286,5 +286,28 @@ func TestUnknownColumnsAreKeptWithOneWarning(t *testing.T) {
 	}
 	if f.Users[0].Get("feed.Badge Colour") != "blue" || f.Users[0].Get("feed.Desk") != "4.12" {
 		t.Fatalf("%v", fields(f.Users[0]))
+	}
+}
+
+func TestMappingJoinsColumnsIntoAList(t *testing.T) {
+	m, err := ParseMapping([]byte(`fields:
+  login: {from: Login}
+  email: {from: Mail}
+  firstname: {from: First}
+  lastname: {from: Last}
+  roles: {join: [Role 1, Role 2, Role 3]}
+`), "m.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := Read(strings.NewReader("Login,Mail,First,Last,Role 1,Role 2,Role 3\nann,ann@acme.example,Ann,Lee,User,,Buyer\n"), "hr.csv", Options{Mapping: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(f.Users[0].Roles, "|"); got != "User|Buyer" || f.Users[0].RoleMode != record.RolesWholeSet {
+		t.Fatalf("roles %q", got)
+	}
+	if _, err := Read(strings.NewReader("Login,Mail,First,Last,Role 1\nann,a@b.example,A,L,User\n"), "hr.csv", Options{Mapping: m}); err == nil || !strings.Contains(err.Error(), `missing column "Role 2" to join into roles`) {
+		t.Fatalf("%v", err)
 	}
 }

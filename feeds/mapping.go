@@ -34,6 +34,7 @@ type FieldRule struct {
 	DateLayouts strList           `yaml:"date-layouts"`
 	DateFormat  string            `yaml:"date-format"`
 	Split       string            `yaml:"split"`  // list separator (roles)
+	Join        strList           `yaml:"join"`   // several columns joined into one list
 	Lookup      string            `yaml:"lookup"` // "employee-number": the value names another row by employee number
 	Default     string            `yaml:"default"`
 	line        int
@@ -156,8 +157,8 @@ func ParseMapping(b []byte, path string) (*Mapping, error) {
 			if !validTarget(key.Value) {
 				probs = append(probs, Problem{File: path, Line: key.Line, Column: key.Column, Msg: fmt.Sprintf("unknown target field %q", key.Value)})
 			}
-			if len(r.From) == 0 && r.Constant == "" && r.Template == "" {
-				probs = append(probs, Problem{File: path, Line: key.Line, Column: key.Column, Msg: fmt.Sprintf("%s: needs from, constant or template", key.Value)})
+			if len(r.From) == 0 && r.Constant == "" && r.Template == "" && len(r.Join) == 0 {
+				probs = append(probs, Problem{File: path, Line: key.Line, Column: key.Column, Msg: fmt.Sprintf("%s: needs from, join, constant or template", key.Value)})
 			}
 			if r.Case != "" && r.Case != "lower" && r.Case != "upper" {
 				probs = append(probs, Problem{File: path, Line: key.Line, Msg: fmt.Sprintf("%s: case must be lower or upper", key.Value)})
@@ -253,6 +254,15 @@ func newHRReader(t *table, m *Mapping) (*hrReader, error) {
 		h.from[target] = c
 		used[int(c)] = true
 	}
+	for target, r := range m.Fields {
+		for _, name := range r.Join {
+			i, ok := h.cols[normHeader(name)]
+			if !ok {
+				probs = append(probs, Problem{File: t.name, Line: 1, Msg: fmt.Sprintf("missing column %q to join into %s (mapping %s:%d)", name, target, m.file, r.line)})
+			}
+			used[i] = true
+		}
+	}
 	for _, f := range m.filters {
 		if _, ok := h.cols[f.column]; !ok {
 			probs = append(probs, Problem{File: t.name, Line: 1, Msg: fmt.Sprintf("filter column %q is not in the file", f.column)})
@@ -307,6 +317,18 @@ func (h *hrReader) read(r row) *record.User {
 			v = h.template(rule.tpl, u, r)
 		case rule.Constant != "":
 			v = rule.Constant
+		case len(rule.Join) > 0:
+			sep := rule.Split
+			if sep == "" {
+				sep = ","
+			}
+			var parts []string
+			for _, name := range rule.Join {
+				if p := column(h.cols[normHeader(name)]).get(r); p != "" {
+					parts = append(parts, p)
+				}
+			}
+			v = strings.Join(parts, sep)
 		default:
 			v = col.get(r)
 		}
