@@ -470,6 +470,7 @@ func (e *engine) compareRoles(rp *rowPlan, f, cur *record.User) {
 func (e *engine) compareSegments(rp *rowPlan, f, cur *record.User, c *coupa.User) {
 	want := map[int]string{}
 	notes := map[int]string{}
+	checked := map[int]bool{} // codes already checked against their lookup
 	for n := 1; n <= 20; n++ {
 		if v := f.Get(record.SegmentField(n)); v != "" {
 			want[n] = v
@@ -485,7 +486,7 @@ func (e *engine) compareSegments(rp *rowPlan, f, cur *record.User, c *coupa.User
 		case target == "chart":
 			lookup := e.cfg.SegmentLookups[n]
 			if s.Code != "" {
-				want[n] = s.Code
+				want[n], checked[n] = s.Code, true
 				if lookup != "" && !e.lookupCode[strings.ToLower(lookup)][s.Code] {
 					rp.problem("segment %d code %q is not a value of lookup %s", n, s.Code, lookup)
 				}
@@ -513,7 +514,7 @@ func (e *engine) compareSegments(rp *rowPlan, f, cur *record.User, c *coupa.User
 		return
 	}
 	for n, code := range want {
-		if lookup := e.cfg.SegmentLookups[n]; lookup != "" && notes[n] == "" && !e.lookupCode[strings.ToLower(lookup)][code] {
+		if lookup := e.cfg.SegmentLookups[n]; lookup != "" && notes[n] == "" && !checked[n] && !e.lookupCode[strings.ToLower(lookup)][code] {
 			rp.problem("segment %d code %q is not a value of lookup %s", n, code, lookup)
 		}
 	}
@@ -663,7 +664,7 @@ func (e *engine) checkHierarchy(rows []*rowPlan) {
 			path = append(path, i)
 			i = up[i]
 		}
-		if i >= 0 && color[i] == 1 { // closed a cycle: from i to the path's end
+		if i >= 0 && color[i] == 1 && up[i] != i { // closed a cycle (self-supervision is reported on its own)
 			k := len(path) - 1
 			for path[k] != i {
 				k--

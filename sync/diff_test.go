@@ -265,3 +265,56 @@ func TestPlanRoundTripAndValidation(t *testing.T) {
 		}
 	}
 }
+
+// Every problem kind the engine knows, one row each, against the golden plan.
+func TestEveryProblemKind(t *testing.T) {
+	_, _, snap := acme(t)
+	p, err := Diff(readFeed(t, "ccw_problems.csv", feeds.Options{}), snap, Config{SegmentLookups: lookups, Now: fixedNow, ToolVersion: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"hjenkins":      "line 2: hjenkins cannot be their own supervisor",
+		"dwong":         "line 3: supervisor tnakamura is inactive in Coupa",
+		"rvarga":        "line 5: supervisor psmith is deactivated by this feed (line 4)",
+		"bito":          `line 6: role "Wizard" is not a role of this Coupa instance`,
+		"newbie":        "line 7: cannot create newbie: firstname is empty",
+		"dup.email":     "line 8: cannot create dup.email: email akim@acme.example belongs to Coupa user akim",
+		"fdiaz":         "line 9: currency JPY is not enabled in Coupa",
+		"gevans":        `line 10: segment 1 code "999" is not a value of lookup Company`,
+		"orphan.lead":   "line 11: supervisor nobody is not in Coupa or in the feed",
+		"orphan.report": "line 12: supervisor orphan.lead cannot be created (see its problems)",
+	}
+	for key, problem := range want {
+		u := user(p, key)
+		if u == nil || u.Action != Error || !strings.Contains(strings.Join(u.Problems, "\n"), problem) || u.Selected {
+			t.Errorf("%s: want error %q, got %+v", key, problem, u)
+		}
+	}
+	if u := user(p, "psmith"); u.Action != Deactivate || !u.Selected {
+		t.Errorf("psmith: %+v", u)
+	}
+	// "no lookup assigned" is a problem too, for every row that carries names
+	q, _ := Diff(readFeed(t, "ccw_delta.csv", feeds.Options{}), snap, Config{SegmentLookups: map[int]string{1: "Company", 2: "Cost Center"}})
+	if u := user(q, "akim"); u.Action != Error || !strings.Contains(u.Problems[0], "segment 3: no lookup assigned") {
+		t.Errorf("no lookup: %+v", u)
+	}
+	golden(t, "ccw_problems.plan.json", p)
+}
+
+func TestEachProblemIsReportedOnce(t *testing.T) {
+	_, _, snap := acme(t)
+	p, _ := Diff(readFeed(t, "ccw_problems.csv", feeds.Options{}), snap, Config{SegmentLookups: lookups})
+	for _, u := range p.Users {
+		seen := map[string]bool{}
+		for _, pr := range u.Problems {
+			if seen[pr] {
+				t.Errorf("%s: %q twice", u.Key, pr)
+			}
+			seen[pr] = true
+		}
+	}
+	if probs := user(p, "hjenkins").Problems; len(probs) != 1 {
+		t.Errorf("self-supervision is one problem, not also a cycle: %v", probs)
+	}
+}
