@@ -55,8 +55,8 @@ func Execute() int {
 
 func newRoot() *cobra.Command {
 	root := &cobra.Command{
-		Use:           "ccwrecon",
-		Short:         "Reconcile a Coupa CCW or HR user feed with a live Coupa instance",
+		Use:   "ccwrecon",
+		Short: "Reconcile a Coupa CCW or HR user feed with a live Coupa instance",
 		Long: `Reconcile a Coupa CCW or HR user feed with a live Coupa instance.
 
 On a terminal, ccwrecon --feed FILE opens the console (it takes diff's flags);
