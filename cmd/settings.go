@@ -202,15 +202,15 @@ func resolveSettings() (*Settings, error) {
 
 // coupaClient builds an API client; write asks for the write scope too.
 func (s *Settings) coupaClient(write bool) (*coupa.Client, error) {
-	scopes := s.Scopes
-	if len(scopes) == 0 {
-		scopes = coupa.ReadScopes
+	scopes, fallback := s.Scopes, []string(nil)
+	if len(scopes) == 0 { // defaults: if the client may not have them all, users alone still work
+		scopes, fallback = coupa.ReadScopes, []string{"core.user.read"}
 		if write {
-			scopes = coupa.WriteScopes
+			scopes, fallback = coupa.WriteScopes, []string{"core.user.read", "core.user.write"}
 		}
 	}
 	return coupa.New(coupa.Config{BaseURL: s.CoupaURL, APIKey: s.APIKey, ClientID: s.ClientID,
-		ClientSecret: s.ClientSecret, Scopes: scopes, Rate: s.Rate, Burst: s.Burst, Timeout: s.Timeout})
+		ClientSecret: s.ClientSecret, Scopes: scopes, FallbackScopes: fallback, Rate: s.Rate, Burst: s.Burst, Timeout: s.Timeout})
 }
 
 // parseSegmentLookups reads repeated N=LOOKUP flags over the profile's map.

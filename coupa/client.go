@@ -38,12 +38,15 @@ type Config struct {
 	ClientID     string
 	ClientSecret string
 	Scopes       []string
-	Rate         float64       // requests per second; 0: Coupa's 25/s; negative: unlimited
-	Burst        int           // token-bucket burst
-	Concurrency  int           // parallel page fetches
-	MaxRetries   int           // retries after the first attempt
-	Timeout      time.Duration // per attempt
-	HTTPClient   *http.Client  // optional base transport (tests, TLS settings)
+	// FallbackScopes are asked for when the token endpoint refuses Scopes
+	// (invalid_scope): a client that may only read users still works.
+	FallbackScopes []string
+	Rate           float64       // requests per second; 0: Coupa's 25/s; negative: unlimited
+	Burst          int           // token-bucket burst
+	Concurrency    int           // parallel page fetches
+	MaxRetries     int           // retries after the first attempt
+	Timeout        time.Duration // per attempt
+	HTTPClient     *http.Client  // optional base transport (tests, TLS settings)
 }
 
 // Defaults fills unset values: Coupa's documented 25 req/s with a burst of 20.
@@ -116,8 +119,14 @@ func New(cfg Config) (*Client, error) {
 			TokenURL: u.String() + "/oauth2/token", Scopes: cfg.Scopes,
 		}
 		ctx := context.WithValue(context.Background(), oauth2.HTTPClient, base)
+		var src oauth2.TokenSource = cc.TokenSource(ctx)
+		if len(cfg.FallbackScopes) > 0 {
+			fb := cc
+			fb.Scopes = cfg.FallbackScopes
+			src = &fallbackSource{primary: src, fallback: fb.TokenSource(ctx)}
+		}
 		// Renew well before expiry: Coupa tokens live 24 h and Coupa advises renewing at ~20 h.
-		ts := oauth2.ReuseTokenSourceWithExpiry(nil, cc.TokenSource(ctx), 5*time.Minute)
+		ts := oauth2.ReuseTokenSourceWithExpiry(nil, src, 5*time.Minute)
 		c.http = &http.Client{Transport: &oauth2.Transport{Source: ts, Base: base.Transport}}
 		c.auth = "oauth"
 	case cfg.APIKey != "":
@@ -138,6 +147,24 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// fallbackSource asks for the fallback scopes once the primary set is refused.
+type fallbackSource struct {
+	primary, fallback oauth2.TokenSource
+	refused           atomic.Bool
+}
+
+func (f *fallbackSource) Token() (*oauth2.Token, error) {
+	if !f.refused.Load() {
+		t, err := f.primary.Token()
+		var re *oauth2.RetrieveError
+		if err == nil || !errors.As(err, &re) || re.ErrorCode != "invalid_scope" {
+			return t, err
+		}
+		f.refused.Store(true)
+	}
+	return f.fallback.Token()
 }
 
 type apiKeyTransport struct {

@@ -388,11 +388,30 @@ func TestGroupsAreOptionalButUsersAreNot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(s.Users) != 30 || len(s.Warnings) != 1 || !strings.Contains(s.Warnings[0], "core.user_group.read") {
+	if len(s.Users) != 30 || len(s.Warnings) != 1 || !strings.Contains(s.Warnings[0], "core.user_group.read") { // user groups only: account/content groups are core.accounting/core.common
 		t.Fatalf("warnings %v", s.Warnings)
 	}
 	noUsers := client(t, base, func(c *coupa.Config) { c.Scopes = []string{"core.common.read"} })
+	// (without core.user_group.read the three group lists warn; users are still required)
 	if _, err := noUsers.Fetch(context.Background(), nil, nil); !IsStatus(err, 403) {
 		t.Fatalf("users without scope: %v", err)
+	}
+}
+
+func TestRefusedDefaultScopesFallBackToUsers(t *testing.T) {
+	srv := emulator.New(emulator.Generate(20), emulator.Options{
+		Clients: map[string]emulator.Client{"users-only": {Secret: "s", Scopes: []string{"core.user.read"}}}})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	base, _ := srv.Start(ctx, "127.0.0.1:0")
+	c := client(t, base, func(c *coupa.Config) {
+		c.ClientID, c.ClientSecret, c.Scopes, c.FallbackScopes = "users-only", "s", coupa.ReadScopes, []string{"core.user.read"}
+	})
+	s, err := c.Fetch(ctx, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Users) != 20 || len(s.Warnings) != 7 {
+		t.Fatalf("%d users, warnings %v", len(s.Users), s.Warnings)
 	}
 }

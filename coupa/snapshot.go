@@ -81,39 +81,46 @@ func (c *Client) Fetch(ctx context.Context, prev *Snapshot, progress ProgressFun
 	return s, nil
 }
 
+// fetchReference reads the reference data. A list the credential may not
+// read (403) or the instance does not serve (404) becomes a warning in the
+// snapshot: the diff then names what it could not check, instead of the
+// whole fetch failing for a list it may not need.
 func (c *Client) fetchReference(ctx context.Context, s *Snapshot, progress ProgressFunc) error {
-	var err error
-	if s.Currencies, err = listAll(ctx, c, "currencies", nil, 0, "currencies", progress, func(x *Currency) int { return x.ID }); err != nil {
-		return err
-	}
-	if s.AccountTypes, err = listAll(ctx, c, "account_types", nil, 0, "charts of accounts", progress, func(x *AccountType) int { return x.ID }); err != nil {
-		return err
-	}
-	if s.Lookups, err = listAll(ctx, c, "lookups", nil, 0, "lookups", progress, func(x *Lookup) int { return x.ID }); err != nil {
-		return err
-	}
-	if s.LookupValues, err = listAll(ctx, c, "lookup_values", nil, 0, "lookup values", progress, func(x *LookupValue) int { return x.ID }); err != nil {
-		return err
-	}
-	// Groups are informational (the diff reads a user's own account groups):
-	// a client without their scope, or an instance without the endpoint, still fetches.
-	optional := func(path, stage string, dst *[]Group) error {
-		g, err := listAll(ctx, c, path, nil, 0, stage, progress, func(x *Group) int { return x.ID })
+	tolerate := func(stage string, err error) error {
 		var ae *APIError
 		if errors.As(err, &ae) && (ae.Status == 403 || ae.Status == 404) {
 			s.Warnings = append(s.Warnings, fmt.Sprintf("%s not read: %s", stage, ae.Error()))
 			return nil
 		}
-		*dst = g
 		return err
 	}
-	if err := optional("user_groups", "user groups", &s.UserGroups); err != nil {
+	var err error
+	s.Currencies, err = listAll(ctx, c, "currencies", nil, 0, "currencies", progress, func(x *Currency) int { return x.ID })
+	if err = tolerate("currencies", err); err != nil {
 		return err
 	}
-	if err := optional("account_groups", "account groups", &s.AccountGroups); err != nil {
+	s.AccountTypes, err = listAll(ctx, c, "account_types", nil, 0, "charts of accounts", progress, func(x *AccountType) int { return x.ID })
+	if err = tolerate("charts of accounts", err); err != nil {
 		return err
 	}
-	return optional("business_groups", "content groups", &s.ContentGroups)
+	s.Lookups, err = listAll(ctx, c, "lookups", nil, 0, "lookups", progress, func(x *Lookup) int { return x.ID })
+	if err = tolerate("lookups", err); err != nil {
+		return err
+	}
+	s.LookupValues, err = listAll(ctx, c, "lookup_values", nil, 0, "lookup values", progress, func(x *LookupValue) int { return x.ID })
+	if err = tolerate("lookup values", err); err != nil {
+		return err
+	}
+	s.UserGroups, err = listAll(ctx, c, "user_groups", nil, 0, "user groups", progress, func(x *Group) int { return x.ID })
+	if err = tolerate("user groups", err); err != nil {
+		return err
+	}
+	s.AccountGroups, err = listAll(ctx, c, "account_groups", nil, 0, "account groups", progress, func(x *Group) int { return x.ID })
+	if err = tolerate("account groups", err); err != nil {
+		return err
+	}
+	s.ContentGroups, err = listAll(ctx, c, "business_groups", nil, 0, "content groups", progress, func(x *Group) int { return x.ID })
+	return tolerate("content groups", err)
 }
 
 func mergeUsers(old, changed []User) []User {

@@ -130,7 +130,7 @@ func Diff(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) (*Plan, error) {
 	plan := &Plan{Format: PlanFormat, ToolVersion: cfg.ToolVersion, CreatedAt: cfg.Now().UTC(), Instance: snap.Instance,
 		Feed:     FeedInfo{Name: feed.Name, SHA256: feed.SHA256, Kind: string(feed.Kind), Full: feed.Full},
 		Settings: Settings{MatchOn: cfg.MatchOn, Chart: e.chart, SegmentLookups: cfg.SegmentLookups, MaxDeactivate: cfg.MaxDeactivations, MaxDeactPct: cfg.MaxDeactivationPct},
-		Warnings: append([]string(nil), feed.Warnings...)}
+		Warnings: append(append([]string(nil), feed.Warnings...), snap.Warnings...)}
 	rows := make([]*rowPlan, len(feed.Users))
 	// Rows are independent (the indexes are read-only): diff them on every core.
 	workers := min(runtime.GOMAXPROCS(0), max(1, len(feed.Users)/1000))
@@ -173,6 +173,10 @@ func (e *engine) resolveChart() error {
 				e.chart = c.Name
 				return nil
 			}
+		}
+		if len(e.snap.AccountTypes) == 0 { // charts could not be read: take the operator's word
+			e.chart = e.cfg.Chart
+			return nil
 		}
 		return fmt.Errorf("%w: chart of accounts %q is not in Coupa", ErrConfig, e.cfg.Chart)
 	}
@@ -496,7 +500,12 @@ func (e *engine) compareSegments(rp *rowPlan, f, cur *record.User, c *coupa.User
 				rp.problem("segment %d: no lookup assigned to translate %q (use --segment-lookup %d=LOOKUP)", n, s.Name, n)
 				continue
 			}
-			code, ok := e.lookupVals[strings.ToLower(lookup)][strings.ToLower(s.Name)]
+			vals := e.lookupVals[strings.ToLower(lookup)]
+			if vals == nil {
+				rp.problem("segment %d: lookup %s has no values in the Coupa snapshot (does it exist, and could lookup values be read?)", n, lookup)
+				continue
+			}
+			code, ok := vals[strings.ToLower(s.Name)]
 			if !ok {
 				rp.problem("segment %d value %q is not a value of lookup %s", n, s.Name, lookup)
 				continue
