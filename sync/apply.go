@@ -75,12 +75,6 @@ func (e *GuardError) Error() string {
 	return fmt.Sprintf("refusing to deactivate %d users (more than %d and more than the limit share of the %d in scope): pass --allow-mass-deactivation if this is intended", e.N, e.Max, e.Scope)
 }
 
-// step is one request of the API path.
-type step struct {
-	user *UserPlan
-	op   string // create, segments, update, roles-clear, roles-set, deactivate
-}
-
 type applier struct {
 	ctx     context.Context
 	client  *coupa.Client

@@ -78,27 +78,13 @@ func TestSFTPApplyUploadsAnEncryptedCCWFileGPGCanRead(t *testing.T) {
 // then written from the plan alone, and the report says the plan was not
 // checked for staleness.
 func TestSFTPApplyWithoutAPIAccessUsesThePlansValues(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	srv, err := feeds.StartSFTPServer(ctx, "acme", "pw")
-	if err != nil {
-		t.Fatal(err)
-	}
-	kh := filepath.Join(t.TempDir(), "known_hosts")
-	os.WriteFile(kh, []byte(srv.KnownHostsLine()), 0o600)
-	cfg := feeds.SFTPConfig{Addr: srv.Addr, User: "acme", Password: "pw", KnownHosts: kh}
-	conn, err := feeds.DialSFTP(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.MkdirAll("/Incoming/CCW")
+	ctx := context.Background()
+	cfg, conn := embeddedSFTP(t)
 
 	_, _, snap := acme(t)
 	p, _ := Diff(readFeed(t, "ccw_delta.csv", feeds.Options{}), snap, Config{SegmentLookups: lookups})
 	path := filepath.Join(t.TempDir(), "plan.json")
-	p.Save(path)
-	p, b, _ := LoadPlan(path) // only what the file holds
+	p, b := saved(t, p, path) // only what the file holds
 	rep, err := Apply(ctx, nil, p, ApplyOptions{PlanPath: path, PlanBytes: b, SFTP: &SFTPTarget{Config: cfg, Dir: "/Incoming/CCW"}})
 	if err != nil {
 		t.Fatal(err)
@@ -136,23 +122,12 @@ func TestSFTPApplyWithoutAPIAccessUsesThePlansValues(t *testing.T) {
 
 // The dry run shows byte for byte the file the real run uploads.
 func TestSFTPDryRunIsTheUploadedFile(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	srv, _ := feeds.StartSFTPServer(ctx, "acme", "pw")
-	kh := filepath.Join(t.TempDir(), "known_hosts")
-	os.WriteFile(kh, []byte(srv.KnownHostsLine()), 0o600)
-	cfg := feeds.SFTPConfig{Addr: srv.Addr, User: "acme", Password: "pw", KnownHosts: kh}
-	conn, err := feeds.DialSFTP(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.MkdirAll("/Incoming/CCW")
+	ctx := context.Background()
+	cfg, conn := embeddedSFTP(t)
 	_, c, snap := acme(t)
 	p, _ := Diff(readFeed(t, "ccw_delta.csv", feeds.Options{}), snap, Config{SegmentLookups: lookups})
 	path := filepath.Join(t.TempDir(), "plan.json")
-	p.Save(path)
-	p, b, _ := LoadPlan(path)
+	p, b := saved(t, p, path)
 	target := &SFTPTarget{Config: cfg, Dir: "/Incoming/CCW"}
 	var dry bytes.Buffer
 	if _, err := Apply(ctx, nil, p, ApplyOptions{DryRun: true, DryRunOut: &dry, SFTP: target}); err != nil {
@@ -166,4 +141,38 @@ func TestSFTPDryRunIsTheUploadedFile(t *testing.T) {
 	if !strings.Contains(dry.String(), string(data)) || !strings.Contains(dry.String(), files[0].Name()) {
 		t.Fatalf("dry run:\n%s\nuploaded %s:\n%s", dry.String(), files[0].Name(), data)
 	}
+}
+
+// embeddedSFTP is an in-process SFTP server with /Incoming/CCW, and a session to it.
+func embeddedSFTP(t *testing.T) (feeds.SFTPConfig, *feeds.SFTP) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	srv, err := feeds.StartSFTPServer(ctx, "acme", "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kh := filepath.Join(t.TempDir(), "known_hosts")
+	os.WriteFile(kh, []byte(srv.KnownHostsLine()), 0o600)
+	cfg := feeds.SFTPConfig{Addr: srv.Addr, User: "acme", Password: "pw", KnownHosts: kh}
+	conn, err := feeds.DialSFTP(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	conn.MkdirAll("/Incoming/CCW")
+	return cfg, conn
+}
+
+// saved writes a plan and reads it back, as apply sees it.
+func saved(t *testing.T, p *Plan, path string) (*Plan, []byte) {
+	t.Helper()
+	if err := p.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	back, b, err := LoadPlan(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return back, b
 }

@@ -30,7 +30,6 @@ var (
 	sTabOn    = lipgloss.NewStyle().Padding(0, 1).Bold(true).Underline(true).Foreground(colAccent)
 	sCursor   = lipgloss.NewStyle().Bold(true).Reverse(true)
 	sHeader   = lipgloss.NewStyle().Bold(true).Foreground(colAccent)
-	sBox      = lipgloss.NewStyle().Border(lipgloss.NormalBorder()).BorderForeground(colDim)
 	sErrorMsg = lipgloss.NewStyle().Foreground(colProblem)
 )
 
