@@ -449,11 +449,7 @@ func (a *applier) emit(u *UserPlan, op, status, msg string) {
 	}
 }
 
-func (a *applier) journalAppend(e Entry) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.journal.Append(e)
-}
+func (a *applier) journalAppend(e Entry) error { return a.journal.Append(e) }
 
 func (a *applier) apiApply() error {
 	creates, updates, deacts := a.selectedUsers()

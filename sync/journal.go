@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	gosync "sync"
 	"time"
 )
 
@@ -25,8 +26,10 @@ type Entry struct {
 }
 
 // Journal appends entries with fsync, so a killed run can resume exactly.
+// It is safe for the parallel workers of one run.
 type Journal struct {
 	Dir     string
+	mu      gosync.Mutex
 	f       *os.File
 	entries []Entry
 }
@@ -69,8 +72,12 @@ func OpenJournal(dir string, planBytes []byte) (*Journal, error) {
 	return j, nil
 }
 
-// Entries are what earlier runs recorded.
-func (j *Journal) Entries() []Entry { return j.entries }
+// Entries are what has been recorded so far.
+func (j *Journal) Entries() []Entry {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return append([]Entry(nil), j.entries...)
+}
 
 // Append writes one entry durably.
 func (j *Journal) Append(e Entry) error {
@@ -79,6 +86,8 @@ func (j *Journal) Append(e Entry) error {
 	if err != nil {
 		return err
 	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
 	if _, err := j.f.Write(append(b, '\n')); err != nil {
 		return fmt.Errorf("journal: %v", err)
 	}
@@ -91,6 +100,8 @@ func (j *Journal) Close() error { return j.f.Close() }
 
 // state returns the last phase recorded for (user, op) and its entry.
 func (j *Journal) state(user, op string) (string, Entry) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
 	for i := len(j.entries) - 1; i >= 0; i-- {
 		e := j.entries[i]
 		if e.User == user && e.Op == op {
@@ -101,6 +112,8 @@ func (j *Journal) state(user, op string) (string, Entry) {
 }
 
 func (j *Journal) touched(user string) bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
 	for _, e := range j.entries {
 		if e.User == user {
 			return true
@@ -110,6 +123,8 @@ func (j *Journal) touched(user string) bool {
 }
 
 func (j *Journal) finished() bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
 	for _, e := range j.entries {
 		if e.Phase == "finished" {
 			return true
