@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 )
@@ -230,5 +231,24 @@ func TestTokenEndpoint(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 400 {
 		t.Fatal("bad secret must be invalid_client (400)")
+	}
+}
+
+func TestSeedAcceptsCoupaShapedUsersAndSnapshots(t *testing.T) {
+	dir := t.TempDir()
+	arr := dir + "/users.json"
+	os.WriteFile(arr, []byte(`[{"login":"boss","email":"boss@x.example","firstname":"B","lastname":"Oss","active":true},
+ {"login":"worker","email":"w@x.example","firstname":"W","lastname":"Orker","active":true,"manager":{"login":"boss"},"roles":[{"name":"Buyer"}]}]`), 0o644)
+	s, err := LoadSeed(arr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := New(s, Options{})
+	users := srv.Users()
+	if len(users) != 2 || users[1].Manager == nil || users[1].Manager.Login != "boss" || users[1].Roles[0].ID != 4 {
+		t.Fatalf("%+v", users)
+	}
+	if len(s.Currencies) == 0 {
+		t.Fatal("a users-only seed gets the default reference data")
 	}
 }

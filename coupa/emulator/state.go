@@ -30,17 +30,51 @@ type Seed struct {
 	ContentGroups []coupa.Group       `json:"content-groups"`
 }
 
-// LoadSeed reads a seed file.
+// LoadSeed reads a seed file: this format, a `ccwrecon fetch` snapshot
+// (same keys), or a bare JSON array of Coupa users.
 func LoadSeed(path string) (*Seed, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
 	var s Seed
-	if err := json.Unmarshal(b, &s); err != nil {
+	if t := strings.TrimSpace(string(b)); strings.HasPrefix(t, "[") {
+		err = json.Unmarshal(b, &s.Users)
+	} else {
+		err = json.Unmarshal(b, &s)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}
+	if len(s.Currencies) == 0 && len(s.Charts) == 0 && len(s.LookupValues) == 0 {
+		ref := DefaultReference() // users only: give them the default reference data
+		s.Currencies, s.Charts, s.Lookups, s.LookupValues = ref.Currencies, ref.Charts, ref.Lookups, ref.LookupValues
+		s.UserGroups, s.AccountGroups, s.ContentGroups = ref.UserGroups, ref.AccountGroups, ref.ContentGroups
+	}
+	normalizeSeed(&s)
 	return &s, nil
+}
+
+// normalizeSeed gives users without an id the next free one and resolves
+// managers named by login, as Coupa's JSON references them either way.
+func normalizeSeed(s *Seed) {
+	next := 1
+	for _, u := range s.Users {
+		next = max(next, u.ID+1)
+	}
+	ids := map[string]int{}
+	for i := range s.Users {
+		if s.Users[i].ID == 0 {
+			s.Users[i].ID = next
+			next++
+		}
+		ids[strings.ToLower(s.Users[i].Login)] = s.Users[i].ID
+	}
+	for i := range s.Users {
+		if m := s.Users[i].Manager; m != nil && m.ID == 0 && m.Login != "" {
+			m.ID = ids[strings.ToLower(m.Login)]
+		}
+	}
 }
 
 // DefaultRoles are Coupa's built-in roles plus CCW's.
