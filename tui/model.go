@@ -120,7 +120,7 @@ func New(b Backend) *Model {
 	m := &Model{backend: b, ctx: ctx, cancel: cancel, keys: newKeyMap(), help: help.New(), width: 80, height: 24,
 		spin: sp, bar: progress.New(progress.WithDefaultGradient(), progress.WithoutPercentage()),
 		filterIn: fi, confirmIn: ci}
-	m.list.sortBy = sortLine
+	m.list.sortBy = sortByLine
 	return m
 }
 
@@ -487,7 +487,7 @@ func (m *Model) onUsersKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		l.action = nextAction(l.action)
 		return m, m.refilter()
 	case key.Matches(k, m.keys.Sort):
-		l.sortBy = (l.sortBy + 1) % sortCount
+		l.sortBy = (l.sortBy + 1) % sortKinds
 		return m, m.refilter()
 	case key.Matches(k, m.keys.Unchanged):
 		m.showSame = !m.showSame

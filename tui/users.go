@@ -7,14 +7,14 @@ import (
 	ccsync "github.com/ccwrecon/ccwrecon/sync"
 )
 
-type sortKey int
+type sortKey int // how the users list is ordered
 
 const (
-	sortLine sortKey = iota
-	sortKey_
-	sortAction
-	sortChanges
-	sortCount
+	sortByLine sortKey = iota
+	sortByKey
+	sortByAction
+	sortByChanges
+	sortKinds
 )
 
 func (s sortKey) String() string {
@@ -65,11 +65,11 @@ func (l userList) compute() []int {
 	}
 	users := l.plan.Users
 	switch l.sortBy {
-	case sortKey_:
+	case sortByKey:
 		sort.SliceStable(rows, func(a, b int) bool { return users[rows[a]].Key < users[rows[b]].Key })
-	case sortAction:
+	case sortByAction:
 		sort.SliceStable(rows, func(a, b int) bool { return users[rows[a]].Action < users[rows[b]].Action })
-	case sortChanges:
+	case sortByChanges:
 		sort.SliceStable(rows, func(a, b int) bool { return len(users[rows[a]].Changes) > len(users[rows[b]].Changes) })
 	}
 	return rows
