@@ -3,7 +3,11 @@ package feeds
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime"
+	"syscall"
 	"testing"
 )
 
@@ -64,4 +68,34 @@ func BenchmarkReadHR100k(b *testing.B) {
 		b.Fatal(err)
 	}
 	benchRead(b, hr100k(), Options{Mapping: m})
+}
+
+// BenchmarkReadCCW100kPeakRSS parses a 100,000-row CCW file in a child
+// process and reports that process's peak resident memory.
+func BenchmarkReadCCW100kPeakRSS(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "ccw100k.csv")
+	if err := os.WriteFile(path, ccw100k(), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < b.N; i++ {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestReadChild$")
+		cmd.Env = append(os.Environ(), "CCWRECON_READ_CHILD="+path)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("%v\n%s", err, out)
+		}
+		ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+		b.ReportMetric(float64(ru.Maxrss)/1024, "peak-RSS-MB")
+	}
+}
+
+// TestReadChild is the process BenchmarkReadCCW100kPeakRSS measures.
+func TestReadChild(t *testing.T) {
+	path := os.Getenv("CCWRECON_READ_CHILD")
+	if path == "" {
+		t.Skip("helper process")
+	}
+	f, err := ReadFile(path, Options{})
+	if err != nil || len(f.Users) != 100_000 {
+		t.Fatalf("%v", err)
+	}
 }
