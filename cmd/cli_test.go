@@ -252,3 +252,27 @@ func TestProfilesRefuseSecrets(t *testing.T) {
 		t.Fatalf("%d %s", r.code, r.stderr)
 	}
 }
+
+func TestMappingFileCarriesSegmentLookups(t *testing.T) {
+	url := emulate(t)
+	env := []string{"COUPA_URL=" + url, "COUPA_API_KEY=emulator-api-key"}
+	dir := t.TempDir()
+	m := filepath.Join(dir, "map.yaml")
+	os.WriteFile(m, []byte(`chart: Acme Corporate
+segment-lookups: {2: Cost Center}
+segments: {2: chart}
+fields:
+  employee-number: {from: EmployeeID}
+  login: {template: "{{lower(EmailAddress)}}"}
+  email: {from: EmailAddress, case: lower}
+  firstname: {from: PreferredFirstName}
+  lastname: {from: LastName}
+  segment-2-name: {from: CostCenterName}
+`), 0o644)
+	feed := filepath.Join(dir, "hr.csv")
+	os.WriteFile(feed, []byte("EmployeeID,PreferredFirstName,LastName,EmailAddress,CostCenterName\nE1005,Anna,Kim,akim@acme.example,Marketing\n"), 0o644)
+	r := run(t, env, "diff", "--feed", feed, "--mapping", m, "--match-on", "employee-number", "--format", "json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"feed": "4300"`) {
+		t.Fatalf("%d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}

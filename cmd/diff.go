@@ -63,6 +63,7 @@ problem as FILE:LINE[:COLUMN]: message on stderr.`,
 // prepared is everything a diff needs, loaded.
 type prepared struct {
 	settings *Settings
+	mapping  *feeds.Mapping
 	feed     *feeds.Feed
 	snap     *coupa.Snapshot
 	cfg      ccsync.Config
@@ -74,17 +75,28 @@ func prepare(ctx context.Context, o *diffOptions, s *Settings, progress coupa.Pr
 	}
 	var err error
 	p := &prepared{settings: s}
-	if p.feed, err = loadFeed(ctx, s, o); err != nil {
+	if p.feed, p.mapping, err = loadFeed(ctx, s, o); err != nil {
 		return nil, err
 	}
-	lookups, err := parseSegmentLookups(o.segmentLookups, s.SegmentLookups)
+	// flags, then the mapping file, then the profile
+	baseLookups, baseSegments, mappingChart := s.SegmentLookups, s.Segments, ""
+	if m := p.mapping; m != nil {
+		mappingChart = m.Chart
+		if len(m.SegmentLookups) > 0 {
+			baseLookups = m.SegmentLookups
+		}
+		if len(m.Segments) > 0 {
+			baseSegments = m.Segments
+		}
+	}
+	lookups, err := parseSegmentLookups(o.segmentLookups, baseLookups)
 	if err != nil {
 		return nil, err
 	}
-	p.cfg = ccsync.Config{MatchOn: pick(o.matchOn, s.MatchOn), Chart: pick(o.chart, s.Chart), SegmentLookups: lookups,
+	p.cfg = ccsync.Config{MatchOn: pick(o.matchOn, s.MatchOn), Chart: pick(o.chart, mappingChart, s.Chart), SegmentLookups: lookups,
 		IncludeDeactivations: o.includeDeact, AllowMassDeactivation: o.allowMass, MaxDeactivations: s.MaxDeactivate,
 		MaxDeactivationPct: s.MaxDeactPct, ScopeFilter: s.ScopeFilter, KnownRoles: s.KnownRoles, ToolVersion: Version}
-	if p.cfg.SegmentTargets, err = segmentTargets(o.segmentTargets, s.Segments); err != nil {
+	if p.cfg.SegmentTargets, err = segmentTargets(o.segmentTargets, baseSegments); err != nil {
 		return nil, err
 	}
 	if o.snapshot != "" {
@@ -112,10 +124,10 @@ func prepare(ctx context.Context, o *diffOptions, s *Settings, progress coupa.Pr
 }
 
 // loadFeed reads a local or SFTP feed, decrypting PGP files.
-func loadFeed(ctx context.Context, s *Settings, o *diffOptions) (*feeds.Feed, error) {
+func loadFeed(ctx context.Context, s *Settings, o *diffOptions) (*feeds.Feed, *feeds.Mapping, error) {
 	opts := feeds.Options{Encoding: o.encoding}
 	if o.full && o.delta {
-		return nil, errors.New("--full and --delta are exclusive")
+		return nil, nil, errors.New("--full and --delta are exclusive")
 	}
 	if o.full || o.delta {
 		full := o.full
@@ -124,7 +136,7 @@ func loadFeed(ctx context.Context, s *Settings, o *diffOptions) (*feeds.Feed, er
 	if o.mapping != "" {
 		m, err := feeds.LoadMapping(o.mapping)
 		if err != nil {
-			return nil, exitCode(1, err)
+			return nil, nil, exitCode(1, err)
 		}
 		opts.Mapping = m
 	}
@@ -137,19 +149,19 @@ func loadFeed(ctx context.Context, s *Settings, o *diffOptions) (*feeds.Feed, er
 		}
 		conn, err := feeds.DialSFTP(ctx, s.sftpConfig(""))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		data, err := conn.Download(ctx, remote)
 		conn.Close()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		name = remote[strings.LastIndex(remote, "/")+1:]
 		src = bytes.NewReader(data)
 	} else {
 		f, err := os.Open(o.feed)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		defer f.Close()
 		src = f // streamed: a local plain feed is never copied whole
@@ -160,11 +172,11 @@ func loadFeed(ctx context.Context, s *Settings, o *diffOptions) (*feeds.Feed, er
 	if feeds.IsEncryptedName(name) || feeds.LooksEncrypted(head) {
 		data, err := io.ReadAll(br)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		// the plaintext is held only once its integrity check has passed
 		if data, err = decryptFeed(s, data); err != nil {
-			return nil, fmt.Errorf("%s: %v", name, err)
+			return nil, nil, fmt.Errorf("%s: %v", name, err)
 		}
 		for _, ext := range []string{".pgp", ".gpg", ".asc"} {
 			name = strings.TrimSuffix(name, ext)
@@ -176,11 +188,11 @@ func loadFeed(ctx context.Context, s *Settings, o *diffOptions) (*feeds.Feed, er
 		var re *feeds.ReadError
 		if errors.As(err, &re) {
 			fmt.Fprintln(os.Stderr, re.Error())
-			return nil, exitCode(1, fmt.Errorf("%s cannot be read (%d problems); nothing was planned or applied", name, len(re.Problems)))
+			return nil, nil, exitCode(1, fmt.Errorf("%s cannot be read (%d problems); nothing was planned or applied", name, len(re.Problems)))
 		}
-		return nil, err
+		return nil, nil, err
 	}
-	return feed, nil
+	return feed, opts.Mapping, nil
 }
 
 func decryptFeed(s *Settings, data []byte) ([]byte, error) {
@@ -281,7 +293,7 @@ func newCheckFeedCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			feed, err := loadFeed(c.Context(), s, o)
+			feed, _, err := loadFeed(c.Context(), s, o)
 			if err != nil {
 				return err
 			}

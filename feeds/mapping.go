@@ -19,6 +19,10 @@ type Mapping struct {
 	Delimiter string               `yaml:"delimiter"`
 	Filters   strList              `yaml:"filter"`
 	Fields    map[string]FieldRule `yaml:"fields"`
+	// The engagement's chart and segment lookups may travel with the mapping.
+	Chart          string         `yaml:"chart"`
+	SegmentLookups map[int]string `yaml:"segment-lookups"`
+	Segments       map[int]string `yaml:"segments"` // CCW segment -> chart | custom-fields.NAME | feed-only
 	file      string
 	filters   []filterExpr
 	order     []string // targets, templates last
