@@ -23,9 +23,9 @@ type Mapping struct {
 	Chart          string         `yaml:"chart"`
 	SegmentLookups map[int]string `yaml:"segment-lookups"`
 	Segments       map[int]string `yaml:"segments"` // CCW segment -> chart | custom-fields.NAME | feed-only
-	file      string
-	filters   []filterExpr
-	order     []string // targets, templates last
+	file           string
+	filters        []filterExpr
+	order          []string // targets, templates last
 }
 
 // FieldRule says where a canonical field's value comes from and how it is transformed.
