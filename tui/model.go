@@ -314,7 +314,7 @@ func (m *Model) onKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 
 func (m *Model) onMainKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	if m.quitting {
-		if k.String() == "y" || k.String() == "Y" {
+		if k.String() == "y" || k.String() == "Y" || k.String() == "ctrl+c" {
 			m.cancel()
 			return m, tea.Quit
 		}

@@ -225,6 +225,10 @@ func TestQuitAsksWhenSelectionIsUnsaved(t *testing.T) {
 	if m.quitting {
 		t.Fatal("n keeps the console open")
 	}
+	m.Update(tea.KeyMsg{Type: tea.KeyCtrlC})
+	if _, cmd := m.Update(tea.KeyMsg{Type: tea.KeyCtrlC}); cmd == nil || cmd() != tea.Quit() {
+		t.Fatal("ctrl+c twice quits")
+	}
 	_, cmd = m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("w")})
 	m.Update(cmd())
 	if m.dirty {
