@@ -225,10 +225,12 @@ func TestQuitAsksWhenSelectionIsUnsaved(t *testing.T) {
 	if m.quitting {
 		t.Fatal("n keeps the console open")
 	}
-	m.Update(tea.KeyMsg{Type: tea.KeyCtrlC})
+	m.Update(tea.KeyMsg{Type: tea.KeyCtrlC}) // asks
 	if _, cmd := m.Update(tea.KeyMsg{Type: tea.KeyCtrlC}); cmd == nil || cmd() != tea.Quit() {
 		t.Fatal("ctrl+c twice quits")
 	}
+	m, _ = loaded(t, 80, 24)
+	keys(m, "space")
 	_, cmd = m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("w")})
 	m.Update(cmd())
 	if m.dirty {
