@@ -84,7 +84,6 @@ type applier struct {
 	mu      gosync.Mutex
 	report  *Report
 	ids     map[string]int // login -> Coupa id (fingerprints and creates)
-	current map[int]coupa.User
 	failed  map[string]bool // users with a failed step
 	done    int
 	total   int
@@ -185,7 +184,6 @@ func (a *applier) checkStale() error {
 	if err != nil {
 		return err
 	}
-	a.current = cur
 	var stale []string
 	for _, u := range append(updates, deacts...) {
 		if a.o.Resume && a.journal.touched(u.Key) {
