@@ -83,7 +83,7 @@ type applier struct {
 	journal *Journal
 	mu      gosync.Mutex
 	report  *Report
-	ids     map[string]int // login -> Coupa id (fingerprints and creates)
+	ids     map[string]int  // login -> Coupa id (fingerprints and creates)
 	failed  map[string]bool // users with a failed step
 	done    int
 	total   int
