@@ -165,7 +165,12 @@ func TestStalePlanIsRefusedBeforeAnyWrite(t *testing.T) {
 	if !errors.As(err, &se) || len(se.Users) != 2 || !strings.Contains(err.Error(), "new.hire1 (now exists") {
 		t.Fatalf("got %v", err)
 	}
-	after := srv.Users()
+	unwritten(t, before, srv.Users())
+}
+
+// unwritten fails if any user's updated-at moved between two reads.
+func unwritten(t *testing.T, before, after []coupa.User) {
+	t.Helper()
 	for i := range before {
 		if before[i].UpdatedAt != after[i].UpdatedAt {
 			t.Fatalf("user %s was written", after[i].Login)
