@@ -2,34 +2,44 @@ package cmd
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
-	"github.com/ccwrecon/ccwrecon/coupa"
-	"github.com/ccwrecon/ccwrecon/feeds"
+	"github.com/ccwrecon/ccwrecon/internal/termtext"
 	ccsync "github.com/ccwrecon/ccwrecon/sync"
 )
 
 type applyOptions struct {
 	via, fileFormat, acceptHostKey string
 	yes, dryRun, resume, allowMass bool
-	armor                          bool
+	armor, includeDeact            bool
 }
 
 func newApplyCmd() *cobra.Command {
 	o := &applyOptions{}
 	c := &cobra.Command{
 		Use:   "apply PLAN --via api|sftp",
-		Short: "Apply a saved plan through the Coupa API or as a CCW inbound file over SFTP",
-		Long: `Apply exactly the plan the operator saw. Before any write every touched user is re-read and
-a plan whose users moved in Coupa is refused (exit 1). Each run keeps a journal, a copy of the plan
-and text/JSON/CSV reports in ccwrecon-runs/ beside the plan; --resume continues an interrupted run.`,
-		Args: cobra.ExactArgs(1),
+		Short: "Apply a saved plan through the Coupa API or as a file over SFTP",
+		Long: `Apply exactly the plan the operator saw. apply checks every selection rule again from the
+current settings, refuses a plan edited after diff wrote it (other than its selection) or made
+for another instance, re-reads every touched user and refuses a stale plan, and after the last
+write reads every user back: a change Coupa accepted but does not hold is reported (exit 1).
+Each run keeps a journal, a copy of the plan and text/JSON/CSV reports in ccwrecon-runs/ beside
+the plan; --resume continues an interrupted run. Ctrl+C stops after the requests in flight; a
+second Ctrl+C exits at once.`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return errors.New("apply takes one argument: the plan file written by ccwrecon diff --out")
+			}
+			return nil
+		},
 		RunE: func(c *cobra.Command, args []string) error { return runApply(c, args[0], o) },
 	}
 	f := c.Flags()
@@ -38,7 +48,8 @@ and text/JSON/CSV reports in ccwrecon-runs/ beside the plan; --resume continues 
 	f.BoolVar(&o.dryRun, "dry-run", false, "print the exact requests or file, send nothing")
 	f.BoolVar(&o.resume, "resume", false, "continue an interrupted run of this plan")
 	f.BoolVar(&o.allowMass, "allow-mass-deactivation", false, "override the mass-deactivation guard")
-	f.StringVar(&o.fileFormat, "file-format", "ccw", "sftp: ccw (CCW User delta file) or core (Coupa Users CSV)")
+	f.BoolVar(&o.includeDeact, "include-deactivations", false, "apply deactivations inferred from a full feed that the plan selects")
+	f.StringVar(&o.fileFormat, "file-format", "", "sftp: ccw (CCW User file, stand-alone CCW) or core (Coupa Users CSV, unified customers); default: the profile's sftp-file-format, else ccw")
 	f.StringVar(&o.acceptHostKey, "accept-host-key", "", "pin an unknown SFTP host key (SHA256:...) on first use")
 	f.BoolVar(&o.armor, "armor", false, "ASCII-armor PGP files (.asc) instead of binary (.pgp)")
 	return c
@@ -46,118 +57,131 @@ and text/JSON/CSV reports in ccwrecon-runs/ beside the plan; --resume continues 
 
 func runApply(c *cobra.Command, planPath string, o *applyOptions) error {
 	if o.via != "api" && o.via != "sftp" {
-		return errors.New("--via api or --via sftp is required")
+		if o.via == "" {
+			return exitCode(1, errors.New("say how to apply: --via api (the Coupa API) or --via sftp (a file over SFTP); nothing was applied"))
+		}
+		return exitCode(1, fmt.Errorf("--via %q: want api or sftp; nothing was applied", o.via))
 	}
 	plan, planBytes, err := ccsync.LoadPlan(planPath)
 	if err != nil {
-		return err
+		return exitCode(1, err)
 	}
 	s, err := resolveSettings()
 	if err != nil {
-		return err
+		return exitCode(1, err)
 	}
-	if s.CoupaURL == "" {
-		s.CoupaURL = plan.Instance
-	} else if strings.TrimRight(s.CoupaURL, "/") != strings.TrimRight(plan.Instance, "/") {
-		return fmt.Errorf("the plan was made for %s but the settings point at %s; refusing", plan.Instance, s.CoupaURL)
-	}
-	users, changes := plan.SelectedCount()
-	opts := ccsync.ApplyOptions{PlanPath: planPath, PlanBytes: planBytes, Resume: o.resume, DryRun: o.dryRun,
-		DryRunOut: os.Stdout, AllowMassDeactivation: o.allowMass}
-	if o.via == "sftp" {
-		armor := o.armor
-		if s.Armor != nil && !c.Flags().Changed("armor") {
-			armor = *s.Armor
-		}
-		if opts.SFTP, err = s.sftpTarget(o.fileFormat, o.acceptHostKey, armor); err != nil {
-			return err
-		}
-	}
-	var client *coupa.Client
-	if !o.dryRun {
-		if client, err = s.coupaClient(true); err != nil {
-			if o.via != "sftp" || (s.APIKey != "" || s.ClientID != "" || s.ClientSecret != "") {
-				return err
-			}
-			client = nil // SFTP only: the stale-plan check is skipped, and said so
-			fmt.Fprintln(os.Stderr, "warning: no Coupa API credentials; the plan cannot be checked for staleness before the upload")
-		}
-		if !o.yes {
-			if !isTerminal(os.Stdin) {
-				return exitCode(1, errors.New("--yes is required when stdin is not a terminal; nothing was applied"))
-			}
-			if err := confirm(plan, users, changes, o.via); err != nil {
-				return exitCode(1, err)
-			}
-		}
-		opts.Progress = func(e ccsync.Event) {
-			msg := ""
-			if e.Message != "" {
-				msg = ": " + e.Message
-			}
-			fmt.Fprintf(os.Stderr, "[%d/%d] %-8s %s %s%s\n", e.Done, e.Total, e.Status, e.User, e.Op, msg)
-		}
-	}
-	report, err := ccsync.Apply(c.Context(), client, plan, opts)
+	e, err := s.engagement(&diffOptions{})
 	if err != nil {
-		if report != nil && report.RunDir != "" {
-			fmt.Fprintf(os.Stderr, "journal: %s\n", report.RunDir)
-		}
+		return exitCode(1, err)
+	}
+	e.Rules = s.rules(o.allowMass, o.includeDeact)
+	e.SFTP = s.sftpConfig(o.acceptHostKey)
+	if c.Flags().Changed("armor") {
+		e.Delivery.Armor = o.armor
+	}
+	svc := ccsync.NewService(e)
+	ctx := c.Context()
+	req := ccsync.ApplyRequest{PlanPath: planPath, PlanBytes: planBytes, Via: o.via, Format: o.fileFormat, Resume: o.resume,
+		DryRun: o.dryRun, DryRunOut: os.Stdout}
+	// Every setting and rule is checked before anything is asked or created.
+	target, err := svc.CheckApply(plan, req)
+	if err != nil {
+		return exitCode(1, err)
+	}
+	if err := ccsync.CheckSelection(plan, e.Rules); err != nil {
 		return exitCode(1, err)
 	}
 	if o.dryRun {
+		if _, err := svc.Apply(ctx, plan, req); err != nil {
+			return exitCode(1, err)
+		}
 		return nil
 	}
+	if !o.yes {
+		if !isTerminal(os.Stdin) {
+			return exitCode(1, errors.New("--yes is required when stdin is not a terminal; nothing was applied"))
+		}
+		dest := plan.Instance
+		if target != nil {
+			dest = "SFTP " + target.Destination()
+		}
+		if err := confirm(ctx, plan, dest, o.via); err != nil {
+			return exitCode(1, err)
+		}
+	}
+	// From here on the first Ctrl+C stops dispatching; requests in flight
+	// finish and are journalled. A second Ctrl+C exits at once.
+	stop := make(chan struct{})
+	var once sync.Once
+	restore := onInterrupt(func() {
+		once.Do(func() {
+			fmt.Fprintln(os.Stderr, "\nccwrecon: stopping after the requests in flight (Ctrl+C again exits at once; the journal makes either safe)")
+			close(stop)
+		})
+	})
+	defer restore()
+	req.Stop = stop
+	req.Progress = func(e ccsync.Event) {
+		msg := ""
+		if e.Message != "" {
+			msg = ": " + e.Message
+		}
+		fmt.Fprintf(os.Stderr, "[%d/%d changes] %-10s %s %s%s\n", e.Done, e.Total, e.Status, termtext.Safe(e.User), e.Op, termtext.Safe(msg))
+	}
+	report, err := svc.Apply(ctx, plan, req)
+	if report == nil {
+		return exitCode(1, err)
+	}
 	fmt.Println(report.Summary())
+	for _, m := range report.NotStored {
+		fmt.Println("  not stored:", m.String())
+	}
+	for _, w := range report.Warnings {
+		fmt.Fprintln(os.Stderr, "warning:", termtext.Safe(w))
+	}
 	fmt.Printf("Journal and reports: %s\n", report.RunDir)
-	if report.Failed > 0 || report.Skipped > 0 {
-		return exitCode(1, fmt.Errorf("%d steps failed and %d were skipped; see %s/report.txt", report.Failed, report.Skipped, report.RunDir))
+	if report.Next != "" {
+		fmt.Println(report.Next)
+	}
+	switch {
+	case errors.Is(err, ccsync.ErrInterrupted):
+		return exitCode(130, nil)
+	case err != nil:
+		return exitCode(1, err)
+	case !report.OK():
+		return exitCode(1, fmt.Errorf("not everything was applied and verified; see %s/report.txt", report.RunDir))
 	}
 	return nil
 }
 
-// confirm asks the operator to type the instance's host name, as gh asks for OWNER/REPO.
-func confirm(plan *ccsync.Plan, users, changes int, via string) error {
+// confirm asks the operator to type the instance's host name, as gh asks
+// for OWNER/REPO; Ctrl+C answers no at once.
+func confirm(ctx context.Context, plan *ccsync.Plan, dest, via string) error {
 	host := plan.Instance
 	if u, err := url.Parse(plan.Instance); err == nil && u.Host != "" {
 		host = u.Hostname()
 	}
-	fmt.Fprintf(os.Stderr, "%s\nApply %d changes to %d users on %s via %s.\nType the instance name (%s) to confirm: ",
-		ccsync.SummaryLine(plan.Summary), changes, users, plan.Instance, via, host)
-	line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
-	if strings.TrimSpace(line) != host {
-		return errors.New("not confirmed; nothing was applied")
+	sel := plan.Selected
+	fmt.Fprintf(os.Stderr, "%s\n", ccsync.PlanLine(sel))
+	if line := ccsync.NotSelectedLine(plan.NotSelected); line != "" {
+		fmt.Fprintln(os.Stderr, line)
+	}
+	fmt.Fprintf(os.Stderr, "Apply %s to %s on %s via %s to %s.\nPlan digest %s.\nType the instance name (%s) to confirm: ",
+		ccsync.Plural(sel.Changes, "change", "changes"), ccsync.Plural(sel.Users, "user", "users"), termtext.Safe(plan.Instance), via,
+		termtext.Safe(dest), plan.Digest, termtext.Safe(host))
+	answer := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
+		answer <- line
+	}()
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(os.Stderr)
+		return errors.New("not confirmed (interrupted); nothing was applied")
+	case line := <-answer:
+		if strings.TrimSpace(line) != host {
+			return errors.New("not confirmed; nothing was applied")
+		}
 	}
 	return nil
-}
-
-// sftpTarget builds the SFTP delivery settings, loading and checking the PGP key.
-func (s *Settings) sftpTarget(format, accept string, armor bool) (*ccsync.SFTPTarget, error) {
-	t := &ccsync.SFTPTarget{Config: s.sftpConfig(accept), Dir: s.SFTPDir, Format: format, Armor: armor,
-		FileExt: s.CCWExtension, PGPExt: s.PGPExtension}
-	if t.FileExt != "" && t.FileExt != ".csv" && t.FileExt != ".txt" {
-		return nil, errors.New("ccw-file-extension must be .csv or .txt")
-	}
-	if t.PGPExt != "" && t.PGPExt != ".pgp" && t.PGPExt != ".gpg" && t.PGPExt != ".asc" {
-		return nil, errors.New("pgp-extension must be .pgp, .gpg or .asc")
-	}
-	if t.Format == "" {
-		t.Format = "ccw"
-	}
-	if t.Format != "ccw" && t.Format != "core" {
-		return nil, errors.New("--file-format must be ccw or core")
-	}
-	if s.EncryptTo != "" {
-		kb, err := os.ReadFile(s.EncryptTo)
-		if err != nil {
-			return nil, fmt.Errorf("--encrypt-to: %v", err)
-		}
-		if t.EncryptTo, err = feeds.ReadKeys(kb); err != nil {
-			return nil, fmt.Errorf("--encrypt-to %s: %v", s.EncryptTo, err)
-		}
-		if err := feeds.CheckRecipients(t.EncryptTo); err != nil {
-			return nil, err
-		}
-	}
-	return t, nil
 }

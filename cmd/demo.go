@@ -14,6 +14,7 @@ import (
 
 	"github.com/ccwrecon/ccwrecon/coupa/emulator"
 	"github.com/ccwrecon/ccwrecon/feeds"
+	ccsync "github.com/ccwrecon/ccwrecon/sync"
 )
 
 // Assets holds the embedded default instance and sample feed (set by main).
@@ -43,48 +44,49 @@ the emulator and really uploads to the SFTP server. Without a terminal it prints
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			ctx := c.Context()
-			o, s, cleanup, err := startDemo(ctx)
+			svc, dir, cleanup, err := startDemo(ctx)
 			if err != nil {
 				return err
 			}
 			defer cleanup()
 			if !isTerminal(os.Stdout) || !isTerminal(os.Stdin) {
 				fmt.Fprintln(os.Stderr, "demo: not a terminal, so here is the plan the console would open on:")
-				return runDiffWith(ctx, o, s)
+				return runDiffWith(ctx, &diffOptions{format: "text"}, svc, os.Stdout)
 			}
-			return openConsole(ctx, o, s, consoleOptions{mouse: mouse, planDir: filepath.Dir(o.feed)})
+			return openConsole(ctx, svc, consoleOptions{mouse: mouse, planDir: dir})
 		},
 	}
 	c.Flags().BoolVar(&mouse, "mouse", false, "enable the mouse wheel (disables terminal text selection)")
 	return c
 }
 
-// startDemo starts the embedded services and returns diff options and settings pointing at them.
-func startDemo(ctx context.Context) (*diffOptions, *Settings, func(), error) {
+// startDemo starts the embedded services and returns a service pointing
+// at them, and the folder it works in.
+func startDemo(ctx context.Context) (*ccsync.Service, string, func(), error) {
 	seed, err := defaultSeed()
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, "", nil, err
 	}
 	srv := emulator.New(seed, emulator.Options{Rate: 25, Burst: 20})
 	url, err := srv.Start(ctx, "127.0.0.1:0")
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, "", nil, err
 	}
 	pw := make([]byte, 12)
 	rand.Read(pw)
 	password := hex.EncodeToString(pw)
 	sftpSrv, err := feeds.StartSFTPServer(ctx, "demo", password)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, "", nil, err
 	}
 	dir, err := os.MkdirTemp("", "ccwrecon-demo-")
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, "", nil, err
 	}
 	cleanup := func() { os.RemoveAll(dir) }
 	kh := filepath.Join(dir, "known_hosts")
 	if err := os.WriteFile(kh, []byte(sftpSrv.KnownHostsLine()), 0o600); err != nil {
-		return nil, nil, cleanup, err
+		return nil, "", cleanup, err
 	}
 	feed := filepath.Join(dir, "ccw_delta.csv")
 	var data []byte
@@ -94,21 +96,27 @@ func startDemo(ctx context.Context) (*diffOptions, *Settings, func(), error) {
 		data, err = os.ReadFile("testdata/feeds/ccw_delta.csv")
 	}
 	if err != nil {
-		return nil, nil, cleanup, err
+		return nil, "", cleanup, err
 	}
-	if err := os.WriteFile(feed, data, 0o644); err != nil {
-		return nil, nil, cleanup, err
+	if err := os.WriteFile(feed, data, 0o600); err != nil {
+		return nil, "", cleanup, err
 	}
 	s := &Settings{APIKey: emulator.DefaultAPIKey, SFTPPassword: password}
 	s.CoupaURL, s.SFTPAddr, s.SFTPUser, s.KnownHosts = url, sftpSrv.Addr, "demo", kh
-	s.SFTPDir, s.SFTPOutDir = "/Incoming/CCW", "/Outgoing/CCW"
+	s.SFTPDir, s.SFTPUsersDir, s.SFTPOutDir = "/Incoming/CCW", "/Incoming/Users", "/Outgoing/CCW"
 	conn, err := feeds.DialSFTP(ctx, s.sftpConfig(""))
 	if err != nil {
-		return nil, nil, cleanup, err
+		return nil, "", cleanup, err
 	}
-	conn.MkdirAll(s.SFTPDir)
-	conn.MkdirAll(s.SFTPOutDir)
+	for _, d := range []string{s.SFTPDir, s.SFTPUsersDir, s.SFTPOutDir} {
+		conn.MkdirAll(d)
+	}
 	conn.Close()
 	o := &diffOptions{feed: feed, format: "text", segmentLookups: []string{"1=Company", "2=Cost Center", "3=GL Account"}}
-	return o, s, cleanup, nil
+	e, err := s.engagement(o)
+	if err != nil {
+		return nil, "", cleanup, err
+	}
+	e.Cache = func(string) (string, error) { return filepath.Join(dir, "cache.json"), nil }
+	return ccsync.NewService(e), dir, cleanup, nil
 }

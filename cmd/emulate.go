@@ -17,6 +17,7 @@ func newEmulateCmd() *cobra.Command {
 		rateLimit                                  float64
 		latency                                    time.Duration
 		replace                                    bool
+		ignore                                     []string
 	)
 	c := &cobra.Command{
 		Use:   "emulate",
@@ -39,7 +40,7 @@ Credentials (defaults shown by --help): an API key and an OAuth client with ever
 					return fmt.Errorf("default instance: %v (use --seed or --users)", err)
 				}
 			}
-			opts := emulator.Options{Rate: rateLimit, Burst: burst, Latency: latency, ReplaceCollections: replace,
+			opts := emulator.Options{Rate: rateLimit, Burst: burst, Latency: latency, ReplaceCollections: replace, IgnoreWrites: ignore,
 				APIKeys: map[string][]string{apiKey: emulator.AllScopes},
 				Clients: map[string]emulator.Client{clientID: {Secret: clientSecret, Scopes: emulator.AllScopes}}}
 			srv := emulator.New(s, opts)
@@ -65,6 +66,7 @@ Credentials (defaults shown by --help): an API key and an OAuth client with ever
 	f.IntVar(&fail503, "fail-503", 0, "answer 503 to the next N API requests")
 	f.IntVar(&fail500, "fail-500-after-write", 0, "answer 500 after applying the next N writes")
 	f.BoolVar(&replace, "replace-collections", false, "non-empty roles/groups lists replace instead of adding")
+	f.StringSliceVar(&ignore, "ignore-writes", nil, "user fields accepted in a write but not stored (as Coupa does with read-only attributes), e.g. phone-work")
 	f.StringVar(&apiKey, "api-key", emulator.DefaultAPIKey, "accepted X-COUPA-API-KEY")
 	f.StringVar(&clientID, "client-id", emulator.DefaultClientID, "accepted OAuth client id")
 	f.StringVar(&clientSecret, "client-secret", emulator.DefaultClientSecret, "accepted OAuth client secret")

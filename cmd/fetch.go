@@ -6,12 +6,13 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ccwrecon/ccwrecon/coupa"
+	"github.com/ccwrecon/ccwrecon/internal/termtext"
+	ccsync "github.com/ccwrecon/ccwrecon/sync"
 )
 
 func newFetchCmd() *cobra.Command {
 	var out string
-	var full bool
+	o := &diffOptions{}
 	c := &cobra.Command{
 		Use:   "fetch --out FILE",
 		Short: "Fetch live Coupa state (every user and the reference data) to a snapshot file",
@@ -20,11 +21,13 @@ func newFetchCmd() *cobra.Command {
 			if out == "" {
 				return fmt.Errorf("--out FILE is required")
 			}
-			s, err := resolveSettings()
+			svc, _, err := newService(o)
 			if err != nil {
 				return err
 			}
-			snap, err := fetchSnapshot(c, s, !full)
+			progress, done := stderrProgress()
+			snap, _, err := svc.Coupa(c.Context(), progress)
+			done()
 			if err != nil {
 				return err
 			}
@@ -32,41 +35,20 @@ func newFetchCmd() *cobra.Command {
 				return err
 			}
 			for _, w := range snap.Warnings {
-				fmt.Fprintln(os.Stderr, "warning:", w)
+				fmt.Fprintln(os.Stderr, "warning:", termtext.Safe(w))
 			}
 			how := "full read"
 			if snap.Stats.Incremental {
 				how = fmt.Sprintf("%d changed since the cached snapshot", snap.Stats.Changed)
 			}
-			fmt.Fprintf(os.Stderr, "%d users fetched from %s in %d requests (%s) -> %s\n",
-				len(snap.Users), snap.Instance, snap.Stats.Requests, how, out)
+			fmt.Fprintf(os.Stderr, "%s fetched from %s in %s (%s) -> %s\n", ccsync.Plural(len(snap.Users), "user", "users"),
+				snap.Instance, ccsync.Plural(int(snap.Stats.Requests), "request", "requests"), how, out)
 			return nil
 		},
 	}
 	c.Flags().StringVar(&out, "out", "", "snapshot file to write")
-	c.Flags().BoolVar(&full, "full", false, "ignore the cached snapshot and read every user")
+	c.Flags().BoolVar(&o.refresh, "refresh", false, "ignore the cached snapshot and read every user")
+	c.Flags().BoolVar(&o.refresh, "full", false, "the old name of --refresh")
+	c.Flags().MarkHidden("full")
 	return c
-}
-
-// fetchSnapshot reads Coupa, incrementally over the cached snapshot, and
-// refreshes the cache.
-func fetchSnapshot(c *cobra.Command, s *Settings, useCache bool) (*coupa.Snapshot, error) {
-	client, err := s.coupaClient(false)
-	if err != nil {
-		return nil, err
-	}
-	var prev *coupa.Snapshot
-	if useCache {
-		prev = coupa.LoadCached(client.Instance())
-	}
-	progress, done := stderrProgress()
-	snap, err := client.Fetch(c.Context(), prev, progress)
-	done()
-	if err != nil {
-		return nil, err
-	}
-	if p, err := coupa.CachePath(snap.Instance); err == nil {
-		_ = snap.Save(p) // the cache is an optimisation; failing to write it is not an error
-	}
-	return snap, nil
 }

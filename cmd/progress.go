@@ -7,12 +7,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ccwrecon/ccwrecon/coupa"
+	ccsync "github.com/ccwrecon/ccwrecon/sync"
 )
 
 // stderrProgress prints progress on one line of stderr, only on a terminal,
 // at most ten times a second.
-func stderrProgress() (coupa.ProgressFunc, func()) {
+func stderrProgress() (func(ccsync.Progress), func()) {
 	if !isTerminal(os.Stderr) {
 		return nil, func() {}
 	}
@@ -20,7 +20,7 @@ func stderrProgress() (coupa.ProgressFunc, func()) {
 	var last time.Time
 	w := io.Writer(os.Stderr)
 	shown := false
-	fn := func(p coupa.Progress) {
+	fn := func(p ccsync.Progress) {
 		mu.Lock()
 		defer mu.Unlock()
 		if time.Since(last) < 100*time.Millisecond && (p.Total == 0 || p.Done < p.Total) {

@@ -3,15 +3,16 @@ package cmd
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/ccwrecon/ccwrecon/coupa"
 	"github.com/ccwrecon/ccwrecon/feeds"
+	"github.com/ccwrecon/ccwrecon/internal/fileutil"
+	"github.com/ccwrecon/ccwrecon/internal/termtext"
 )
 
 func newPullCmd() *cobra.Command {
@@ -21,9 +22,12 @@ func newPullCmd() *cobra.Command {
 		Short: "Download (and PGP-decrypt) files from /Outgoing/CCW",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			s, err := resolveSettings()
+			svc, s, err := newService(&diffOptions{})
 			if err != nil {
 				return err
+			}
+			if _, err := path.Match(pattern, ""); err != nil {
+				return fmt.Errorf("--pattern %q: %v", pattern, err)
 			}
 			conn, err := feeds.DialSFTP(c.Context(), s.sftpConfig(accept))
 			if err != nil {
@@ -39,27 +43,29 @@ func newPullCmd() *cobra.Command {
 				if ok, _ := path.Match(pattern, fi.Name()); !ok {
 					continue
 				}
-				data, err := conn.Download(c.Context(), path.Join(s.SFTPOutDir, fi.Name()))
+				name := fi.Name()
+				if name != filepath.Base(name) || name == "." || name == ".." {
+					fmt.Fprintf(os.Stderr, "skipped %s: not a plain file name\n", termtext.Safe(name))
+					continue
+				}
+				data, err := conn.Download(c.Context(), path.Join(s.SFTPOutDir, name))
 				if err != nil {
 					return err
 				}
-				name := fi.Name()
 				if feeds.IsEncryptedName(name) || feeds.LooksEncrypted(data) {
-					if data, err = decryptFeed(s, data); err != nil {
-						return fmt.Errorf("%s: %v", name, err)
+					if data, err = svc.Decrypt(data); err != nil {
+						return fmt.Errorf("%s: %v", termtext.Safe(name), err)
 					}
-					for _, ext := range []string{".pgp", ".gpg", ".asc"} {
-						name = strings.TrimSuffix(name, ext)
-					}
+					name = feeds.TrimPGPExt(name)
 				}
 				dst := filepath.Join(out, name)
-				if err := coupa.WriteFileAtomic(dst, func(f *os.File) error { _, err := bytes.NewReader(data).WriteTo(f); return err }); err != nil {
+				if err := fileutil.WriteAtomic(dst, fileutil.Private, func(f io.Writer) error { _, err := bytes.NewReader(data).WriteTo(f); return err }); err != nil {
 					return err
 				}
-				fmt.Printf("%s -> %s (%d bytes)\n", fi.Name(), dst, len(data))
+				fmt.Printf("%s -> %s (%d bytes)\n", termtext.Safe(fi.Name()), termtext.Safe(dst), len(data))
 				n++
 			}
-			fmt.Fprintf(os.Stderr, "%d files pulled from %s\n", n, s.SFTPOutDir)
+			fmt.Fprintf(os.Stderr, "%d files pulled from %s\n", n, termtext.Safe(s.SFTPOutDir))
 			return nil
 		},
 	}

@@ -1,6 +1,6 @@
-// Package cmd wires the ccwrecon command line: it resolves settings and
-// connects the feeds, the Coupa client, the reconciliation engine and the
-// console.
+// Package cmd wires the ccwrecon command line: it resolves settings from
+// flags, the environment and the profile, builds the engine's service,
+// and prints what the engine returns. It holds no business rule.
 package cmd
 
 import (
@@ -9,14 +9,17 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
+
+	"github.com/ccwrecon/ccwrecon/internal/termtext"
 )
 
 // Version is the tool version written into plans.
-var Version = "0.1.0"
+var Version = "0.2.0"
 
 // exitError carries a specific exit code.
 type exitError struct {
@@ -31,12 +34,53 @@ func (e *exitError) Error() string {
 	return e.err.Error()
 }
 
+func (e *exitError) Unwrap() error { return e.err }
+
 func exitCode(code int, err error) error { return &exitError{code: code, err: err} }
+
+// interrupts decides what Ctrl+C does: the first one calls the current
+// handler (by default, cancel the command); a second one exits at once.
+var interrupts struct {
+	mu      sync.Mutex
+	handler func()
+}
+
+// onInterrupt replaces what the first Ctrl+C does and returns a function
+// that puts the previous handler back.
+func onInterrupt(h func()) (restore func()) {
+	interrupts.mu.Lock()
+	prev := interrupts.handler
+	interrupts.handler = h
+	interrupts.mu.Unlock()
+	return func() {
+		interrupts.mu.Lock()
+		interrupts.handler = prev
+		interrupts.mu.Unlock()
+	}
+}
 
 // Execute runs the CLI and returns the process exit code.
 func Execute() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	onInterrupt(cancel)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		n := 0
+		for range sigs {
+			if n++; n > 1 {
+				fmt.Fprintln(os.Stderr, "\nccwrecon: interrupted again: exiting now")
+				os.Exit(130)
+			}
+			interrupts.mu.Lock()
+			h := interrupts.handler
+			interrupts.mu.Unlock()
+			if h != nil {
+				h()
+			}
+		}
+	}()
 	root := newRoot()
 	err := root.ExecuteContext(ctx)
 	if err == nil {
@@ -45,11 +89,15 @@ func Execute() int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil && ee.err.Error() != "" {
-			fmt.Fprintln(os.Stderr, "ccwrecon:", ee.err)
+			fmt.Fprintln(os.Stderr, "ccwrecon:", termtext.Safe(ee.err.Error()))
 		}
 		return ee.code
 	}
-	fmt.Fprintln(os.Stderr, "ccwrecon:", err)
+	if ctx.Err() != nil {
+		fmt.Fprintln(os.Stderr, "ccwrecon: interrupted")
+		return 130
+	}
+	fmt.Fprintln(os.Stderr, "ccwrecon:", termtext.Safe(err.Error()))
 	return 1
 }
 
@@ -61,14 +109,14 @@ func newRoot() *cobra.Command {
 
 On a terminal, ccwrecon --feed FILE opens the console (it takes diff's flags);
 ccwrecon demo opens it on sample data with nothing to set up. Scripts use
-diff, apply, fetch and pull.`,
+diff, apply, verify, fetch and pull.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       Version,
 	}
 	addGlobalFlags(root)
 	diff := newDiffCmd()
-	root.AddCommand(newEmulateCmd(), newFetchCmd(), diff, newCheckFeedCmd(), newApplyCmd(), newPullCmd(), newDemoCmd())
+	root.AddCommand(newEmulateCmd(), newFetchCmd(), diff, newCheckFeedCmd(), newApplyCmd(), newVerifyCmd(), newPullCmd(), newDemoCmd())
 	// Bare `ccwrecon` on a terminal opens the console with diff's flags.
 	root.Flags().AddFlagSet(diff.Flags())
 	root.RunE = func(c *cobra.Command, args []string) error {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +15,11 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/ccwrecon/ccwrecon/coupa"
+	"github.com/ccwrecon/ccwrecon/feeds"
+	"github.com/ccwrecon/ccwrecon/internal/fileutil"
+	"github.com/ccwrecon/ccwrecon/internal/suggest"
+	"github.com/ccwrecon/ccwrecon/record"
+	ccsync "github.com/ccwrecon/ccwrecon/sync"
 )
 
 // Profile holds the non-secret settings of one engagement (config file).
@@ -26,12 +33,17 @@ type Profile struct {
 	SFTPKey        string            `yaml:"sftp-key"`
 	KnownHosts     string            `yaml:"known-hosts"`
 	SFTPDir        string            `yaml:"sftp-dir"`
+	SFTPUsersDir   string            `yaml:"sftp-users-dir"`
 	SFTPOutDir     string            `yaml:"sftp-outgoing-dir"`
+	SFTPFileFormat string            `yaml:"sftp-file-format"` // ccw | core
 	EncryptTo      string            `yaml:"encrypt-to"`
 	DecryptKey     string            `yaml:"decrypt-key"`
 	Armor          *bool             `yaml:"armor"`
 	PGPExtension   string            `yaml:"pgp-extension"`      // .pgp, .gpg or .asc (default: .asc armored, .pgp binary)
 	CCWExtension   string            `yaml:"ccw-file-extension"` // .csv (default) or .txt
+	CCWColumns     map[int]string    `yaml:"ccw-segment-columns"`
+	CCWUnified     bool              `yaml:"ccw-unified-columns"`
+	CCWLicence     *bool             `yaml:"reconcile-ccw-licence"`
 	Chart          string            `yaml:"chart"`
 	SegmentLookups map[int]string    `yaml:"segment-lookups"`
 	Segments       map[int]string    `yaml:"segments"` // CCW segment -> "chart" | "custom-fields.NAME" | "feed-only"
@@ -42,12 +54,8 @@ type Profile struct {
 	MaxDeactPct    float64           `yaml:"max-deactivation-percent"`
 }
 
-type configFile struct {
-	Profiles map[string]Profile `yaml:"profiles"`
-}
-
 // secretKeys may never appear in a config file.
-var secretKeys = []string{"api-key", "client-secret", "password", "passphrase", "sftp-password", "coupa-api-key"}
+var secretKeys = []string{"api-key", "client-secret", "password", "passphrase", "sftp-password", "coupa-api-key", "client-id"}
 
 // Settings are the resolved connection settings: flags, then environment,
 // then the profile. Secrets come only from the environment.
@@ -62,6 +70,7 @@ type globalFlags struct {
 	config, profile                            string
 	coupaURL, sftpAddr, sftpUser, sftpKey      string
 	knownHosts, sftpDir, encryptTo, decryptKey string
+	sftpUsersDir                               string
 	rate                                       float64
 	burst                                      int
 	timeout                                    time.Duration
@@ -78,7 +87,8 @@ func addGlobalFlags(c *cobra.Command) {
 	f.StringVar(&gf.sftpUser, "sftp-user", "", "SFTP user (CCW_SFTP_USER)")
 	f.StringVar(&gf.sftpKey, "sftp-key", "", "SSH private key file (CCW_SFTP_KEY)")
 	f.StringVar(&gf.knownHosts, "known-hosts", "", "known_hosts file (CCW_SFTP_KNOWN_HOSTS)")
-	f.StringVar(&gf.sftpDir, "sftp-dir", "", "inbound folder (CCW_SFTP_DIR, default /Incoming/CCW)")
+	f.StringVar(&gf.sftpDir, "sftp-dir", "", "CCW inbound folder (CCW_SFTP_DIR, default /Incoming/CCW)")
+	f.StringVar(&gf.sftpUsersDir, "sftp-users-dir", "", "Users import folder (COUPA_SFTP_USERS_DIR, default /Incoming/Users)")
 	f.StringVar(&gf.encryptTo, "encrypt-to", "", "armored public key to encrypt uploads to (CCW_PGP_ENCRYPT_TO)")
 	f.StringVar(&gf.decryptKey, "decrypt-key", "", "private key for downloaded files (CCW_PGP_DECRYPT_KEY)")
 	f.Float64Var(&gf.rate, "rate", 0, "Coupa requests per second (default 25, Coupa's documented limit; negative: unlimited)")
@@ -104,12 +114,23 @@ func defaultConfigPath() string {
 	return filepath.Join(dir, "ccwrecon", "config.yaml")
 }
 
+// profileKeys are the settings a profile may hold, from the struct tags.
+var profileKeys = func() []string {
+	var keys []string
+	t := reflect.TypeOf(Profile{})
+	for i := 0; i < t.NumField(); i++ {
+		keys = append(keys, strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0])
+	}
+	sort.Strings(keys)
+	return keys
+}()
+
 func loadProfile() (Profile, error) {
 	path, explicit := gf.config, gf.config != ""
 	if path == "" {
 		path = defaultConfigPath()
 	}
-	b, err := os.ReadFile(path)
+	b, err := fileutil.ReadRegular(path, 1<<20)
 	if err != nil {
 		if !explicit && errors.Is(err, os.ErrNotExist) {
 			if gf.profile != "" {
@@ -119,54 +140,77 @@ func loadProfile() (Profile, error) {
 		}
 		return Profile{}, err
 	}
-	var raw map[string]any
-	if err := yaml.Unmarshal(b, &raw); err != nil {
-		return Profile{}, fmt.Errorf("%s: %v", path, err)
-	}
-	if err := refuseSecrets(path, raw); err != nil {
+	profiles, err := parseConfig(path, b)
+	if err != nil {
 		return Profile{}, err
-	}
-	var cf configFile
-	dec := yaml.NewDecoder(strings.NewReader(string(b)))
-	dec.KnownFields(true)
-	if err := dec.Decode(&cf); err != nil {
-		return Profile{}, fmt.Errorf("%s: %v", path, err)
 	}
 	name := gf.profile
 	if name == "" {
-		if p, ok := cf.Profiles["default"]; ok {
-			return p, nil
-		}
-		return Profile{}, nil
+		return profiles["default"], nil
 	}
-	p, ok := cf.Profiles[name]
+	p, ok := profiles[name]
 	if !ok {
-		return Profile{}, fmt.Errorf("%s: no profile %q", path, name)
+		var names []string
+		for n := range profiles {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return Profile{}, fmt.Errorf("%s: no profile %q%s (profiles: %s)", path, name, suggest.Hint(name, names), strings.Join(names, ", "))
 	}
 	return p, nil
 }
 
-func refuseSecrets(path string, v any) error {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, val := range t {
-			for _, s := range secretKeys {
-				if strings.EqualFold(k, s) {
-					return fmt.Errorf("%s: %q is a secret and may not be stored in the config file; use the environment", path, k)
+// parseConfig reads the config file strictly: a YAML error at its line, an
+// unknown setting at its line with the nearest valid one, a secret refused.
+func parseConfig(path string, b []byte) (map[string]Profile, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("%s", feeds.YAMLProblem(path, b, err))
+	}
+	if len(doc.Content) == 0 {
+		return map[string]Profile{}, nil
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("%s:%d: a config file holds profiles: (a mapping)", path, root.Line)
+	}
+	out := map[string]Profile{}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		if k.Value != "profiles" {
+			return nil, fmt.Errorf("%s:%d: unknown key %q%s; a config file holds profiles:", path, k.Line, k.Value, suggest.Hint(k.Value, []string{"profiles"}))
+		}
+		if v.Kind != yaml.MappingNode {
+			return nil, fmt.Errorf("%s:%d: profiles: holds named profiles", path, v.Line)
+		}
+		for j := 0; j+1 < len(v.Content); j += 2 {
+			name, body := v.Content[j], v.Content[j+1]
+			if body.Kind != yaml.MappingNode {
+				return nil, fmt.Errorf("%s:%d: profile %q holds settings (a mapping)", path, body.Line, name.Value)
+			}
+			for n := 0; n+1 < len(body.Content); n += 2 {
+				key := body.Content[n]
+				for _, s := range secretKeys {
+					if strings.EqualFold(key.Value, s) {
+						return nil, fmt.Errorf("%s:%d: %q is a secret and may not be stored in the config file; use the environment", path, key.Line, key.Value)
+					}
+				}
+				known := false
+				for _, pk := range profileKeys {
+					known = known || pk == key.Value
+				}
+				if !known {
+					return nil, fmt.Errorf("%s:%d: unknown setting %q in profile %q%s", path, key.Line, key.Value, name.Value, suggest.Hint(key.Value, profileKeys))
 				}
 			}
-			if err := refuseSecrets(path, val); err != nil {
-				return err
+			var p Profile
+			if err := body.Decode(&p); err != nil {
+				return nil, fmt.Errorf("%s", feeds.YAMLProblem(path, b, err))
 			}
-		}
-	case []any:
-		for _, e := range t {
-			if err := refuseSecrets(path, e); err != nil {
-				return err
-			}
+			out[name.Value] = p
 		}
 	}
-	return nil
+	return out, nil
 }
 
 func resolveSettings() (*Settings, error) {
@@ -181,6 +225,7 @@ func resolveSettings() (*Settings, error) {
 	s.SFTPKey = pick(gf.sftpKey, os.Getenv("CCW_SFTP_KEY"), p.SFTPKey)
 	s.KnownHosts = pick(gf.knownHosts, os.Getenv("CCW_SFTP_KNOWN_HOSTS"), p.KnownHosts)
 	s.SFTPDir = pick(gf.sftpDir, os.Getenv("CCW_SFTP_DIR"), p.SFTPDir, "/Incoming/CCW")
+	s.SFTPUsersDir = pick(gf.sftpUsersDir, os.Getenv("COUPA_SFTP_USERS_DIR"), p.SFTPUsersDir, "/Incoming/Users")
 	s.SFTPOutDir = pick(p.SFTPOutDir, "/Outgoing/CCW")
 	s.EncryptTo = pick(gf.encryptTo, os.Getenv("CCW_PGP_ENCRYPT_TO"), p.EncryptTo)
 	s.DecryptKey = pick(gf.decryptKey, os.Getenv("CCW_PGP_DECRYPT_KEY"), p.DecryptKey)
@@ -200,17 +245,95 @@ func resolveSettings() (*Settings, error) {
 	return s, nil
 }
 
-// coupaClient builds an API client; write asks for the write scope too.
-func (s *Settings) coupaClient(write bool) (*coupa.Client, error) {
-	scopes, fallback := s.Scopes, []string(nil)
-	if len(scopes) == 0 { // defaults: if the client may not have them all, users alone still work
-		scopes, fallback = coupa.ReadScopes, []string{"core.user.read"}
-		if write {
-			scopes, fallback = coupa.WriteScopes, []string{"core.user.read", "core.user.write"}
+// coupaConfig is the client configuration of these settings.
+func (s *Settings) coupaConfig() coupa.Config {
+	return coupa.Config{BaseURL: s.CoupaURL, APIKey: s.APIKey, ClientID: s.ClientID, ClientSecret: s.ClientSecret,
+		Scopes: s.Scopes, Rate: s.Rate, Burst: s.Burst, Timeout: s.Timeout}
+}
+
+func (s *Settings) sftpConfig(accept string) feeds.SFTPConfig {
+	return feeds.SFTPConfig{Addr: s.SFTPAddr, User: s.SFTPUser, Password: s.SFTPPassword, KeyFile: s.SFTPKey,
+		KnownHosts: s.KnownHosts, AcceptHostKey: accept}
+}
+
+// delivery is how these settings shape and place SFTP files.
+func (s *Settings) delivery() (ccsync.Delivery, error) {
+	d := ccsync.Delivery{Format: s.SFTPFileFormat, Dir: s.SFTPDir, UsersDir: s.SFTPUsersDir, OutgoingDir: s.SFTPOutDir,
+		EncryptTo: s.EncryptTo, FileExt: s.CCWExtension, PGPExt: s.PGPExtension}
+	if s.Armor != nil {
+		d.Armor = *s.Armor
+	}
+	d.CCW.Unified = s.CCWUnified
+	for n, v := range s.CCWColumns {
+		if n < 1 || n > record.MaxSegments {
+			return d, fmt.Errorf("ccw-segment-columns: segment %d: want 1 to 11", n)
+		}
+		c, err := feeds.ParseSegmentColumns(v)
+		if err != nil {
+			return d, fmt.Errorf("ccw-segment-columns: segment %d: %v", n, err)
+		}
+		d.CCW.Segments[n] = c
+	}
+	return d, nil
+}
+
+// engagement resolves everything one reconciliation needs: flags, then
+// the mapping file, then the profile.
+func (s *Settings) engagement(o *diffOptions) (ccsync.Engagement, error) {
+	e := ccsync.Engagement{Feed: o.feed, Encoding: o.encoding, Snapshot: o.snapshot, Refresh: o.refresh,
+		Coupa: s.coupaConfig(), SFTP: s.sftpConfig(""), DecryptKey: s.DecryptKey, Passphrase: s.PGPPassphrase}
+	if o.full && o.delta {
+		return e, errors.New("--full and --delta are exclusive")
+	}
+	if o.full || o.delta {
+		full := o.full
+		e.Full = &full
+	}
+	if o.mapping != "" {
+		m, err := feeds.LoadMapping(o.mapping)
+		if err != nil {
+			return e, err
+		}
+		e.Mapping = m
+	}
+	baseLookups, baseSegments, mappingChart := s.SegmentLookups, s.Segments, ""
+	if m := e.Mapping; m != nil {
+		mappingChart = m.Chart
+		if len(m.SegmentLookups) > 0 {
+			baseLookups = m.SegmentLookups
+		}
+		if len(m.Segments) > 0 {
+			baseSegments = m.Segments
 		}
 	}
-	return coupa.New(coupa.Config{BaseURL: s.CoupaURL, APIKey: s.APIKey, ClientID: s.ClientID,
-		ClientSecret: s.ClientSecret, Scopes: scopes, FallbackScopes: fallback, Rate: s.Rate, Burst: s.Burst, Timeout: s.Timeout})
+	lookups, err := parseSegmentLookups(o.segmentLookups, baseLookups)
+	if err != nil {
+		return e, err
+	}
+	e.Config = ccsync.Config{MatchOn: pick(o.matchOn, s.MatchOn), Chart: pick(o.chart, mappingChart, s.Chart), SegmentLookups: lookups,
+		IncludeDeactivations: o.includeDeact, AllowMassDeactivation: o.allowMass, MaxDeactivations: s.MaxDeactivate,
+		MaxDeactivationPct: s.MaxDeactPct, ScopeFilter: s.ScopeFilter, KnownRoles: s.KnownRoles, ToolVersion: Version,
+		IgnoreCCWLicence: s.CCWLicence != nil && !*s.CCWLicence}
+	if e.Config.SegmentTargets, err = segmentTargets(o.segmentTargets, baseSegments); err != nil {
+		return e, err
+	}
+	e.Rules = s.rules(o.allowMass, o.includeDeact)
+	if e.Delivery, err = s.delivery(); err != nil {
+		return e, err
+	}
+	return e, nil
+}
+
+// rules are the selection rules apply checks, from the current settings.
+func (s *Settings) rules(allowMass, includeInferred bool) ccsync.Rules {
+	g := ccsync.Guard{Max: s.MaxDeactivate, Pct: s.MaxDeactPct, Allow: allowMass}
+	if g.Max == 0 {
+		g.Max = 25
+	}
+	if g.Pct == 0 {
+		g.Pct = 5
+	}
+	return ccsync.Rules{Guard: g, IncludeInferred: includeInferred}
 }
 
 // parseSegmentLookups reads repeated N=LOOKUP flags over the profile's map.
@@ -226,6 +349,32 @@ func parseSegmentLookups(flags []string, base map[int]string) (map[int]string, e
 			return nil, fmt.Errorf("--segment-lookup %q: want N=LOOKUP, e.g. 2=\"Cost Center\"", f)
 		}
 		out[n] = strings.TrimSpace(v)
+	}
+	return out, nil
+}
+
+// segmentTargets reads repeated N=TARGET flags over the profile's map; nil
+// keeps the default (segments 1-3 are the chart's).
+func segmentTargets(flags []string, base map[int]string) (map[int]string, error) {
+	if len(flags) == 0 && len(base) == 0 {
+		return nil, nil
+	}
+	out := map[int]string{1: "chart", 2: "chart", 3: "chart"} // the default an override applies to
+	if len(base) > 0 {
+		out = map[int]string{} // a profile states the engagement's whole layout
+		for n, t := range base {
+			out[n] = t
+		}
+	}
+	for _, f := range flags {
+		k, v, _ := strings.Cut(f, "=")
+		n, err := strconv.Atoi(strings.TrimSpace(k))
+		v = strings.TrimSpace(v)
+		valid := v == "chart" || v == "feed-only" || (strings.HasPrefix(v, "custom-fields.") && len(v) > len("custom-fields."))
+		if err != nil || n < 1 || n > 11 || !valid {
+			return nil, fmt.Errorf("--segment %q: want N=chart, N=custom-fields.NAME or N=feed-only with N from 1 to 11", f)
+		}
+		out[n] = v
 	}
 	return out, nil
 }

@@ -6,6 +6,8 @@ package coupa
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +18,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	gosync "sync"
+	"syscall"
 	"sync/atomic"
 	"time"
 
@@ -37,10 +41,12 @@ type Config struct {
 	APIKey       string
 	ClientID     string
 	ClientSecret string
-	Scopes       []string
+	Scopes       []string // empty: ReadScopes, or WriteScopes with Write
 	// FallbackScopes are asked for when the token endpoint refuses Scopes
-	// (invalid_scope): a client that may only read users still works.
+	// (invalid_scope): a client that may only read (and write) users still
+	// works. Empty with empty Scopes: the user scopes alone.
 	FallbackScopes []string
+	Write          bool // the client will write users
 	Rate           float64       // requests per second; 0: Coupa's 25/s; negative: unlimited
 	Burst          int           // token-bucket burst
 	Concurrency    int           // parallel page fetches
@@ -66,8 +72,11 @@ func (c *Config) Defaults() {
 	if c.Timeout == 0 {
 		c.Timeout = 30 * time.Second
 	}
-	if len(c.Scopes) == 0 {
-		c.Scopes = ReadScopes
+	if len(c.Scopes) == 0 { // defaults: if the client may not have them all, users alone still work
+		c.Scopes, c.FallbackScopes = ReadScopes, []string{"core.user.read"}
+		if c.Write {
+			c.Scopes, c.FallbackScopes = WriteScopes, []string{"core.user.read", "core.user.write"}
+		}
 	}
 }
 
@@ -82,7 +91,9 @@ type Client struct {
 	Requests, Throttled, Retries atomic.Int64
 }
 
-// New validates the configuration and builds a client.
+// New validates the configuration and builds a client. Credentials are
+// only ever sent to the configured instance: a redirect to another scheme,
+// host or port is refused, and no request elsewhere carries them.
 func New(cfg Config) (*Client, error) {
 	cfg.Defaults()
 	if cfg.BaseURL == "" {
@@ -90,15 +101,22 @@ func New(cfg Config) (*Client, error) {
 	}
 	u, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return nil, fmt.Errorf("Coupa URL %q is not an http(s) URL like https://acme.coupahost.com", cfg.BaseURL)
+		return nil, fmt.Errorf("Coupa URL %q is not an http(s) URL like https://acme.coupahost.com", redactURL(cfg.BaseURL))
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("Coupa URL %s carries credentials; remove them and use COUPA_CLIENT_ID/COUPA_CLIENT_SECRET or COUPA_API_KEY", redactURL(cfg.BaseURL))
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("Coupa URL %s: give the instance's base URL only, like https://acme.coupahost.com", redactURL(cfg.BaseURL))
 	}
 	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
 		return nil, fmt.Errorf("Coupa URL %q: plain http is only accepted for a loopback emulator; use https", cfg.BaseURL)
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/api")
-	base := cfg.HTTPClient
-	if base == nil {
-		base = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	var base http.RoundTripper = transport
+	if cfg.HTTPClient != nil && cfg.HTTPClient.Transport != nil {
+		base = cfg.HTTPClient.Transport
 	}
 	c := &Client{cfg: cfg, base: u}
 	// Stay a little under the server's bucket: requests that leave evenly
@@ -109,32 +127,29 @@ func New(cfg Config) (*Client, error) {
 		burst = max(1, cfg.Burst-2)
 	}
 	c.limiter = rate.NewLimiter(lim, burst)
+	plain := &http.Client{Transport: base, CheckRedirect: c.checkRedirect}
+	at := &authTransport{base: base, origin: u}
 	switch {
 	case cfg.ClientID != "" || cfg.ClientSecret != "":
 		if cfg.ClientID == "" || cfg.ClientSecret == "" {
 			return nil, errors.New("OAuth needs both COUPA_CLIENT_ID and COUPA_CLIENT_SECRET")
 		}
-		cc := clientcredentials.Config{
-			ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
-			TokenURL: u.String() + "/oauth2/token", Scopes: cfg.Scopes,
-		}
-		ctx := context.WithValue(context.Background(), oauth2.HTTPClient, base)
-		var src oauth2.TokenSource = cc.TokenSource(ctx)
+		cc := clientcredentials.Config{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
+			TokenURL: u.String() + "/oauth2/token", Scopes: cfg.Scopes}
+		at.tokens = &tokenSource{primary: cc, http: plain}
 		if len(cfg.FallbackScopes) > 0 {
 			fb := cc
 			fb.Scopes = cfg.FallbackScopes
-			src = &fallbackSource{primary: src, fallback: fb.TokenSource(ctx)}
+			at.tokens.fallback = &fb
 		}
-		// Renew well before expiry: Coupa tokens live 24 h and Coupa advises renewing at ~20 h.
-		ts := oauth2.ReuseTokenSourceWithExpiry(nil, src, 5*time.Minute)
-		c.http = &http.Client{Transport: &oauth2.Transport{Source: ts, Base: base.Transport}}
 		c.auth = "oauth"
 	case cfg.APIKey != "":
-		c.http = &http.Client{Transport: &apiKeyTransport{key: cfg.APIKey, base: base.Transport}}
+		at.apiKey = cfg.APIKey
 		c.auth = "api-key"
 	default:
 		return nil, errors.New("no Coupa credentials: set COUPA_CLIENT_ID and COUPA_CLIENT_SECRET (OAuth 2.0) or COUPA_API_KEY")
 	}
+	c.http = &http.Client{Transport: at, CheckRedirect: c.checkRedirect}
 	return c, nil
 }
 
@@ -149,37 +164,115 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// fallbackSource asks for the fallback scopes once the primary set is refused.
-type fallbackSource struct {
-	primary, fallback oauth2.TokenSource
-	refused           atomic.Bool
-}
-
-func (f *fallbackSource) Token() (*oauth2.Token, error) {
-	if !f.refused.Load() {
-		t, err := f.primary.Token()
-		var re *oauth2.RetrieveError
-		if err == nil || !errors.As(err, &re) || re.ErrorCode != "invalid_scope" {
-			return t, err
-		}
-		f.refused.Store(true)
+// redactURL drops any user:password from a URL before it is shown.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
 	}
-	return f.fallback.Token()
+	u.User = url.User("REDACTED")
+	return u.String()
 }
 
-type apiKeyTransport struct {
-	key  string
-	base http.RoundTripper
+func sameOrigin(a, b *url.URL) bool {
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && portOf(a) == portOf(b)
 }
 
-func (t *apiKeyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+func portOf(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if strings.EqualFold(u.Scheme, "https") {
+		return "443"
+	}
+	return "80"
+}
+
+// RedirectError is a redirect away from the configured instance, refused.
+type RedirectError struct{ From, To string }
+
+func (e *RedirectError) Error() string {
+	return fmt.Sprintf("%s answered with a redirect to %s; refusing to follow it: credentials are only sent to the configured instance (check --coupa-url)", e.From, e.To)
+}
+
+func bare(u *url.URL) string {
+	v := *u
+	v.RawQuery, v.Fragment, v.User = "", "", nil
+	return v.String()
+}
+
+// checkRedirect follows redirects within the instance only.
+func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
+	if !sameOrigin(req.URL, c.base) {
+		return &RedirectError{From: bare(via[len(via)-1].URL), To: bare(req.URL)}
+	}
+	if len(via) >= 5 {
+		return errors.New("too many redirects")
+	}
+	return nil
+}
+
+// authTransport attaches the credential, and only to the instance.
+type authTransport struct {
+	base   http.RoundTripper
+	origin *url.URL
+	apiKey string
+	tokens *tokenSource
+}
+
+func (t *authTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if !sameOrigin(r.URL, t.origin) {
+		return nil, &RedirectError{From: bare(t.origin), To: bare(r.URL)}
+	}
 	r2 := r.Clone(r.Context())
-	r2.Header.Set("X-COUPA-API-KEY", t.key)
-	base := t.base
-	if base == nil {
-		base = http.DefaultTransport
+	if t.tokens != nil {
+		tok, err := t.tokens.token(r.Context())
+		if err != nil {
+			return nil, err
+		}
+		r2.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	} else {
+		r2.Header.Set("X-COUPA-API-KEY", t.apiKey)
 	}
-	return base.RoundTrip(r2)
+	return t.base.RoundTrip(r2)
+}
+
+// tokenSource fetches client-credentials tokens with the caller's context
+// (so an interrupted command never waits for the token endpoint), renews
+// them 5 minutes before expiry (Coupa tokens live 24 h), and asks for the
+// fallback scopes once the primary set is refused.
+type tokenSource struct {
+	mu       gosync.Mutex
+	primary  clientcredentials.Config
+	fallback *clientcredentials.Config
+	http     *http.Client
+	tok      *oauth2.Token
+	refused  bool
+}
+
+func (t *tokenSource) token(ctx context.Context) (*oauth2.Token, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.tok != nil && (t.tok.Expiry.IsZero() || time.Until(t.tok.Expiry) > 5*time.Minute) {
+		return t.tok, nil
+	}
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, t.http)
+	if !t.refused {
+		tok, err := t.primary.Token(ctx)
+		var re *oauth2.RetrieveError
+		if err == nil || t.fallback == nil || !errors.As(err, &re) || re.ErrorCode != "invalid_scope" {
+			if err == nil {
+				t.tok = tok
+			}
+			return tok, err
+		}
+		t.refused = true
+	}
+	tok, err := t.fallback.Token(ctx)
+	if err == nil {
+		t.tok = tok
+	}
+	return tok, err
 }
 
 // APIError is a failed Coupa call, readable by an operator.
@@ -341,11 +434,11 @@ func (c *Client) once(ctx context.Context, method, u, path string, payload []byt
 	c.Requests.Add(1)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		var re *oauth2.RetrieveError
-		if errors.As(err, &re) {
-			return -1, c.transportError(err) // a refused token does not get better by retrying
+		err, final := c.transportError(err)
+		if final {
+			return -1, err // a refused token, a redirect elsewhere, an unknown host: retrying cannot help
 		}
-		return 0, c.transportError(err)
+		return 0, err
 	}
 	defer resp.Body.Close()
 	data, rerr := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
@@ -395,23 +488,48 @@ func (c *Client) credentialHint() string {
 	return "Coupa rejected the API key: check COUPA_API_KEY (API keys are unsupported from R35; prefer OAuth)"
 }
 
-func (c *Client) transportError(err error) error {
+// transportError explains a failure to talk to Coupa, and says whether
+// retrying could help: an unknown host, a refused connection, a refused
+// TLS certificate, a refused token or a redirect elsewhere cannot.
+func (c *Client) transportError(err error) (error, bool) {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
 		code := re.ErrorCode
-		if code == "" {
+		if code == "" && re.Response != nil {
 			code = strconv.Itoa(re.Response.StatusCode)
 		}
-		return (fmt.Errorf("OAuth token request to %s/oauth2/token refused (%s): check COUPA_CLIENT_ID, COUPA_CLIENT_SECRET and COUPA_SCOPES", c.base, code))
+		return fmt.Errorf("OAuth token request to %s/oauth2/token refused (%s): check COUPA_CLIENT_ID, COUPA_CLIENT_SECRET and COUPA_SCOPES", c.base, code), true
+	}
+	var rd *RedirectError
+	if errors.As(err, &rd) {
+		return rd, true
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("no answer from %s within %s: %w", c.base.Host, c.cfg.Timeout, errTimeout)
+		return fmt.Errorf("no answer from %s within %s: %w", c.base.Host, c.cfg.Timeout, errTimeout), false
 	}
-	return fmt.Errorf("cannot reach %s: %v", c.base.Host, err)
+	var dns *net.DNSError
+	if errors.As(err, &dns) && !dns.IsTimeout && !dns.IsTemporary {
+		return fmt.Errorf("cannot reach %s: the host name %s does not resolve (check --coupa-url)", c.base.Host, dns.Name), true
+	}
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return fmt.Errorf("cannot reach %s: connection refused (is the URL right, and is the instance up?)", c.base.Host), true
+	}
+	var cv *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var ci x509.CertificateInvalidError
+	if errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci) {
+		return fmt.Errorf("cannot reach %s: its TLS certificate is refused (%v)", c.base.Host, err), true
+	}
+	var rh tls.RecordHeaderError
+	if errors.As(err, &rh) {
+		return fmt.Errorf("cannot reach %s: it does not speak TLS (is it http://?)", c.base.Host), true
+	}
+	return fmt.Errorf("cannot reach %s: %v", c.base.Host, err), false
 }
 
 func retryAfter(h string) time.Duration {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -118,6 +119,8 @@ func hasRole(u coupa.User, name string) bool {
 	return false
 }
 
+func ptr(s string) *string { return &s }
+
 func IsStatus(err error, status int) bool {
 	var ae *coupa.APIError
 	return errors.As(err, &ae) && ae.Status == status
@@ -137,7 +140,7 @@ func TestAuthFailuresAreClearAndSecretFree(t *testing.T) {
 		t.Fatalf("bad API key: %v", err)
 	}
 	narrow := client(t, base, func(c *coupa.Config) { c.Scopes = []string{"core.user.read"} })
-	_, err = narrow.UpdateUser(ctx, 1, map[string]any{"firstname": "X"})
+	_, err = narrow.UpdateUser(ctx, 1, coupa.UserPatch{Firstname: ptr("X")})
 	if !IsStatus(err, 403) || !strings.Contains(err.Error(), "core.user.write") {
 		t.Fatalf("missing scope: %v", err)
 	}
@@ -260,16 +263,39 @@ func TestHangingAndBrokenServers(t *testing.T) {
 	}
 }
 
+// clock is a settable clock for the emulator: tests move it, never sleep.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+
 func TestSnapshotIsIncrementalAndAtomic(t *testing.T) {
-	srv, base := start(t, emulator.Generate(260), emulator.Options{})
+	clk := &clock{now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	srv, base := start(t, emulator.Generate(260), emulator.Options{Now: clk.Now})
 	c := client(t, base, nil)
 	ctx := context.Background()
+	if _, err := c.UpdateUser(ctx, 9, coupa.UserPatch{Firstname: ptr("Early")}); err != nil {
+		t.Fatal(err)
+	}
 	s1, err := c.Fetch(ctx, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(1100 * time.Millisecond) // updated-at has one-second resolution
-	if _, err := c.UpdateUser(ctx, 7, map[string]any{"firstname": "Renamed"}); err != nil {
+	// Re-opening an unchanged instance says so, although the boundary
+	// second's users are read again.
+	same, err := c.Fetch(ctx, s1, nil)
+	if err != nil || !same.Stats.Incremental || same.Stats.Changed != 0 {
+		t.Fatalf("unchanged re-open: %+v %v", same.Stats, err)
+	}
+	// An update in the same second as the high-water mark is still seen.
+	if _, err := c.UpdateUser(ctx, 11, coupa.UserPatch{Firstname: ptr("SameSecond")}); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(2 * time.Second)
+	if _, err := c.UpdateUser(ctx, 7, coupa.UserPatch{Firstname: ptr("Renamed")}); err != nil {
 		t.Fatal(err)
 	}
 	before := srv.Hits.Load()
@@ -278,8 +304,16 @@ func TestSnapshotIsIncrementalAndAtomic(t *testing.T) {
 		t.Fatal(err)
 	}
 	userRequests := srv.Hits.Load() - before - 7 // seven reference collections
-	if userRequests != 1 {
-		t.Fatalf("incremental refresh used %d user requests, want 1", userRequests)
+	if userRequests != 2 {                       // the cache probe (highest id) and one page of changes
+		t.Fatalf("incremental refresh used %d user requests, want 2", userRequests)
+	}
+	if s2.Stats.Changed != 2 {
+		t.Fatalf("changed %d, want 2", s2.Stats.Changed)
+	}
+	for _, u := range s2.Users {
+		if u.ID == 11 && u.Firstname != "SameSecond" {
+			t.Fatal("incremental refresh missed a same-second update")
+		}
 	}
 	if len(s2.Users) != 260 {
 		t.Fatalf("merged snapshot has %d users", len(s2.Users))

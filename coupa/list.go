@@ -38,6 +38,7 @@ var UserFields = func() string {
 		map[string]any{"default-account-type": []string{"id", "name"}},
 		map[string]any{"default-account": seg},
 		map[string]any{"manager": []string{"id", "login"}},
+		map[string]any{"updated-by": []string{"id", "login"}},
 		map[string]any{"phone-work": []string{"country-code", "area-code", "number", "extension"}},
 		map[string]any{"roles": []string{"id", "name"}},
 		map[string]any{"account-groups": []string{"id", "name"}},
@@ -47,18 +48,23 @@ var UserFields = func() string {
 	return string(b)
 }()
 
+// maxWindow bounds how many pages one round may queue, whatever an
+// estimate claims: a server claiming a highest id of 9e18 gets no more.
+const maxWindow = 1 << 16
+
 // listAll fetches every record of a collection. Pages are fetched in
 // parallel by offset, ordered by id: users are never deleted and new ids
 // sort last, so id order is stable while the crawl runs. Coupa sends no
 // total count, so pages go in rounds: first the estimated range (or one
-// page), then growing windows of up to Concurrency pages until a short page ends it.
+// page), then growing windows, and no page is dispatched past a short one.
+// The estimate never sizes an allocation: pages are kept as they come.
 func listAll[T any](ctx context.Context, c *Client, path string, filter url.Values, estimate int, stage string, progress ProgressFunc, id func(*T) int) ([]T, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	workers := max(c.cfg.Concurrency, 1)
 	totalPages := 0
 	if estimate > 0 {
-		totalPages = (estimate + PageSize - 1) / PageSize
+		totalPages = min((estimate+PageSize-1)/PageSize, maxWindow)
 	}
 	var (
 		mu       sync.Mutex
@@ -66,10 +72,13 @@ func listAll[T any](ctx context.Context, c *Client, path string, filter url.Valu
 		short    = -1
 		firstErr error
 		done     atomic.Int64
-		// With an estimate, pages decode straight into their place in one
-		// array: no second copy of a 100,000-user listing.
-		flat = make([]T, (totalPages+1)*PageSize)
+		count    int
 	)
+	ended := func(p int) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return firstErr != nil || (short >= 0 && p > short)
+	}
 	fetch := func(p int) {
 		q := url.Values{}
 		for k, v := range filter {
@@ -80,9 +89,6 @@ func listAll[T any](ctx context.Context, c *Client, path string, filter url.Valu
 		q.Set("limit", strconv.Itoa(PageSize))
 		q.Set("offset", strconv.Itoa(p*PageSize))
 		var items []T
-		if p <= totalPages {
-			items = flat[p*PageSize : p*PageSize : (p+1)*PageSize]
-		}
 		err := c.do(ctx, http.MethodGet, path, q, nil, &items)
 		mu.Lock()
 		defer mu.Unlock()
@@ -94,6 +100,7 @@ func listAll[T any](ctx context.Context, c *Client, path string, filter url.Valu
 			return
 		}
 		pages[p] = items
+		count += len(items)
 		if len(items) < PageSize && (short < 0 || p < short) {
 			short = p
 		}
@@ -107,32 +114,41 @@ func listAll[T any](ctx context.Context, c *Client, path string, filter url.Valu
 		}
 	}
 	from, to := 0, totalPages+1 // +1: the page that proves the end
+	sem := make(chan struct{}, workers)
 	for {
-		sem := make(chan struct{}, workers)
 		var wg sync.WaitGroup
-		for p := from; p < to; p++ {
-			sem <- struct{}{}
+		for p := from; p < to && !ended(p); p++ {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+			}
+			if ctx.Err() != nil || ended(p) {
+				if ctx.Err() == nil {
+					<-sem
+				}
+				break
+			}
 			wg.Add(1)
 			go func(p int) {
 				defer func() { <-sem; wg.Done() }()
-				if ctx.Err() == nil {
-					fetch(p)
-				}
+				fetch(p)
 			}(p)
 		}
 		wg.Wait()
 		if firstErr != nil {
 			return nil, firstErr
 		}
+		if err := ctx.Err(); err != nil {
+			return nil, ctxErr(ctx, err)
+		}
 		if short >= 0 {
 			break
 		}
-		// no estimate (filtered lists): grow 1, 2, 4… pages so a short list wastes little
+		// no estimate, or more users than it said: grow 1, 2, 4… pages so a short list wastes little
 		from, to = to, to+min(workers, max(1, 2*(to-from)))
 	}
-	// Pages in the flat array are contiguous while full; compact in place.
-	out := flat[:0]
-	seen := make(map[int]struct{}, min(len(flat), 1<<20))
+	out := make([]T, 0, count)
+	seen := make(map[int]struct{}, count)
 	for p := 0; p <= short; p++ {
 		items := pages[p]
 		for i := range items {
@@ -142,27 +158,35 @@ func listAll[T any](ctx context.Context, c *Client, path string, filter url.Valu
 				}
 				seen[k] = struct{}{}
 			}
-			out = append(out, items[i]) // never overtakes the page being read
+			out = append(out, items[i])
 		}
 		pages[p] = nil
 	}
 	return out, nil
 }
 
-// estimateUsers returns the highest user id: a cheap upper bound of the
-// user count for progress (Coupa sends no total-count header).
-func (c *Client) estimateUsers(ctx context.Context) (int, error) {
-	q := url.Values{"order_by": {"id"}, "dir": {"desc"}, "limit": {"1"}, "fields": {`["id"]`}}
-	var top []struct {
-		ID int `json:"id"`
-	}
+// topUser reads the user with the highest id (a cheap bound of the user
+// count, and a probe of whether a cache still describes the instance).
+func (c *Client) topUser(ctx context.Context) (*User, error) {
+	q := url.Values{"order_by": {"id"}, "dir": {"desc"}, "limit": {"1"}, "fields": {`["id","login","updated-at"]`}}
+	var top []User
 	if err := c.do(ctx, http.MethodGet, "users", q, nil, &top); err != nil {
-		return 0, err
+		return nil, err
 	}
 	if len(top) == 0 {
-		return 0, nil
+		return nil, nil
 	}
-	return top[0].ID, nil
+	return &top[0], nil
+}
+
+// estimateUsers returns the highest user id: an upper bound of the user
+// count (Coupa sends no total-count header).
+func (c *Client) estimateUsers(ctx context.Context) (int, error) {
+	top, err := c.topUser(ctx)
+	if err != nil || top == nil {
+		return 0, err
+	}
+	return top.ID, nil
 }
 
 // ListUsers fetches every user (active and inactive) matching filter.
@@ -217,9 +241,27 @@ func (c *Client) FindUserByLogin(ctx context.Context, login string) (*User, erro
 	return nil, nil
 }
 
+// UsersByLogin re-reads users by login in batches of 50 (login[in]); the
+// result is keyed by lower-cased login.
+func (c *Client) UsersByLogin(ctx context.Context, logins []string) (map[string]User, error) {
+	out := map[string]User{}
+	for start := 0; start < len(logins); start += PageSize {
+		batch := logins[start:min(start+PageSize, len(logins))]
+		q := url.Values{"login[in]": {strings.Join(batch, ",")}, "fields": {UserFields}, "limit": {strconv.Itoa(PageSize)}}
+		var users []User
+		if err := c.do(ctx, http.MethodGet, "users", q, nil, &users); err != nil {
+			return nil, err
+		}
+		for _, u := range users {
+			out[strings.ToLower(u.Login)] = u
+		}
+	}
+	return out, nil
+}
+
 // CreateUser POSTs a new user. An error wrapping ErrUncertain means the
 // user may exist anyway: look it up by login before trying again.
-func (c *Client) CreateUser(ctx context.Context, body map[string]any) (*User, error) {
+func (c *Client) CreateUser(ctx context.Context, body UserPatch) (*User, error) {
 	var u User
 	q := url.Values{"fields": {UserFields}}
 	if err := c.do(ctx, http.MethodPost, "users", q, body, &u); err != nil {
@@ -229,7 +271,7 @@ func (c *Client) CreateUser(ctx context.Context, body map[string]any) (*User, er
 }
 
 // UpdateUser PUTs a partial update of one user.
-func (c *Client) UpdateUser(ctx context.Context, id int, body map[string]any) (*User, error) {
+func (c *Client) UpdateUser(ctx context.Context, id int, body UserPatch) (*User, error) {
 	var u User
 	q := url.Values{"fields": {UserFields}}
 	if err := c.do(ctx, http.MethodPut, "users/"+strconv.Itoa(id), q, body, &u); err != nil {

@@ -165,6 +165,7 @@ type User struct {
 	ID                   int            `json:"id"`
 	CreatedAt            string         `json:"created-at,omitempty"`
 	UpdatedAt            string         `json:"updated-at,omitempty"`
+	UpdatedBy            *Ref           `json:"updated-by,omitempty"`
 	Login                string         `json:"login"`
 	Email                string         `json:"email"`
 	Firstname            string         `json:"firstname"`

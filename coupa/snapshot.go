@@ -13,7 +13,11 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"time"
+
+	"github.com/ccwrecon/ccwrecon/internal/fileutil"
 )
 
 // SnapshotFormat identifies the snapshot document version.
@@ -49,18 +53,29 @@ type FetchStats struct {
 }
 
 // Fetch reads Coupa's state. With a previous snapshot of the same instance
-// it only asks for users updated since then (a page instead of thousands).
+// it only asks for users updated since then (a page instead of thousands),
+// including those updated in the same second as the last refresh; it counts
+// as changed only users whose record actually differs. A cache that no
+// longer describes the instance (a sandbox refresh: a lower highest id, or
+// another user under the same id) is replaced by a full read, with a warning.
 func (c *Client) Fetch(ctx context.Context, prev *Snapshot, progress ProgressFunc) (*Snapshot, error) {
 	start := c.Requests.Load()
 	s := &Snapshot{Format: SnapshotFormat, Instance: c.Instance(), FetchedAt: time.Now().UTC()}
 	incremental := prev != nil && prev.Instance == s.Instance && prev.HighWater != "" && prev.Format == SnapshotFormat
 	if incremental {
-		changed, err := c.ListUsers(ctx, url.Values{"updated-at[gt_or_eq]": {prev.HighWater}}, progress)
+		if why, err := c.cacheMismatch(ctx, prev); err != nil {
+			return nil, err
+		} else if why != "" {
+			incremental = false
+			s.Warnings = append(s.Warnings, "the cached snapshot no longer matches "+s.Instance+" ("+why+"; a sandbox refresh?): every user was read again")
+		}
+	}
+	if incremental {
+		changed, err := c.ListUsers(ctx, url.Values{"updated_at[gt_or_eq]": {prev.HighWater}}, progress)
 		if err != nil {
 			return nil, err
 		}
-		s.Users = mergeUsers(prev.Users, changed)
-		s.Stats.Changed = len(changed)
+		s.Users, s.Stats.Changed = mergeUsers(prev.Users, changed)
 	} else {
 		users, err := c.ListUsers(ctx, nil, progress)
 		if err != nil {
@@ -79,6 +94,40 @@ func (c *Client) Fetch(ctx context.Context, prev *Snapshot, progress ProgressFun
 	s.Stats.Throttled = c.Throttled.Load()
 	s.Stats.Retries = c.Retries.Load()
 	return s, nil
+}
+
+// cacheMismatch tells why a cached snapshot cannot be refreshed
+// incrementally, or "" when it can.
+func (c *Client) cacheMismatch(ctx context.Context, prev *Snapshot) (string, error) {
+	top, err := c.topUser(ctx)
+	if err != nil {
+		return "", err
+	}
+	prevTop := 0
+	var byID *User
+	for i := range prev.Users {
+		if prev.Users[i].ID > prevTop {
+			prevTop = prev.Users[i].ID
+		}
+	}
+	if top == nil {
+		if prevTop > 0 {
+			return "it has no users now", nil
+		}
+		return "", nil
+	}
+	if top.ID < prevTop {
+		return fmt.Sprintf("its highest user id is %d, the cache has %d", top.ID, prevTop), nil
+	}
+	for i := range prev.Users {
+		if prev.Users[i].ID == top.ID {
+			byID = &prev.Users[i]
+		}
+	}
+	if byID != nil && !strings.EqualFold(byID.Login, top.Login) {
+		return fmt.Sprintf("user %d is %s now, the cache has %s", top.ID, top.Login, byID.Login), nil
+	}
+	return "", nil
 }
 
 // fetchReference reads the reference data. A list the credential may not
@@ -123,21 +172,28 @@ func (c *Client) fetchReference(ctx context.Context, s *Snapshot, progress Progr
 	return tolerate("content groups", err)
 }
 
-func mergeUsers(old, changed []User) []User {
+// mergeUsers lays re-read users over the cached ones and counts those
+// whose record actually differs.
+func mergeUsers(old, changed []User) ([]User, int) {
 	idx := make(map[int]int, len(old))
 	out := append([]User(nil), old...)
 	for i, u := range out {
 		idx[u.ID] = i
 	}
+	n := 0
 	for _, u := range changed {
 		if i, ok := idx[u.ID]; ok {
+			if !reflect.DeepEqual(out[i], u) {
+				n++
+			}
 			out[i] = u
 		} else {
 			idx[u.ID] = len(out)
 			out = append(out, u)
+			n++
 		}
 	}
-	return out
+	return out, n
 }
 
 func highWater(users []User) string {
@@ -170,10 +226,10 @@ func (s *Snapshot) Roles() []string {
 	return out
 }
 
-// Save writes the snapshot atomically: a temporary file renamed into place,
-// so a failure never leaves a partial snapshot.
+// Save writes the snapshot atomically and private (0600): a temporary file
+// renamed into place, so a failure never leaves a partial snapshot.
 func (s *Snapshot) Save(path string) error {
-	return WriteFileAtomic(path, func(f *os.File) error {
+	return fileutil.WriteAtomic(path, fileutil.Private, func(f io.Writer) error {
 		w := bufio.NewWriterSize(f, 1<<20)
 		if err := s.encode(w); err != nil {
 			return err
@@ -220,44 +276,9 @@ func (s *Snapshot) encode(w io.Writer) error {
 	return err
 }
 
-// WriteFileAtomic writes through a temporary file in the same directory and
-// renames it into place after fsync.
-func WriteFileAtomic(path string, write func(*os.File) error) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err := write(f); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	ok = true
-	return nil
-}
-
 // LoadSnapshot reads a snapshot file and checks its format.
 func LoadSnapshot(path string) (*Snapshot, error) {
-	f, err := os.Open(path)
+	f, _, err := fileutil.OpenRegular(path)
 	if err != nil {
 		return nil, err
 	}
@@ -288,7 +309,13 @@ func LoadCached(instance string) *Snapshot {
 	if err != nil {
 		return nil
 	}
-	s, err := LoadSnapshot(p)
+	return LoadCachedFrom(p, instance)
+}
+
+// LoadCachedFrom returns the snapshot cached at path if it is one of this
+// instance, or nil (a missing, old or corrupt cache means a full read).
+func LoadCachedFrom(path, instance string) *Snapshot {
+	s, err := LoadSnapshot(path)
 	if err != nil || s.Instance != instance {
 		return nil
 	}

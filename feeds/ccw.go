@@ -106,6 +106,7 @@ type coupaReader struct {
 	t                                                         *table
 	status, login, email, first, last, middle, employee, sso  column
 	phone, currency, approver, roles, chart, mention, account column
+	licence                                                   column
 	segs                                                      [21]column
 	warn                                                      []string
 }
@@ -119,6 +120,7 @@ func newCoupaReader(t *table, cols map[string]int) (*coupaReader, error) {
 		currency: find(cols, "default currency", "default currency code"), approver: find(cols, "approver login", "manager login"),
 		roles: find(cols, "user role names"), chart: find(cols, "default chart of accounts name"),
 		mention: find(cols, "mention name"), account: find(cols, "default account code"),
+		licence: find(cols, "contingent workforce user", "contingent workforce license"),
 	}
 	for n := 1; n <= 20; n++ {
 		c.segs[n] = find(cols, fmt.Sprintf("default account code segment-%d", n), fmt.Sprintf("default account code segment %d", n))
@@ -127,7 +129,7 @@ func newCoupaReader(t *table, cols map[string]int) (*coupaReader, error) {
 		return nil, err
 	}
 	used := map[int]bool{}
-	for _, col := range []column{c.status, c.login, c.email, c.first, c.last, c.middle, c.employee, c.sso, c.phone, c.currency, c.approver, c.roles, c.chart, c.mention, c.account} {
+	for _, col := range []column{c.status, c.login, c.email, c.first, c.last, c.middle, c.employee, c.sso, c.phone, c.currency, c.approver, c.roles, c.chart, c.mention, c.account, c.licence} {
 		used[int(col)] = true
 	}
 	for n := 1; n <= 20; n++ {
@@ -176,6 +178,13 @@ func (c *coupaReader) read(r row) *record.User {
 	u.Set(record.Manager, c.approver.get(r))
 	u.Set(record.MentionName, c.mention.get(r))
 	u.Set(record.AccountType, c.chart.get(r))
+	if v := c.licence.get(r); v != "" {
+		if _, ok := record.ParseBool(v); !ok {
+			chk.bad(int(c.licence), "Contingent Workforce User must be Yes or No, not %q", v)
+		} else {
+			u.Set(record.CCWUser, v)
+		}
+	}
 	if v := c.roles.get(r); v != "" {
 		u.RoleMode = record.RolesWholeSet
 		if v == record.Clear {

@@ -18,6 +18,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
+
+	"github.com/ccwrecon/ccwrecon/internal/termtext"
 )
 
 // Problem is one defect of a file, located by physical line (header = 1) and column.
@@ -44,6 +46,45 @@ func (e *ReadError) Error() string {
 		lines[i] = p.String()
 	}
 	return strings.Join(lines, "\n")
+}
+
+// Limits on what a feed may hold: a file that breaks them is not a feed
+// (a device, a binary, a runaway export) and is refused before it can
+// exhaust memory.
+const (
+	MaxFieldBytes = 64 << 10 // one cell
+	MaxLineBytes  = 1 << 20  // one physical line
+	MaxFeedBytes  = 2 << 30  // a whole encrypted feed, held to decrypt it
+)
+
+// lineLimiter fails a read when a physical line grows beyond MaxLineBytes.
+type lineLimiter struct {
+	r    io.Reader
+	run  int // bytes since the last newline
+	line int // physical line being read (1-based)
+	max  int
+}
+
+// LineTooLong is the error of an over-long physical line.
+type LineTooLong struct{ Line, Max int }
+
+func (e *LineTooLong) Error() string {
+	return fmt.Sprintf("line %d is longer than %d bytes: not a feed this tool reads", e.Line, e.Max)
+}
+
+func (l *lineLimiter) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	for i := 0; i < n; i++ {
+		if p[i] == '\n' {
+			l.run = 0
+			l.line++
+			continue
+		}
+		if l.run++; l.run > l.max {
+			return i, &LineTooLong{Line: l.line, Max: l.max}
+		}
+	}
+	return n, err
 }
 
 // table streams a delimited file: header, then rows with their physical line.
@@ -86,6 +127,7 @@ func openTable(src io.Reader, name, encoding string, delim rune) (*table, error)
 	default:
 		return nil, fmt.Errorf("unknown encoding %q (use utf-8 or windows-1252)", encoding)
 	}
+	src = &lineLimiter{r: src, line: 1, max: MaxLineBytes}
 	br := bufio.NewReaderSize(src, 64<<10)
 	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
 		br.Discard(3)
@@ -121,11 +163,18 @@ func openTable(src io.Reader, name, encoding string, delim rune) (*table, error)
 		if !utf8.ValidString(rec[i]) {
 			return nil, &ReadError{[]Problem{t.badUTF8(1, c, rec[i])}}
 		}
+		if p, bad := t.checkCell(i, rec[i]); bad {
+			return nil, &ReadError{[]Problem{p}}
+		}
 	}
 	return t, nil
 }
 
 func (t *table) parseProblem(err error) Problem {
+	var ll *LineTooLong
+	if errors.As(err, &ll) {
+		return Problem{File: t.name, Line: ll.Line, Msg: ll.Error()[len(fmt.Sprintf("line %d ", ll.Line)):]}
+	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		if errors.Is(pe.Err, csv.ErrQuote) && pe.StartLine != pe.Line {
@@ -165,8 +214,8 @@ func (t *table) next() (row, bool) {
 		if err != nil {
 			t.probs = append(t.probs, t.parseProblem(err))
 			var pe *csv.ParseError
-			if errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrQuote) {
-				return row{}, false // an unclosed quote swallows the rest of the file
+			if !errors.As(err, &pe) || errors.Is(pe.Err, csv.ErrQuote) {
+				return row{}, false // an unclosed quote swallows the rest of the file; a read error ends it
 			}
 			continue
 		}
@@ -175,11 +224,19 @@ func (t *table) next() (row, bool) {
 			continue // blank line
 		}
 		r := row{line: line, fields: rec}
+		bad := false
 		for i := range rec {
 			if !utf8.ValidString(rec[i]) {
 				l, c := t.r.FieldPos(i)
 				t.probs = append(t.probs, t.badUTF8(l, c, rec[i]))
+				bad = true
+			} else if p, isBad := t.checkCell(i, rec[i]); isBad {
+				t.probs = append(t.probs, p)
+				bad = true
 			}
+		}
+		if bad {
+			continue
 		}
 		if len(rec) != len(t.header) {
 			t.probs = append(t.probs, Problem{File: t.name, Line: line,
@@ -188,6 +245,34 @@ func (t *table) next() (row, bool) {
 		}
 		return r, true
 	}
+}
+
+// checkCell refuses a cell that could drive a terminal or is far too
+// long: a control character (C0 other than TAB, CR and LF; DEL; C1) is a
+// problem at its own line and column; a line break inside a quoted value
+// stays valid.
+func (t *table) checkCell(i int, v string) (Problem, bool) {
+	line, col := t.r.FieldPos(i)
+	if len(v) > MaxFieldBytes {
+		return Problem{File: t.name, Line: line, Column: col, Msg: fmt.Sprintf("a value of %d bytes (the limit is %d)", len(v), MaxFieldBytes)}, true
+	}
+	for k := 0; k < len(v); k++ {
+		c := v[k]
+		if c >= 0x20 && c != 0x7f && c != 0xc2 {
+			continue
+		}
+		r, _ := utf8.DecodeRuneInString(v[k:])
+		if !termtext.IsControl(r) {
+			continue
+		}
+		// columns count bytes, as the csv reader's do
+		l, cc := line, col+k
+		if nl := strings.LastIndexByte(v[:k], '\n'); nl >= 0 {
+			l, cc = line+strings.Count(v[:k], "\n"), k-nl
+		}
+		return Problem{File: t.name, Line: l, Column: cc, Msg: fmt.Sprintf("control character %U in a value (only TAB and line breaks are allowed)", r)}, true
+	}
+	return Problem{}, false
 }
 
 func (t *table) digest() string {

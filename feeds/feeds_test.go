@@ -175,7 +175,7 @@ func TestRoundTrips(t *testing.T) {
 		}
 		a := mustRead(t, fx+src, Options{})
 		var buf bytes.Buffer
-		if err := WriteCCW(&buf, a.Users, CCWOptions{Delta: delta, Delimiter: '|'}); err != nil {
+		if err := WriteCCW(&buf, a.Users, CCWOptions{Delta: delta, Delimiter: '|', Unified: !delta}); err != nil {
 			t.Fatal(err)
 		}
 		b, err := Read(&buf, "out.csv", Options{})

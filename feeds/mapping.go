@@ -2,7 +2,6 @@ package feeds
 
 import (
 	"fmt"
-	"os"
 	"regexp"
 	"sort"
 	"strings"
@@ -10,6 +9,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/ccwrecon/ccwrecon/internal/fileutil"
 	"github.com/ccwrecon/ccwrecon/record"
 )
 
@@ -124,28 +124,59 @@ func validTarget(t string) bool {
 	return false
 }
 
+// MaxMappingBytes bounds a mapping file: a real one is a few kilobytes.
+const MaxMappingBytes = 1 << 20
+
+// maxAliases bounds YAML aliases: a mapping needs few, and each one may
+// expand a large anchor again.
+const maxAliases = 64
+
 // LoadMapping reads and validates a mapping file; problems name its lines.
 func LoadMapping(path string) (*Mapping, error) {
-	b, err := os.ReadFile(path)
+	b, err := fileutil.ReadRegular(path, MaxMappingBytes)
 	if err != nil {
 		return nil, err
 	}
 	return ParseMapping(b, path)
 }
 
+// countAliases counts alias nodes, stopping early past the limit.
+func countAliases(n *yaml.Node, limit int) int {
+	if n == nil {
+		return 0
+	}
+	c := 0
+	if n.Kind == yaml.AliasNode {
+		c++
+	}
+	for _, k := range n.Content {
+		if c > limit {
+			break
+		}
+		c += countAliases(k, limit-c)
+	}
+	return c
+}
+
 // ParseMapping parses mapping YAML.
 func ParseMapping(b []byte, path string) (*Mapping, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, &ReadError{[]Problem{yamlProblem(path, err)}}
+		return nil, &ReadError{[]Problem{YAMLProblem(path, b, err)}}
 	}
 	m := &Mapping{file: path}
 	if len(doc.Content) == 0 {
 		return nil, &ReadError{[]Problem{{File: path, Line: 1, Msg: "empty mapping file"}}}
 	}
 	root := doc.Content[0]
+	if countAliases(root, maxAliases) > maxAliases {
+		return nil, &ReadError{[]Problem{{File: path, Line: 1, Msg: fmt.Sprintf("more than %d YAML aliases; a mapping needs few", maxAliases)}}}
+	}
+	if len(b) > MaxMappingBytes {
+		return nil, &ReadError{[]Problem{{File: path, Line: 1, Msg: fmt.Sprintf("larger than %d bytes", MaxMappingBytes)}}}
+	}
 	if err := root.Decode(m); err != nil {
-		return nil, &ReadError{[]Problem{yamlProblem(path, err)}}
+		return nil, &ReadError{[]Problem{YAMLProblem(path, b, err)}}
 	}
 	var probs []Problem
 	for i := 0; i+1 < len(root.Content); i += 2 {
@@ -211,15 +242,38 @@ func ParseMapping(b []byte, path string) (*Mapping, error) {
 	return m, nil
 }
 
-func yamlProblem(path string, err error) Problem {
+// YAMLProblem locates a YAML error at its real line. The YAML parser
+// names the line where the enclosing block started for some mistakes (a
+// key indented wrongly on line 7 is reported on line 1), so the line is
+// found by parsing ever longer prefixes of the file: the first prefix that
+// fails for a reason other than ending early holds the mistake.
+func YAMLProblem(path string, src []byte, err error) Problem {
 	var line int
 	msg := err.Error()
 	if _, e := fmt.Sscanf(msg, "yaml: line %d:", &line); e == nil {
 		msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
 		msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
+		lines := strings.SplitAfter(string(src), "\n")
+		if len(lines) <= 5000 {
+			var n yaml.Node
+			for k := 1; k <= len(lines); k++ {
+				perr := yaml.Unmarshal([]byte(strings.Join(lines[:k], "")), &n)
+				if perr != nil && !strings.Contains(perr.Error(), "end of stream") {
+					line = k
+					break
+				}
+			}
+		}
 	} else if te, ok := err.(*yaml.TypeError); ok && len(te.Errors) > 0 {
 		fmt.Sscanf(te.Errors[0], "line %d:", &line)
 		msg = te.Errors[0]
+		if i := strings.Index(msg, ": "); i >= 0 && strings.HasPrefix(msg, "line ") {
+			msg = msg[i+2:]
+		}
+		msg = strings.ReplaceAll(msg, "!!str", "text")
+		msg = strings.ReplaceAll(msg, "!!int", "a number")
+		msg = strings.ReplaceAll(msg, "!!map", "a mapping")
+		msg = strings.ReplaceAll(msg, "!!seq", "a list")
 	}
 	if line == 0 {
 		line = 1

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
@@ -119,6 +120,14 @@ func IsEncryptedName(name string) bool {
 	return false
 }
 
+// TrimPGPExt drops a PGP extension from a file name.
+func TrimPGPExt(name string) string {
+	for _, ext := range []string{".pgp", ".gpg", ".asc"} {
+		name = strings.TrimSuffix(name, ext)
+	}
+	return name
+}
+
 // LooksEncrypted sniffs armored or binary OpenPGP data.
 func LooksEncrypted(data []byte) bool {
 	if bytes.HasPrefix(bytes.TrimSpace(data[:min(len(data), 64)]), []byte("-----BEGIN PGP MESSAGE")) {
@@ -126,4 +135,46 @@ func LooksEncrypted(data []byte) bool {
 	}
 	// binary: a packet tag byte with bit 7 set for PKESK (tag 1) or SKESK (3)
 	return len(data) > 0 && data[0]&0x80 != 0 && (data[0]&0x3c>>2 == 1 || data[0]&0x3f == 1 || data[0]&0x3c>>2 == 3)
+}
+
+// Recipients are public keys, checked to be usable by GnuPG 2.2, that
+// uploads are encrypted to.
+type Recipients struct{ keys openpgp.EntityList }
+
+// ReadRecipients reads and checks an armored or binary public key ring.
+func ReadRecipients(data []byte) (*Recipients, error) {
+	keys, err := ReadKeys(data)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckRecipients(keys); err != nil {
+		return nil, err
+	}
+	return &Recipients{keys: keys}, nil
+}
+
+// Encrypt encrypts src to the recipients.
+func (r *Recipients) Encrypt(dst io.Writer, src io.Reader, armored bool) error {
+	return Encrypt(dst, src, r.keys, armored)
+}
+
+// DecryptionKey is an unlocked private key ring for downloaded files.
+type DecryptionKey struct {
+	keys       openpgp.EntityList
+	passphrase []byte
+}
+
+// ReadDecryptionKey reads a private key ring; the passphrase unlocks it
+// when a message is decrypted.
+func ReadDecryptionKey(data, passphrase []byte) (*DecryptionKey, error) {
+	keys, err := ReadKeys(data)
+	if err != nil {
+		return nil, err
+	}
+	return &DecryptionKey{keys: keys, passphrase: passphrase}, nil
+}
+
+// Decrypt decrypts an armored or binary message.
+func (k *DecryptionKey) Decrypt(src io.Reader) ([]byte, error) {
+	return Decrypt(src, k.keys, k.passphrase)
 }

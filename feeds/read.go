@@ -3,12 +3,12 @@ package feeds
 import (
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 
+	"github.com/ccwrecon/ccwrecon/internal/fileutil"
 	"github.com/ccwrecon/ccwrecon/record"
 )
 
@@ -40,9 +40,10 @@ type Feed struct {
 	Header   []string
 }
 
-// ReadFile reads a feed from disk.
+// ReadFile reads a feed from disk; it must be a regular file (a FIFO
+// would block for ever, a device never ends).
 func ReadFile(path string, opts Options) (*Feed, error) {
-	f, err := os.Open(path)
+	f, _, err := fileutil.OpenRegular(path)
 	if err != nil {
 		return nil, err
 	}

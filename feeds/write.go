@@ -11,71 +11,113 @@ import (
 	"github.com/ccwrecon/ccwrecon/record"
 )
 
+// SegmentColumns says which columns a CCW segment is written in.
+type SegmentColumns int
+
+const (
+	SegmentName SegmentColumns = 1 << iota // Master Data Segment N Name
+	SegmentCode                            // Master Data Segment N Code
+	SegmentBoth = SegmentName | SegmentCode
+)
+
+// PublishedSegmentColumns is the published CCW User layout: segments 1–7
+// as Name columns, 8–11 as Code columns.
+func PublishedSegmentColumns(n int) SegmentColumns {
+	if n <= 7 {
+		return SegmentName
+	}
+	return SegmentCode
+}
+
+// ParseSegmentColumns reads "name", "code" or "both".
+func ParseSegmentColumns(s string) (SegmentColumns, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "name":
+		return SegmentName, nil
+	case "code":
+		return SegmentCode, nil
+	case "both":
+		return SegmentBoth, nil
+	}
+	return 0, fmt.Errorf("%q: want name, code or both", s)
+}
+
 // CCWOptions control the CCW User inbound file.
 type CCWOptions struct {
 	Delta     bool // write the Status column (a full file has none)
 	Delimiter rune // ',' or '|'
+	// Segments overrides the published columns of segment N (1–11); zero
+	// keeps the published layout. Some tenants' templates differ.
+	Segments [record.MaxSegments + 1]SegmentColumns
+	// Unified adds the unified-sync columns (Nick Name, Phone Number,
+	// Default Currency, Employee Number) after the published ones.
+	Unified bool
 }
 
-// WriteCCW writes a CCW User file in the published column order; unified
-// columns and segment codes/names are added only when some row has them,
-// so what is read back is what was written.
-func WriteCCW(w io.Writer, users []*record.User, o CCWOptions) error {
-	if o.Delimiter == 0 {
-		o.Delimiter = '|'
+// CCWHeader is the header a CCW User file gets with these options: the
+// published column order.
+func CCWHeader(o CCWOptions) []string {
+	cols := ccwColumns(o)
+	head := make([]string, len(cols))
+	for i, c := range cols {
+		head[i] = c.head
 	}
-	type col struct {
-		head string
-		get  func(*record.User) string
-	}
+	return head
+}
+
+type ccwColumn struct {
+	head string
+	get  func(*record.User) string
+}
+
+func ccwColumns(o CCWOptions) []ccwColumn {
 	attr := func(f string) func(*record.User) string { return func(u *record.User) string { return u.Get(f) } }
-	var cols []col
+	var cols []ccwColumn
 	if o.Delta {
-		cols = append(cols, col{"Status", func(u *record.User) string {
+		cols = append(cols, ccwColumn{"Status", func(u *record.User) string {
 			if u.Active != nil && !*u.Active {
 				return "0"
 			}
 			return "1"
 		}})
 	}
-	cols = append(cols, col{"User ID", attr(record.Login)}, col{"Last Name", attr(record.LastName)},
-		col{"First Name", attr(record.FirstName)}, col{"Middle Name", attr(record.MiddleName)},
-		col{"Email", attr(record.Email)}, col{"CCW User Role", func(u *record.User) string { return strings.Join(u.Roles, ",") }},
-		col{"Supervisor ID", attr(record.Manager)}, col{"Job Title", attr("feed.Job Title")},
-		col{"Spend Limit", attr("feed.Spend Limit")}, col{"SSO Attribute", attr(record.SSO)},
-		col{"Work Location Code", attr("feed.Work Location Code")})
-	any := func(get func(*record.User) string) bool {
-		for _, u := range users {
-			if get(u) != "" {
-				return true
-			}
-		}
-		return false
-	}
+	cols = append(cols, ccwColumn{"User ID", attr(record.Login)}, ccwColumn{"Last Name", attr(record.LastName)},
+		ccwColumn{"First Name", attr(record.FirstName)}, ccwColumn{"Middle Name", attr(record.MiddleName)},
+		ccwColumn{"Email", attr(record.Email)}, ccwColumn{"CCW User Role", func(u *record.User) string { return strings.Join(u.Roles, ",") }},
+		ccwColumn{"Supervisor ID", attr(record.Manager)}, ccwColumn{"Job Title", attr("feed.Job Title")},
+		ccwColumn{"Spend Limit", attr("feed.Spend Limit")}, ccwColumn{"SSO Attribute", attr(record.SSO)},
+		ccwColumn{"Work Location Code", attr("feed.Work Location Code")})
 	for n := 1; n <= record.MaxSegments; n++ {
 		n := n
-		name := func(u *record.User) string { return u.Segments[n].Name }
-		code := func(u *record.User) string { return u.Segments[n].Code }
-		if n <= 7 || any(name) {
-			cols = append(cols, col{fmt.Sprintf("Master Data Segment %d Name", n), name})
+		which := o.Segments[n]
+		if which == 0 {
+			which = PublishedSegmentColumns(n)
 		}
-		if n >= 8 || any(code) {
-			cols = append(cols, col{fmt.Sprintf("Master Data Segment %d Code", n), code})
+		if which&SegmentName != 0 {
+			cols = append(cols, ccwColumn{fmt.Sprintf("Master Data Segment %d Name", n), func(u *record.User) string { return u.Segments[n].Name }})
 		}
-	}
-	for _, x := range []struct{ head, field string }{{"Nick Name", record.MentionName}, {"Phone Number", record.PhoneWork},
-		{"Default Currency", record.Currency}, {"Employee Number", record.EmployeeNumber}} {
-		if any(attr(x.field)) {
-			cols = append(cols, col{x.head, attr(x.field)})
+		if which&SegmentCode != 0 {
+			cols = append(cols, ccwColumn{fmt.Sprintf("Master Data Segment %d Code", n), func(u *record.User) string { return u.Segments[n].Code }})
 		}
 	}
+	if o.Unified {
+		for _, x := range []struct{ head, field string }{{"Nick Name", record.MentionName}, {"Phone Number", record.PhoneWork},
+			{"Default Currency", record.Currency}, {"Employee Number", record.EmployeeNumber}} {
+			cols = append(cols, ccwColumn{x.head, attr(x.field)})
+		}
+	}
+	return cols
+}
+
+// WriteCCW writes a CCW User file in the published column order.
+func WriteCCW(w io.Writer, users []*record.User, o CCWOptions) error {
+	if o.Delimiter == 0 {
+		o.Delimiter = '|'
+	}
+	cols := ccwColumns(o)
 	cw := csv.NewWriter(w)
 	cw.Comma = o.Delimiter
-	head := make([]string, len(cols))
-	for i, c := range cols {
-		head[i] = c.head
-	}
-	if err := cw.Write(head); err != nil {
+	if err := cw.Write(CCWHeader(o)); err != nil {
 		return err
 	}
 	rec := make([]string, len(cols))
@@ -99,14 +141,15 @@ const (
 
 // CoupaFile is one Users CSV ready to upload.
 type CoupaFile struct {
-	Name string
-	Data []byte
-	Rows int
+	Name   string
+	Data   []byte
+	Rows   int
+	Logins []string // the users it carries, in row order
 }
 
 var coupaHeader = []string{"Login", "Status", "Email", "First Name", "Last Name", "Middle Name", "Employee Number",
 	"Sso Identifier", "Phone Work", "Default Currency", "Approver Login", "User Role Names", "Mention Name",
-	"Default Chart of Accounts Name"}
+	"Default Chart of Accounts Name", "Contingent Workforce User"}
 
 // WriteCoupaCSV renders users as Coupa Users CSV files: every field quoted,
 // UTF-8 without BOM, at most 5,000 rows and 8 MB each. Users whose manager
@@ -158,13 +201,15 @@ func WriteCoupaCSV(users []*record.User, creates map[string]bool, at time.Time, 
 	var files []CoupaFile
 	var buf bytes.Buffer
 	rows := 0
+	var logins []string
 	flush := func() {
 		if rows == 0 {
 			return
 		}
-		files = append(files, CoupaFile{Data: append([]byte(nil), buf.Bytes()...), Rows: rows})
+		files = append(files, CoupaFile{Data: append([]byte(nil), buf.Bytes()...), Rows: rows, Logins: logins})
 		buf.Reset()
 		rows = 0
+		logins = nil
 	}
 	for d := 0; d <= maxDepth; d++ {
 		for _, u := range users {
@@ -181,6 +226,7 @@ func WriteCoupaCSV(users []*record.User, creates map[string]bool, at time.Time, 
 			}
 			buf.WriteString(line)
 			rows++
+			logins = append(logins, u.Get(record.Login))
 		}
 		flush() // a new level starts a new file
 	}
@@ -207,11 +253,24 @@ func coupaRow(u *record.User, segN int) []string {
 	}
 	r := []string{u.Get(record.Login), status, u.Get(record.Email), u.Get(record.FirstName), u.Get(record.LastName),
 		u.Get(record.MiddleName), u.Get(record.EmployeeNumber), u.Get(record.SSO), u.Get(record.PhoneWork),
-		u.Get(record.Currency), u.Get(record.Manager), roles, u.Get(record.MentionName), u.Get(record.AccountType)}
+		u.Get(record.Currency), u.Get(record.Manager), roles, u.Get(record.MentionName), u.Get(record.AccountType),
+		licence(u.Get(record.CCWUser))}
 	for n := 1; n <= segN; n++ {
 		r = append(r, u.Get(record.SegmentField(n)))
 	}
 	return r
+}
+
+// licence writes the Contingent Workforce licence as Yes/No, or blank
+// when the load leaves it as Coupa holds it.
+func licence(v string) string {
+	if v == "" {
+		return ""
+	}
+	if b, ok := record.ParseBool(v); ok {
+		return map[bool]string{true: "Yes", false: "No"}[b]
+	}
+	return v
 }
 
 // quotedLine writes one CSV line with every field quoted, as Coupa does.

@@ -26,6 +26,7 @@ const (
 	SSO            = "sso-identifier"
 	AccountType    = "default-account-type"
 	SecurityType   = "account-security-type"
+	CCWUser        = "ccw-user" // the Contingent Workforce licence
 )
 
 // Clear is Coupa's flat-file marker meaning "clear this value".

@@ -6,103 +6,100 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
-	"sort"
+	"path/filepath"
 	"strconv"
 	"strings"
 	gosync "sync"
 	"time"
 
 	"github.com/ccwrecon/ccwrecon/coupa"
-	"github.com/ccwrecon/ccwrecon/record"
+	"github.com/ccwrecon/ccwrecon/internal/fileutil"
+	"github.com/ccwrecon/ccwrecon/internal/termtext"
 )
-
-// Event reports apply progress: one per finished step.
-type Event struct {
-	User, Op, Status, Message string
-	Done, Total               int
-}
 
 // ApplyOptions control an apply run.
 type ApplyOptions struct {
-	PlanPath              string
-	PlanBytes             []byte
-	Resume                bool
-	DryRun                bool
-	DryRunOut             io.Writer
-	AllowMassDeactivation bool
-	Workers               int // parallel users in the update phase
-	Progress              func(Event)
-	SFTP                  *SFTPTarget // nil: apply through the API
+	PlanPath  string
+	PlanBytes []byte
+	Resume    bool
+	DryRun    bool
+	DryRunOut io.Writer
+	// Rules are checked again here, from the current settings.
+	Rules    Rules
+	Workers  int // parallel users in the update phase
+	Progress func(Event)
+	// Stop ends dispatching (the first Ctrl+C): requests in flight finish
+	// and are recorded, nothing new is sent. Cancelling the context instead
+	// abandons requests in flight (they are recorded as uncertain).
+	Stop <-chan struct{}
+	SFTP *SFTPTarget // nil: through the API
 }
 
-// ReportLine is one step's outcome.
-type ReportLine struct {
-	User    string `json:"user"`
-	Op      string `json:"op"`
-	Status  string `json:"status"` // applied | failed | skipped
-	Message string `json:"message,omitempty"`
+// ErrInterrupted is returned when a run was stopped before it finished.
+var ErrInterrupted = errors.New("interrupted")
+
+// InstanceError refuses a plan made for another instance than the settings name.
+type InstanceError struct{ Plan, Settings string }
+
+func (e *InstanceError) Error() string {
+	return fmt.Sprintf("the plan was made for %s but the settings point at %s; refusing", termtext.Safe(e.Plan), termtext.Safe(e.Settings))
 }
 
-// Report is the evidence of a run.
-type Report struct {
-	Instance string       `json:"instance"`
-	Plan     string       `json:"plan"`
-	Via      string       `json:"via"`
-	RunDir   string       `json:"run-dir,omitempty"`
-	Started  time.Time    `json:"started"`
-	Finished time.Time    `json:"finished"`
-	Applied  int          `json:"applied"`
-	Failed   int          `json:"failed"`
-	Skipped  int          `json:"skipped"`
-	Files    []string     `json:"files,omitempty"`
-	Warnings []string     `json:"warnings,omitempty"`
-	Lines    []ReportLine `json:"lines"`
+// LockedError refuses a second run of a plan being applied.
+type LockedError struct {
+	RunDir string
+	PID    int
 }
 
-// StaleError lists users whose Coupa record moved since the plan.
-type StaleError struct{ Users []string }
-
-func (e *StaleError) Error() string {
-	return fmt.Sprintf("the plan is stale: %d users changed in Coupa since it was made (%s). Nothing was applied; run diff again",
-		len(e.Users), strings.Join(e.Users, ", "))
+func (e *LockedError) Error() string {
+	who := "another ccwrecon"
+	if e.PID > 0 {
+		who = fmt.Sprintf("another ccwrecon (pid %d)", e.PID)
+	}
+	return fmt.Sprintf("%s is applying this plan right now (run folder %s); wait for it to finish or stop it", who, e.RunDir)
 }
 
-// GuardError is the mass-deactivation refusal.
-type GuardError struct{ N, Scope, Max int }
-
-func (e *GuardError) Error() string {
-	return fmt.Sprintf("refusing to deactivate %d users (more than %d and more than the limit share of the %d in scope): pass --allow-mass-deactivation if this is intended", e.N, e.Max, e.Scope)
+// SameInstance compares instance URLs.
+func SameInstance(a, b string) bool {
+	return strings.EqualFold(strings.TrimRight(a, "/"), strings.TrimRight(b, "/"))
 }
 
 type applier struct {
-	ctx     context.Context
 	client  *coupa.Client
 	plan    *Plan
 	o       ApplyOptions
 	journal *Journal
-	mu      gosync.Mutex
 	report  *Report
-	ids     map[string]int  // login -> Coupa id (fingerprints and creates)
-	failed  map[string]bool // users with a failed step
+	mu      gosync.Mutex
+	ids     map[string]int  // login (lower) -> Coupa id
+	failed  map[string]bool // users with a failed request (lower)
+	fatal   error
+	outcome map[*UserPlan]*Tally
 	done    int
 	total   int
+	usersN  int
+	users   int
 }
 
-// Apply executes the selected changes of a plan, refusing stale plans.
+// Apply executes the selected changes of a plan. It re-checks every
+// selection rule, refuses a plan made for another instance, takes the run
+// folder's lock, refuses a stale plan, journals every request, reads back
+// what it wrote, and leaves reports. The report comes back whenever the run
+// started, with an error when it was interrupted or could not record.
 func Apply(ctx context.Context, client *coupa.Client, plan *Plan, o ApplyOptions) (*Report, error) {
+	if err := CheckSelection(plan, o.Rules); err != nil {
+		return nil, err
+	}
+	if client != nil && !SameInstance(client.Instance(), plan.Instance) {
+		return nil, &InstanceError{Plan: plan.Instance, Settings: client.Instance()}
+	}
 	if o.Workers <= 0 {
 		o.Workers = 8
 	}
-	via := "api"
+	a := &applier{client: client, plan: plan, o: o, ids: map[string]int{}, failed: map[string]bool{}, outcome: map[*UserPlan]*Tally{},
+		report: &Report{Instance: plan.Instance, Plan: o.PlanPath, Digest: plan.Digest, Via: "api", Destination: plan.Instance, Started: time.Now().UTC()}}
 	if o.SFTP != nil {
-		via = "sftp"
-	}
-	a := &applier{ctx: ctx, client: client, plan: plan, o: o, ids: map[string]int{}, failed: map[string]bool{},
-		report: &Report{Instance: plan.Instance, Plan: o.PlanPath, Via: via, Started: time.Now().UTC()}}
-	n := CountSelectedDeactivations(plan)
-	if !o.AllowMassDeactivation && ExceedsGuard(n, plan.Settings.Scope, plan.Settings.MaxDeactivate, plan.Settings.MaxDeactPct) {
-		return nil, &GuardError{N: n, Scope: plan.Settings.Scope, Max: plan.Settings.MaxDeactivate}
+		a.report.Via, a.report.Destination = "sftp", o.SFTP.Destination()
 	}
 	for _, u := range plan.Users {
 		if u.Fingerprint != nil {
@@ -118,43 +115,111 @@ func Apply(ctx context.Context, client *coupa.Client, plan *Plan, o ApplyOptions
 	if client == nil && o.SFTP == nil {
 		return nil, errors.New("applying through the API needs Coupa credentials")
 	}
-	a.report.RunDir = RunDir(o.PlanPath, o.PlanBytes)
-	j, err := OpenJournal(a.report.RunDir, o.PlanBytes)
+	dir := RunDir(o.PlanPath, o.PlanBytes)
+	a.report.RunDir = dir
+	if err := fileutil.MkdirPrivate(dir); err != nil {
+		return nil, err
+	}
+	lock, err := fileutil.TryLock(filepath.Join(dir, "lock"))
+	if err != nil {
+		var le *fileutil.LockedError
+		if errors.As(err, &le) {
+			return nil, &LockedError{RunDir: dir, PID: le.PID}
+		}
+		return nil, err
+	}
+	defer lock.Unlock()
+	j, err := OpenJournal(dir, o.PlanBytes)
 	if err != nil {
 		return nil, err
 	}
 	defer j.Close()
 	a.journal = j
 	if j.finished() {
-		return nil, fmt.Errorf("this plan was already applied (journal %s); make a new plan", j.Dir)
+		return nil, fmt.Errorf("this plan was already applied (journal %s); make a new plan", dir)
 	}
 	if len(j.Entries()) > 0 && !o.Resume {
-		return nil, fmt.Errorf("an earlier run of this plan stopped part-way (journal %s): continue it with --resume", j.Dir)
+		return nil, fmt.Errorf("an earlier run of this plan stopped part-way (journal %s): continue it with --resume", dir)
+	}
+	for _, u := range plan.Users {
+		if id := j.lastID(u.Key); id != 0 {
+			a.ids[strings.ToLower(u.Key)] = id
+		}
 	}
 	if client == nil {
 		// SFTP without API access (CCW stand-alone customers): say so, loudly.
 		a.report.Warnings = append(a.report.Warnings, "no Coupa API credentials: the plan could not be checked for staleness; the file carries the plan's values as of "+plan.CreatedAt.Format(time.RFC3339))
-	} else if err := a.checkStale(); err != nil {
+	} else if err := a.checkStale(ctx); err != nil {
 		return nil, err
 	}
 	if o.SFTP != nil {
-		err = a.sftpApply()
+		err = a.sftpApply(ctx)
 	} else {
-		err = a.apiApply()
+		a.apiApply(ctx)
+		if a.fatal == nil && !a.stopped(ctx) {
+			a.verify(ctx)
+		}
+		err = a.fatal
 	}
-	if err != nil {
-		return a.report, err
-	}
-	j.Append(Entry{Phase: "finished", Message: fmt.Sprintf("%d applied, %d failed, %d skipped", a.report.Applied, a.report.Failed, a.report.Skipped)})
+	a.tallyUsers()
 	a.report.Finished = time.Now().UTC()
-	return a.report, a.writeReports()
+	interrupted := a.stopped(ctx) && a.report.Changes.Pending > 0
+	switch {
+	case err != nil:
+		a.report.Next = "The run stopped before its next request. Fix the cause, then continue with: ccwrecon apply " + o.PlanPath + " --resume"
+	case interrupted:
+		a.report.Interrupted = true
+		a.report.Next = "Continue with: ccwrecon apply " + o.PlanPath + " --resume"
+		if jerr := j.Append(Entry{Phase: PhaseInterrupted, Message: a.report.Summary()}); jerr != nil {
+			err = jerr
+		}
+	case a.report.Via == "sftp":
+		a.report.Next = "Coupa loads the file within minutes; then check what landed with: ccwrecon verify " + dir
+		err = j.Append(Entry{Phase: PhaseFinished, Message: a.report.Summary()})
+	default:
+		err = j.Append(Entry{Phase: PhaseFinished, Message: a.report.Summary()})
+	}
+	if werr := a.report.write(); werr != nil && err == nil {
+		err = werr
+	}
+	if err == nil && interrupted {
+		err = ErrInterrupted
+	}
+	return a.report, err
+}
+
+// stopped reports a stop request or a cancelled context.
+func (a *applier) stopped(ctx context.Context) bool {
+	select {
+	case <-a.o.Stop:
+		return true
+	default:
+	}
+	return ctx.Err() != nil
+}
+
+// halted: nothing new may be sent.
+func (a *applier) halted(ctx context.Context) bool {
+	a.mu.Lock()
+	fatal := a.fatal != nil
+	a.mu.Unlock()
+	return fatal || a.stopped(ctx)
+}
+
+func (a *applier) setFatal(err error) {
+	a.mu.Lock()
+	if a.fatal == nil {
+		a.fatal = err
+	}
+	a.mu.Unlock()
 }
 
 // selectedUsers lists users with selected changes in apply order: creates
-// (managers first, as planned), then updates and reactivations, then deactivations.
+// (managers first, as planned), then updates and reactivations, then
+// deactivations.
 func (a *applier) selectedUsers() (creates, updates, deacts []*UserPlan) {
 	for _, u := range a.plan.Users {
-		if len(u.SelectedChanges()) == 0 {
+		if u.SelectedCount() == 0 {
 			continue
 		}
 		switch u.Action {
@@ -169,386 +234,275 @@ func (a *applier) selectedUsers() (creates, updates, deacts []*UserPlan) {
 	return
 }
 
-// checkStale re-reads every touched user (id[in], 50 at a time) and
-// refuses the whole plan if any fingerprint moved or a planned login now exists.
-func (a *applier) checkStale() error {
-	creates, updates, deacts := a.selectedUsers()
-	var ids []int
-	for _, u := range append(updates, deacts...) {
-		if a.o.Resume && a.journal.touched(u.Key) {
-			continue
-		}
-		ids = append(ids, u.Fingerprint.ID)
-	}
-	cur, err := a.client.UsersByID(a.ctx, ids)
-	if err != nil {
-		return err
-	}
-	var stale []string
-	for _, u := range append(updates, deacts...) {
-		if a.o.Resume && a.journal.touched(u.Key) {
-			continue
-		}
-		c, ok := cur[u.Fingerprint.ID]
-		if !ok {
-			stale = append(stale, u.Key+" (gone)")
-			continue
-		}
-		if fp := FingerprintOf(&c); fp.Hash != u.Fingerprint.Hash || fp.UpdatedAt != u.Fingerprint.UpdatedAt {
-			stale = append(stale, u.Key)
-		}
-	}
-	var logins []string
-	for _, u := range creates {
-		if !(a.o.Resume && a.journal.touched(u.Key)) {
-			logins = append(logins, u.Key)
-		}
-	}
-	for start := 0; start < len(logins); start += coupa.PageSize {
-		batch := logins[start:min(start+coupa.PageSize, len(logins))]
-		found, err := a.client.ListUsers(a.ctx, url.Values{"login[in]": {strings.Join(batch, ",")}}, nil)
-		if err != nil {
-			return err
-		}
-		for _, f := range found {
-			stale = append(stale, f.Login+" (now exists in Coupa)")
-		}
-	}
-	if len(stale) > 0 {
-		sort.Strings(stale)
-		return &StaleError{Users: stale}
-	}
-	return nil
-}
-
-// stepsOf lists a user's requests.
-func stepsOf(u *UserPlan) []string {
-	var steps []string
-	changes := u.SelectedChanges()
-	hasSeg, rolesRemove := false, false
-	for _, c := range changes {
-		if strings.HasPrefix(c.Field, "default-account.segment-") {
-			hasSeg = true
-		}
-		if c.Field == record.Roles && u.Action != Create && removesRoles(c) {
-			rolesRemove = true
-		}
-	}
-	switch u.Action {
-	case Create:
-		steps = append(steps, "create")
-	case Deactivate:
-		steps = append(steps, "deactivate")
-	default:
-		if hasOther(changes) {
-			steps = append(steps, "update")
-		}
-	}
-	if rolesRemove {
-		steps = append(steps, "roles-clear", "roles-set")
-	}
-	if hasSeg {
-		steps = append(steps, "segments")
-	}
-	return steps
-}
-
-func hasOther(changes []Change) bool {
-	for _, c := range changes {
-		if !strings.HasPrefix(c.Field, "default-account.segment-") && (c.Field != record.Roles || !removesRoles(c)) {
-			return true
-		}
-	}
-	return false
-}
-
-func removesRoles(c Change) bool {
-	want := map[string]bool{}
-	for _, r := range record.SplitList(c.Feed) {
-		want[strings.ToLower(r)] = true
-	}
-	for _, r := range record.SplitList(c.Coupa) {
-		if !want[strings.ToLower(r)] {
-			return true
-		}
-	}
-	return false
-}
-
-// body builds the JSON body of a step.
-func (a *applier) body(u *UserPlan, op string) map[string]any {
-	b := map[string]any{}
-	changes := u.SelectedChanges()
-	switch op {
-	case "roles-clear":
-		return map[string]any{"roles": []any{}}
-	case "roles-set":
-		return map[string]any{"roles": roleRefs(u.Change(record.Roles).Feed)}
-	case "segments":
-		seg := map[string]any{}
-		for n, v := range a.fullSegments(u) {
-			seg["segment-"+strconv.Itoa(n)] = v
-		}
-		if chart := a.chartOf(u); chart != "" {
-			seg["account-type"] = map[string]any{"name": chart}
-		}
-		return map[string]any{"default-account": seg}
-	}
-	for _, c := range changes {
-		if strings.HasPrefix(c.Field, "default-account.segment-") {
-			continue
-		}
-		var v any = c.Feed
-		if c.Feed == "" {
-			v = nil // cleared
-		}
-		switch {
-		case c.Field == record.Roles:
-			if op == "update" && removesRoles(c) {
-				continue
-			}
-			b["roles"] = roleRefs(c.Feed)
-		case c.Field == record.Active:
-			b["active"] = c.Feed == "true"
-		case c.Field == record.Currency:
-			b[c.Field] = ref("code", c.Feed)
-		case c.Field == record.Manager:
-			b[c.Field] = ref("login", c.Feed)
-		case c.Field == record.AccountType:
-			b[c.Field] = ref("name", c.Feed)
-		case c.Field == record.SecurityType:
-			n, _ := strconv.Atoi(c.Feed)
-			b[c.Field] = n
-		case c.Field == record.PhoneWork:
-			if c.Feed == "" {
-				b[c.Field] = nil
-			} else {
-				b[c.Field] = ParsePhone(c.Feed)
-			}
-		case strings.HasPrefix(c.Field, "custom-fields."):
-			cf, _ := b["custom-fields"].(map[string]any)
-			if cf == nil {
-				cf = map[string]any{}
-				b["custom-fields"] = cf
-			}
-			cf[strings.TrimPrefix(c.Field, "custom-fields.")] = v
-		default:
-			b[c.Field] = v
-		}
-	}
-	if op == "create" {
-		b["active"] = true
-		if a.plan.Feed.Kind == "ccw" {
-			b["ccw-user"] = true // a CCW feed's users hold the CCW licence
-		}
-	}
-	return b
-}
-
-func ref(key, v string) any {
-	if v == "" {
-		return nil
-	}
-	return map[string]any{key: v}
-}
-
-func roleRefs(list string) []any {
-	out := []any{}
-	for _, r := range record.SplitList(list) {
-		out = append(out, map[string]any{"name": r})
-	}
-	return out
-}
-
-func (a *applier) chartOf(u *UserPlan) string {
-	if c := u.Change(record.AccountType); c != nil && c.Selected {
-		return c.Feed
-	}
-	if u.CoupaAccount != nil && u.CoupaAccount.Chart != "" {
-		return u.CoupaAccount.Chart
-	}
-	return a.plan.Settings.Chart
-}
-
-// fullSegments is the whole default account code: Coupa supports only full codes.
-func (a *applier) fullSegments(u *UserPlan) map[int]string {
-	segs := map[int]string{}
-	if u.CoupaAccount != nil { // the stale check proved Coupa still holds these
-		for n, v := range u.CoupaAccount.Segments {
-			segs[n] = v
-		}
-	}
-	for _, c := range u.SelectedChanges() {
-		if strings.HasPrefix(c.Field, "default-account.segment-") {
-			n, _ := strconv.Atoi(strings.TrimPrefix(c.Field, "default-account.segment-"))
-			if c.Feed == "" {
-				delete(segs, n)
-			} else {
-				segs[n] = c.Feed
-			}
-		}
-	}
-	return segs
-}
-
-// ParsePhone splits "+1 (415) 555-0102 x12" into Coupa's phone object.
-func ParsePhone(s string) map[string]any {
-	ext := ""
-	if i := strings.IndexAny(strings.ToLower(s), "x"); i >= 0 {
-		ext = digitsOf(s[i+1:])
-		s = s[:i]
-	}
-	var groups []string
-	cur := ""
-	for _, c := range s {
-		if c >= '0' && c <= '9' {
-			cur += string(c)
-		} else if cur != "" {
-			groups = append(groups, cur)
-			cur = ""
-		}
-	}
-	if cur != "" {
-		groups = append(groups, cur)
-	}
-	p := map[string]any{}
-	if strings.HasPrefix(strings.TrimSpace(s), "+") && len(groups) > 1 {
-		p["country-code"] = groups[0]
-		groups = groups[1:]
-	}
-	if len(groups) > 1 {
-		p["area-code"] = groups[0]
-		groups = groups[1:]
-	}
-	p["number"] = strings.Join(groups, "")
-	if ext != "" {
-		p["extension"] = ext
-	}
-	return p
-}
-
-func (a *applier) emit(u *UserPlan, op, status, msg string) {
-	a.mu.Lock()
-	line := ReportLine{User: u.Key, Op: op, Status: status, Message: msg}
-	a.report.Lines = append(a.report.Lines, line)
-	switch status {
-	case "applied":
-		a.report.Applied++
-	case "failed":
-		a.report.Failed++
-	case "skipped":
-		a.report.Skipped++
-	}
-	a.done++
-	ev := Event{User: u.Key, Op: op, Status: status, Message: msg, Done: a.done, Total: a.total}
-	a.mu.Unlock()
-	if a.o.Progress != nil {
-		a.o.Progress(ev)
-	}
-}
-
-func (a *applier) journalAppend(e Entry) error { return a.journal.Append(e) }
-
-func (a *applier) apiApply() error {
+func (a *applier) apiApply(ctx context.Context) {
 	creates, updates, deacts := a.selectedUsers()
 	for _, u := range append(append(append([]*UserPlan(nil), creates...), updates...), deacts...) {
-		a.total += len(stepsOf(u))
+		a.total += u.SelectedCount()
+		a.users++
+		a.outcome[u] = &Tally{}
 	}
 	for _, u := range creates { // one by one: a report's manager must exist first
-		if err := a.runUser(u); err != nil {
-			return err
+		if a.halted(ctx) {
+			break
 		}
+		a.runUser(ctx, u)
 	}
 	for _, group := range [][]*UserPlan{updates, deacts} {
-		if err := a.parallel(group); err != nil {
-			return err
-		}
+		a.parallel(ctx, group)
 	}
-	return nil
 }
 
-func (a *applier) parallel(users []*UserPlan) error {
+// parallel runs users on a fixed pool of workers. Workers never leave
+// early, so the dispatcher never waits on a channel nobody reads; a stop
+// ends dispatching at once.
+func (a *applier) parallel(ctx context.Context, users []*UserPlan) {
 	work := make(chan *UserPlan)
-	errs := make(chan error, a.o.Workers)
 	var wg gosync.WaitGroup
 	for w := 0; w < a.o.Workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for u := range work {
-				if err := a.runUser(u); err != nil {
-					errs <- err
-					return
-				}
+				a.runUser(ctx, u)
 			}
 		}()
 	}
+dispatch:
 	for _, u := range users {
-		if a.ctx.Err() != nil {
+		if a.halted(ctx) {
 			break
 		}
-		work <- u
+		select {
+		case work <- u:
+		case <-a.o.Stop:
+			break dispatch
+		case <-ctx.Done():
+			break dispatch
+		}
 	}
 	close(work)
 	wg.Wait()
-	close(errs)
-	if a.ctx.Err() != nil {
-		return fmt.Errorf("interrupted: %d of %d steps done; continue with --resume", a.done, a.total)
-	}
-	return <-errs
 }
 
-// runUser performs a user's steps; a failed step skips the rest of that
-// user. Only journal failures and cancellation stop the run.
-func (a *applier) runUser(u *UserPlan) error {
+// runUser performs a user's requests; a failed request skips the rest of
+// that user. A stop or a journal failure ends it before its next request.
+func (a *applier) runUser(ctx context.Context, u *UserPlan) {
 	steps := stepsOf(u)
-	if m := u.Change(record.Manager); m != nil && m.Selected {
+	defer a.userDone()
+	if m := u.Change("manager"); m != nil && m.Selected && !m.After.IsNone() {
 		a.mu.Lock()
-		bad := a.failed[strings.ToLower(m.Feed)]
+		bad := a.failed[strings.ToLower(m.After.Text())]
 		a.mu.Unlock()
 		if bad {
-			for _, op := range steps {
-				a.journalAppend(Entry{User: u.Key, Op: op, Phase: "skipped", Message: "supervisor " + m.Feed + " failed"})
-				a.emit(u, op, "skipped", "supervisor "+m.Feed+" was not applied")
+			for _, st := range steps {
+				if a.journal.Append(Entry{User: u.Key, Op: st.op, Phase: PhaseSkipped, Message: "supervisor " + m.After.Text() + " was not applied"}) != nil {
+					break
+				}
+				a.record(u, st.op, st.fields, StatusSkipped, "supervisor "+m.After.Text()+" was not applied")
 			}
 			a.markFailed(u)
-			return nil
+			return
 		}
 	}
-	for i, op := range steps {
-		if a.ctx.Err() != nil {
-			return a.ctx.Err()
+	for i, st := range steps {
+		if a.halted(ctx) {
+			return
 		}
-		phase, last := a.journal.state(u.Key, op)
-		if phase == "done" {
-			if last.CoupaID != 0 {
-				a.setID(u.Key, last.CoupaID)
-			}
-			a.emit(u, op, "applied", "done in an earlier run")
-			continue
-		}
-		err := a.runStep(u, op, phase == "intent", last)
+		status, err := a.runStep(ctx, u, st)
 		if err == nil {
 			continue
 		}
-		if a.ctx.Err() != nil {
-			return fmt.Errorf("interrupted during %s of %s; continue with --resume", op, u.Key)
+		if status == "" { // nothing was sent: the journal failed
+			return
 		}
-		if errors.Is(err, errJournal) {
-			return err
+		fields := st.fields
+		if st.op == OpRolesClear {
+			fields = []string{"roles"}
 		}
-		a.emit(u, op, "failed", err.Error())
+		a.record(u, st.op, fields, status, err.Error())
 		for _, rest := range steps[i+1:] {
-			a.journalAppend(Entry{User: u.Key, Op: rest, Phase: "skipped", Message: "an earlier step failed"})
-			a.emit(u, rest, "skipped", "an earlier step failed")
+			if a.journal.Append(Entry{User: u.Key, Op: rest.op, Phase: PhaseSkipped, Message: "an earlier request failed"}) != nil {
+				break
+			}
+			if rest.op == OpRolesSet && st.op == OpRolesClear {
+				continue // counted with the failed clear
+			}
+			a.record(u, rest.op, rest.fields, StatusSkipped, "an earlier request failed")
 		}
 		a.markFailed(u)
-		return nil
+		return
 	}
-	return nil
 }
 
-var errJournal = errors.New("journal")
+// runStep sends one request. It returns the status of a failure ("" when
+// nothing was sent because the journal could not record).
+func (a *applier) runStep(ctx context.Context, u *UserPlan, st step) (string, error) {
+	phase, _ := a.journal.state(u.Key, st.op)
+	if phase == PhaseDone {
+		a.record(u, st.op, st.fields, StatusApplied, "done in an earlier run")
+		return "", nil
+	}
+	if st.op == OpCreate && (phase == PhaseIntent || phase == PhaseUncertain) {
+		// A create whose outcome is unknown: look before creating again.
+		found, err := a.client.FindUserByLogin(ctx, u.Key)
+		if err != nil {
+			return StatusUncertain, fmt.Errorf("looking up an earlier uncertain create failed: %v", err)
+		}
+		if found != nil {
+			a.setID(u.Key, found.ID)
+			if err := a.journal.Append(Entry{User: u.Key, Op: st.op, Phase: PhaseDone, CoupaID: found.ID, Message: "found after an uncertain create"}); err != nil {
+				a.setFatal(err)
+			}
+			a.record(u, st.op, st.fields, StatusApplied, "created in an earlier run")
+			return "", nil
+		}
+	}
+	intent := Entry{User: u.Key, Op: st.op, Phase: PhaseIntent}
+	if st.op == OpRolesClear {
+		intent.PriorRoles = u.Change("roles").Before.RoleList()
+	}
+	if err := a.journal.Append(intent); err != nil {
+		a.setFatal(err)
+		return "", err
+	}
+	body := a.patch(u, st)
+	var id int
+	var err error
+	if st.op == OpCreate {
+		id, err = a.create(ctx, u, body)
+	} else {
+		id = a.id(u.Key)
+		_, err = a.client.UpdateUser(ctx, id, body)
+		if err != nil && st.op == OpRolesSet && definite(err) {
+			prior := u.Change("roles").Before.RoleList()
+			if _, rerr := a.client.UpdateUser(ctx, id, coupa.UserPatch{Roles: roleRefs(prior)}); rerr == nil {
+				err = fmt.Errorf("%w; the prior roles (%s) were restored", err, strings.Join(prior, ", "))
+			} else {
+				err = fmt.Errorf("%w; restoring the prior roles (%s) failed too: %v", err, strings.Join(prior, ", "), rerr)
+			}
+		}
+	}
+	if err != nil {
+		phase, status := PhaseFailed, StatusFailed
+		if !definite(err) || ctx.Err() != nil {
+			phase, status = PhaseUncertain, StatusUncertain
+			err = fmt.Errorf("%v (the outcome is unknown: --resume looks before sending again)", err)
+		}
+		if jerr := a.journal.Append(Entry{User: u.Key, Op: st.op, Phase: phase, Message: err.Error()}); jerr != nil {
+			a.setFatal(jerr)
+		}
+		return status, err
+	}
+	if jerr := a.journal.Append(Entry{User: u.Key, Op: st.op, Phase: PhaseDone, CoupaID: id}); jerr != nil {
+		a.setFatal(jerr)
+	}
+	a.record(u, st.op, st.fields, StatusApplied, "")
+	return "", nil
+}
+
+// definite reports an answer that proves Coupa did not apply the request
+// (a validation error, a refused credential, an unknown id).
+func definite(err error) bool {
+	var ae *coupa.APIError
+	return errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 && ae.Status != 408 && ae.Status != 429 && !errors.Is(err, coupa.ErrUncertain)
+}
+
+// create POSTs a user; when the answer is lost it looks the login up
+// before trying again, so a user is never created twice.
+func (a *applier) create(ctx context.Context, u *UserPlan, body coupa.UserPatch) (int, error) {
+	var lastErr error
+	for attempt := 0; attempt < 3; attempt++ {
+		created, err := a.client.CreateUser(ctx, body)
+		if err == nil {
+			a.setID(u.Key, created.ID)
+			return created.ID, nil
+		}
+		lastErr = err
+		if !errors.Is(err, coupa.ErrUncertain) || ctx.Err() != nil {
+			return 0, err
+		}
+		found, ferr := a.client.FindUserByLogin(ctx, u.Key)
+		if ferr != nil {
+			return 0, fmt.Errorf("%w (and looking it up failed: %v)", err, ferr)
+		}
+		if found != nil {
+			a.setID(u.Key, found.ID)
+			return found.ID, nil
+		}
+	}
+	return 0, lastErr
+}
+
+// record counts a request's outcome and reports progress.
+func (a *applier) record(u *UserPlan, op string, fields []string, status, msg string) {
+	a.mu.Lock()
+	a.report.Lines = append(a.report.Lines, ReportLine{User: u.Key, Op: op, Status: status, Fields: fields, Message: msg})
+	t := a.outcome[u]
+	if t == nil {
+		t = &Tally{}
+		a.outcome[u] = t
+	}
+	n := len(fields)
+	c := &a.report.Changes
+	switch status {
+	case StatusApplied:
+		c.Applied += n
+		t.Applied += n
+	case StatusFailed:
+		c.Failed += n
+		t.Failed += n
+	case StatusUncertain:
+		c.Uncertain += n
+		t.Uncertain += n
+	case StatusSkipped:
+		c.Skipped += n
+		t.Skipped += n
+	}
+	a.done += n
+	ev := Event{User: u.Key, Op: op, Status: status, Message: msg, Changes: n, Done: a.done, Total: a.total, UsersDone: a.usersN, Users: a.users}
+	a.mu.Unlock()
+	if a.o.Progress != nil {
+		a.o.Progress(ev)
+	}
+}
+
+func (a *applier) userDone() {
+	a.mu.Lock()
+	a.usersN++
+	a.mu.Unlock()
+}
+
+// tallyUsers classifies every selected user once the run is over, and
+// counts the changes nobody attempted.
+func (a *applier) tallyUsers() {
+	var u Tally
+	for p, t := range a.outcome {
+		pending := p.SelectedCount() - (t.Applied + t.Failed + t.Uncertain + t.Skipped)
+		if pending > 0 {
+			a.report.Changes.Pending += pending
+		}
+		switch {
+		case t.Failed > 0:
+			u.Failed++
+		case t.Uncertain > 0:
+			u.Uncertain++
+		case pending > 0:
+			u.Pending++
+		case t.Applied == 0 && t.Skipped > 0:
+			u.Skipped++
+		case t.Skipped > 0:
+			u.Failed++
+		default:
+			u.Applied++
+			if t.NotStored > 0 {
+				u.NotStored++
+			} else if t.Verified > 0 {
+				u.Verified++
+			}
+		}
+	}
+	a.report.Users = u
+}
 
 func (a *applier) markFailed(u *UserPlan) {
 	a.mu.Lock()
@@ -568,101 +522,32 @@ func (a *applier) id(login string) int {
 	return a.ids[strings.ToLower(login)]
 }
 
-func (a *applier) runStep(u *UserPlan, op string, resumed bool, last Entry) error {
-	intent := Entry{User: u.Key, Op: op, Phase: "intent"}
-	if op == "roles-clear" {
-		intent.PriorRoles = record.SplitList(u.Change(record.Roles).Coupa)
-	}
-	if resumed && op == "create" {
-		// A create whose answer was lost: look before creating again.
-		if found, err := a.client.FindUserByLogin(a.ctx, u.Key); err != nil {
-			return err
-		} else if found != nil {
-			a.setID(u.Key, found.ID)
-			if err := a.journalAppend(Entry{User: u.Key, Op: op, Phase: "done", CoupaID: found.ID, Message: "found after an interrupted create"}); err != nil {
-				return fmt.Errorf("%w: %v", errJournal, err)
-			}
-			a.emit(u, op, "applied", "created in an earlier run")
-			return nil
-		}
-	}
-	if err := a.journalAppend(intent); err != nil {
-		return fmt.Errorf("%w: %v", errJournal, err)
-	}
-	body := a.body(u, op)
-	var id int
-	var err error
-	if op == "create" {
-		id, err = a.create(u, body)
-	} else {
-		id = a.id(u.Key)
-		_, err = a.client.UpdateUser(a.ctx, id, body)
-		if err != nil && op == "roles-set" {
-			prior := record.SplitList(u.Change(record.Roles).Coupa)
-			if _, rerr := a.client.UpdateUser(a.ctx, id, map[string]any{"roles": roleRefs(strings.Join(prior, ","))}); rerr == nil {
-				err = fmt.Errorf("%v; the prior roles (%s) were restored", err, strings.Join(prior, ", "))
-			} else {
-				err = fmt.Errorf("%v; restoring the prior roles (%s) failed too: %v", err, strings.Join(prior, ", "), rerr)
-			}
-		}
-	}
-	if err != nil {
-		a.journalAppend(Entry{User: u.Key, Op: op, Phase: "failed", Message: err.Error()})
-		return err
-	}
-	if err := a.journalAppend(Entry{User: u.Key, Op: op, Phase: "done", CoupaID: id}); err != nil {
-		return fmt.Errorf("%w: %v", errJournal, err)
-	}
-	a.emit(u, op, "applied", "")
-	return nil
-}
-
-// create POSTs a user; when the answer is lost it looks the login up
-// before trying again, so a user is never created twice.
-func (a *applier) create(u *UserPlan, body map[string]any) (int, error) {
-	var lastErr error
-	for attempt := 0; attempt < 3; attempt++ {
-		created, err := a.client.CreateUser(a.ctx, body)
-		if err == nil {
-			a.setID(u.Key, created.ID)
-			return created.ID, nil
-		}
-		lastErr = err
-		if !errors.Is(err, coupa.ErrUncertain) {
-			return 0, err
-		}
-		found, ferr := a.client.FindUserByLogin(a.ctx, u.Key)
-		if ferr != nil {
-			return 0, fmt.Errorf("%v (and looking it up failed: %v)", err, ferr)
-		}
-		if found != nil {
-			a.setID(u.Key, found.ID)
-			return found.ID, nil
-		}
-	}
-	return 0, lastErr
-}
-
 // dryRun prints the exact requests, sending nothing.
 func (a *applier) dryRun() error {
 	w := a.o.DryRunOut
 	creates, updates, deacts := a.selectedUsers()
-	n := 0
+	n, changes, users := 0, 0, 0
 	for _, u := range append(append(creates, updates...), deacts...) {
-		for _, op := range stepsOf(u) {
+		users++
+		changes += u.SelectedCount()
+		for _, st := range stepsOf(u) {
 			n++
 			method, path := "PUT", "/api/users/"
-			if op == "create" {
+			if st.op == OpCreate {
 				method, path = "POST", "/api/users"
 			} else if id := a.id(u.Key); id != 0 {
 				path += strconv.Itoa(id)
 			} else {
-				path += "{id of " + u.Key + "}"
+				path += "{id of " + termtext.Safe(u.Key) + "}"
 			}
-			b, _ := json.Marshal(a.body(u, op))
-			fmt.Fprintf(w, "# %s: %s\n%s %s\n%s\n\n", u.Key, op, method, path, b)
+			b, err := json.MarshalIndent(a.patch(u, st), "", "  ")
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "# %s: %s (%s)\n%s %s\n%s\n\n", termtext.Safe(u.Key), st.op, strings.Join(st.fields, ", "), method, path, termtext.JSON(b))
 		}
 	}
-	fmt.Fprintf(w, "%d requests would be sent to %s; nothing was sent.\n", n, a.plan.Instance)
+	fmt.Fprintf(w, "%s (%s to %s) would be sent to %s; nothing was sent.\n", plural(n, "request", "requests"),
+		plural(changes, "change", "changes"), plural(users, "user", "users"), termtext.Safe(a.plan.Instance))
 	return nil
 }

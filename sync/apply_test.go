@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	gosync "sync"
 	"syscall"
 	"testing"
 	"time"
@@ -46,6 +47,20 @@ func population(t testing.TB, users, n, m int) (*emulator.Seed, *feeds.Feed) {
 	return seed, f
 }
 
+var defaultRules = Rules{Guard: Guard{Max: 25, Pct: 5}}
+
+func str(s string) *string { return &s }
+func boolp(b bool) *bool   { return &b }
+
+// clock is a settable clock for the emulator: tests move it, never sleep.
+type clock struct {
+	mu  gosync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+
 func serve(t testing.TB, seed *emulator.Seed, opts emulator.Options) (*emulator.Server, string) {
 	srv := emulator.New(seed, opts)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -70,7 +85,7 @@ func planFor(t testing.TB, c *coupa.Client, f *feeds.Feed, dir string) (*Plan, s
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := Diff(f, snap, Config{})
+	p, err := Diff(f, snap, Config{IgnoreCCWLicence: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,12 +144,12 @@ func TestApplyUnderFaultsEndsInTheExpectedState(t *testing.T) {
 	c := newClient(t, base, -1, 0) // ignores the server's limit: it will meet 429s
 	p, path, b := planFor(t, newClient(t, base, 100, 20), feed, t.TempDir())
 	srv.InjectFaults(4, 5) // 503s before, then 500s after the next writes (creates included)
-	rep, err := Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: b})
+	rep, err := Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: b, Rules: defaultRules})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Failed != 0 || rep.Applied != 46 {
-		t.Fatalf("report: %+v", rep)
+	if !rep.OK() || rep.Users.Applied != 46 || rep.Changes.Verified != rep.Changes.Applied || rep.Changes.Applied != p.Selected.Changes {
+		t.Fatalf("report: %s %+v", rep.Summary(), rep)
 	}
 	if srv.Throttled.Load() == 0 {
 		t.Fatal("expected 429s")
@@ -149,20 +164,41 @@ func TestApplyUnderFaultsEndsInTheExpectedState(t *testing.T) {
 
 func TestStalePlanIsRefusedBeforeAnyWrite(t *testing.T) {
 	seed, feed := population(t, 30, 10, 2)
-	srv, base := serve(t, seed, emulator.Options{})
+	clk := &clock{now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	srv, base := serve(t, seed, emulator.Options{Now: clk.Now})
 	c := newClient(t, base, 100, 20)
 	p, path, b := planFor(t, c, feed, t.TempDir())
-	time.Sleep(1100 * time.Millisecond)
-	if _, err := c.UpdateUser(context.Background(), 5, map[string]any{"lastname": "Changed"}); err != nil {
+	clk.Add(2 * time.Second)
+	if _, err := c.UpdateUser(context.Background(), 5, coupa.UserPatch{Lastname: str("Changed")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.CreateUser(context.Background(), map[string]any{"login": "new.hire1", "email": "n1@x.example", "firstname": "A", "lastname": "B"}); err != nil {
+	if _, err := c.CreateUser(context.Background(), coupa.UserPatch{Login: str("new.hire1"), Email: str("n1@x.example"), Firstname: str("A"), Lastname: str("B")}); err != nil {
 		t.Fatal(err)
 	}
 	before := srv.Users()
-	_, err := Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: b})
+	_, err := Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: b, Rules: defaultRules})
 	var se *StaleError
-	if !errors.As(err, &se) || len(se.Users) != 2 || !strings.Contains(err.Error(), "new.hire1 (now exists") {
+	if !errors.As(err, &se) || len(se.Users) != 2 || !strings.Contains(err.Error(), "new.hire1: now exists") ||
+		!strings.Contains(err.Error(), `lastname now "Changed"`) {
+		t.Fatalf("got %v", err)
+	}
+	unwritten(t, before, srv.Users())
+}
+
+// A supervisor the plan relies on, deactivated between diff and apply,
+// makes the plan stale.
+func TestSupervisorDeactivatedSinceThePlanIsStale(t *testing.T) {
+	srv, c, snap := acme(t)
+	p, _ := Diff(readFeed(t, "ccw_delta.csv", feeds.Options{}), snap, Config{SegmentLookups: lookups})
+	path := filepath.Join(t.TempDir(), "p.json")
+	p.Save(path)
+	p, b, _ := LoadPlan(path)
+	if _, err := c.UpdateUser(context.Background(), 3, coupa.UserPatch{Active: boolp(false)}); err != nil { // mokafor, nsingh's supervisor
+		t.Fatal(err)
+	}
+	before := srv.Users()
+	_, err := Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: b, Rules: defaultRules})
+	if err == nil || !strings.Contains(err.Error(), "supervisor mokafor: inactive in Coupa now") {
 		t.Fatalf("got %v", err)
 	}
 	unwritten(t, before, srv.Users())
@@ -189,17 +225,17 @@ func TestRoleRemovalIsClearThenSetAndRestoresOnFailure(t *testing.T) {
 	p.Save(path)
 	p, b, _ := LoadPlan(path)
 	// make the second call fail: ask for a role that vanished from Coupa after planning
-	p.Users[0].Change(record.Roles).Feed = "Engaging Manager, User, No Such Role"
+	p.Users[0].Change(record.Roles).After = Roles([]string{"Engaging Manager", "User", "No Such Role"})
 	var dry bytes.Buffer
-	Apply(context.Background(), c, p, ApplyOptions{DryRun: true, DryRunOut: &dry})
-	if !strings.Contains(dry.String(), `{"roles":[]}`) {
+	Apply(context.Background(), c, p, ApplyOptions{DryRun: true, DryRunOut: &dry, Rules: defaultRules})
+	if !strings.Contains(dry.String(), "\"roles\": []") {
 		t.Fatalf("removal must clear first:\n%s", dry.String())
 	}
-	rep, err := Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: b})
+	rep, err := Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: b, Rules: defaultRules})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Failed != 1 || !strings.Contains(rep.Lines[len(rep.Lines)-1].Message, "were restored") {
+	if rep.Changes.Failed != 1 || !strings.Contains(rep.Lines[len(rep.Lines)-1].Message, "were restored") || rep.OK() {
 		t.Fatalf("%+v", rep.Lines)
 	}
 	u, _ := c.GetUser(context.Background(), 4)
@@ -208,15 +244,27 @@ func TestRoleRemovalIsClearThenSetAndRestoresOnFailure(t *testing.T) {
 	}
 }
 
+// The guard's limits come from the current settings, never from the plan.
 func TestMassDeactivationGuardRefusesWhateverThePlanSays(t *testing.T) {
-	_, c, snap := acme(t)
-	p, _ := Diff(readFeed(t, "ccw_full.csv", feeds.Options{}), snap, Config{SegmentLookups: lookups, IncludeDeactivations: true})
-	p.Settings.MaxDeactivate, p.Settings.MaxDeactPct = 5, 10
-	_, err := Apply(context.Background(), c, p, ApplyOptions{PlanPath: filepath.Join(t.TempDir(), "p.json"), PlanBytes: []byte("x")})
+	srv, c, snap := acme(t)
+	p, _ := Diff(readFeed(t, "ccw_full.csv", feeds.Options{}), snap, Config{SegmentLookups: lookups, IncludeDeactivations: true, MaxDeactivations: 100})
+	if Deactivations(p) != 13 {
+		t.Fatalf("%d selected", Deactivations(p))
+	}
+	before := srv.Users()
+	rules := Rules{Guard: Guard{Max: 5, Pct: 10}, IncludeInferred: true}
+	_, err := Apply(context.Background(), c, p, ApplyOptions{PlanPath: filepath.Join(t.TempDir(), "p.json"), PlanBytes: []byte("x"), Rules: rules})
 	var ge *GuardError
 	if !errors.As(err, &ge) || ge.N != 13 {
 		t.Fatalf("got %v", err)
 	}
+	// inferred deactivations the plan selects need --include-deactivations
+	rules = Rules{Guard: Guard{Max: 100, Pct: 100}}
+	_, err = Apply(context.Background(), c, p, ApplyOptions{PlanPath: filepath.Join(t.TempDir(), "p.json"), PlanBytes: []byte("x"), Rules: rules})
+	if err == nil || !strings.Contains(err.Error(), "--include-deactivations") {
+		t.Fatalf("got %v", err)
+	}
+	unwritten(t, before, srv.Users())
 }
 
 // TestKilledApplyResumes kills a real apply process with SIGKILL part-way
@@ -236,29 +284,36 @@ func TestKilledApplyResumes(t *testing.T) {
 	if err := child.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(1500 * time.Millisecond) // at 20 requests/s: about a third of the way
+	renamed := func() int {
+		n := 0
+		for _, u := range srv.Users() {
+			if strings.HasSuffix(u.Firstname, "-renamed") {
+				n++
+			}
+		}
+		return n
+	}
+	for deadline := time.Now().Add(20 * time.Second); renamed() < 15 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond) // polling a child process: at 20 requests/s, kill it about a quarter of the way
+	}
 	child.Process.Signal(syscall.SIGKILL)
 	child.Wait()
-	mid := 0
-	for _, u := range srv.Users() {
-		if strings.HasSuffix(u.Firstname, "-renamed") {
-			mid++
-		}
-	}
+	mid := renamed()
 	if mid == 0 || mid == 60 {
 		t.Fatalf("the kill did not land mid-apply (%d of 60 renamed)\n%s", mid, out.String())
 	}
 	p, _, _ := LoadPlan(path)
 	c := newClient(t, base, 100, 20)
-	if _, err := Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: b}); err == nil || !strings.Contains(err.Error(), "--resume") {
+	if _, err := Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: b, Rules: defaultRules}); err == nil || !strings.Contains(err.Error(), "--resume") {
 		t.Fatalf("a half-applied plan must need --resume: %v", err)
 	}
-	rep, err := Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: b, Resume: true})
+	rep, err := Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: b, Resume: true, Rules: defaultRules})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Failed != 0 {
-		t.Fatalf("%+v", rep.Lines)
+	// resume verifies what the whole run did, not just its own part
+	if !rep.OK() || rep.Changes.Verified != p.Selected.Changes {
+		t.Fatalf("%s\n%+v", rep.Summary(), rep.Lines)
 	}
 	expectFinal(t, srv, 200, 60, 8)
 }
@@ -275,5 +330,5 @@ func TestApplyChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := newClient(t, base, 20, 1)
-	Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: b, Workers: 1})
+	Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: b, Workers: 1, Rules: defaultRules})
 }

@@ -127,9 +127,9 @@ func BenchmarkApply1000UpdatesAt25PerSecond(b *testing.B) {
 		srv.Throttled.Store(0)
 		c := newClient(b, base, 25, 20)
 		t0 := time.Now()
-		rep, err := Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: pb})
+		rep, err := Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: pb, Rules: defaultRules})
 		wall := time.Since(t0)
-		if err != nil || rep.Applied != 1000 {
+		if err != nil || rep.Users.Applied != 1000 || !rep.OK() {
 			b.Fatalf("%v %+v", err, rep)
 		}
 		floor := float64(c.Requests.Load()-20) / 25

@@ -2,36 +2,59 @@ package sync
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	gosync "sync"
 	"time"
+
+	"github.com/ccwrecon/ccwrecon/internal/fileutil"
 )
 
-// Entry is one line of the append-only apply journal: an intent before a
-// request, an outcome after it.
+// Journal phases. An intent is written before every request and an
+// outcome after it: a request with an intent and no outcome, or an
+// uncertain one, may or may not have reached Coupa.
+const (
+	PhaseIntent      = "intent"
+	PhaseDone        = "done"
+	PhaseFailed      = "failed"    // Coupa refused it: nothing changed
+	PhaseUncertain   = "uncertain" // sent, outcome unknown (lost answer, interrupted)
+	PhaseSkipped     = "skipped"
+	PhaseVerified    = "verified"   // read back: Coupa holds the change
+	PhaseNotStored   = "not-stored" // read back: Coupa accepted it but does not hold it
+	PhaseInterrupted = "interrupted"
+	PhaseFinished    = "finished"
+)
+
+// Entry is one line of the append-only apply journal.
 type Entry struct {
 	Time       time.Time `json:"time"`
-	User       string    `json:"user"`
-	Op         string    `json:"op"`
-	Phase      string    `json:"phase"` // intent | done | failed | skipped | finished
+	User       string    `json:"user,omitempty"`
+	Op         string    `json:"op,omitempty"`
+	Phase      string    `json:"phase"`
 	CoupaID    int       `json:"coupa-id,omitempty"`
+	Field      string    `json:"field,omitempty"`
+	Sent       string    `json:"sent,omitempty"`
+	Holds      string    `json:"holds,omitempty"`
 	Message    string    `json:"message,omitempty"`
 	PriorRoles []string  `json:"prior-roles,omitempty"`
 }
 
-// Journal appends entries with fsync, so a killed run can resume exactly.
-// It is safe for the parallel workers of one run.
+// Journal appends entries with fsync, so a run killed at any point can
+// resume exactly. It is safe for the parallel workers of one run.
 type Journal struct {
 	Dir     string
 	mu      gosync.Mutex
 	f       *os.File
 	entries []Entry
+	now     func() time.Time
 }
 
 // RunDir is where the runs of a plan keep their journal and reports: beside
@@ -42,35 +65,123 @@ func RunDir(planPath string, planBytes []byte) string {
 	return filepath.Join(filepath.Dir(planPath), "ccwrecon-runs", base+"-"+hex.EncodeToString(h[:6]))
 }
 
-// OpenJournal opens (or creates) the journal of a run directory and keeps
-// a copy of the plan beside it.
-func OpenJournal(dir string, planBytes []byte) (*Journal, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
+// journalRepair says how to mend a journal's last line before appending.
+type journalRepair struct {
+	truncateAt int64 // >= 0: cut a torn last line off here
+	newline    bool  // the last entry is whole but lost its newline
+}
+
+// ReadJournal reads a journal. Lines may be of any length. A last line
+// cut short by a kill is left out (the request it recorded is treated as
+// uncertain), never guessed at; any other unreadable line makes the whole
+// journal unreadable.
+func ReadJournal(path string) ([]Entry, error) {
+	entries, _, err := readJournal(path)
+	return entries, err
+}
+
+func readJournal(path string) (entries []Entry, fix journalRepair, err error) {
+	fix.truncateAt = -1
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fix, nil
 	}
-	if err := os.WriteFile(filepath.Join(dir, "plan.json"), planBytes, 0o644); err != nil {
-		return nil, err
+	if err != nil {
+		return nil, fix, err
 	}
-	path := filepath.Join(dir, "journal.jsonl")
-	j := &Journal{Dir: dir}
-	if f, err := os.Open(path); err == nil {
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 64<<10)
+	var off int64
+	for n := 1; ; n++ {
+		line, rerr := r.ReadBytes('\n')
+		if len(line) > 0 {
+			last := rerr == io.EOF
+			complete := line[len(line)-1] == '\n'
 			var e Entry
-			if json.Unmarshal(sc.Bytes(), &e) == nil { // a torn last line from a kill is ignored
-				j.entries = append(j.entries, e)
+			if uerr := json.Unmarshal(bytes.TrimSpace(line), &e); uerr != nil || e.Phase == "" {
+				if last && !complete {
+					fix.truncateAt = off // torn by a kill mid-write
+					return entries, fix, nil
+				}
+				return nil, fix, fmt.Errorf("journal %s line %d is unreadable; refusing to go on from a journal that cannot be read completely (inspect or move it)", path, n)
+			}
+			entries = append(entries, e)
+			off += int64(len(line))
+			if last && !complete {
+				fix.newline = true
 			}
 		}
-		f.Close()
+		if rerr == io.EOF {
+			return entries, fix, nil
+		}
+		if rerr != nil {
+			return nil, fix, rerr
+		}
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+}
+
+// OpenJournal opens (or creates) the journal of a run folder, repairing a
+// torn last line before anything is appended after it, and keeps a copy
+// of the plan beside it. The folder and its files are private.
+func OpenJournal(dir string, planBytes []byte) (*Journal, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	os.Chmod(dir, 0o700)
+	planCopy := filepath.Join(dir, "plan.json")
+	if _, err := os.Stat(planCopy); errors.Is(err, os.ErrNotExist) {
+		if err := fileutil.WriteAtomic(planCopy, fileutil.Private, func(w io.Writer) error { _, err := w.Write(planBytes); return err }); err != nil {
+			return nil, err
+		}
+	}
+	path := filepath.Join(dir, "journal.jsonl")
+	entries, fix, err := readJournal(path)
 	if err != nil {
 		return nil, err
 	}
-	j.f = f
-	return j, nil
+	if fix.truncateAt >= 0 {
+		if err := os.Truncate(path, fix.truncateAt); err != nil {
+			return nil, fmt.Errorf("journal %s: cannot repair its torn last line: %v", path, err)
+		}
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, fileutil.Private)
+	if err != nil {
+		return nil, err
+	}
+	if fix.newline {
+		if _, err := f.Write([]byte{'\n'}); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("journal %s: cannot repair its last line: %v", path, err)
+		}
+	}
+	return &Journal{Dir: dir, f: f, entries: entries, now: time.Now}, nil
 }
+
+// ErrJournal wraps a failure to record: the run stops before the next
+// request, because an unrecorded request breaks the resume promise.
+var ErrJournal = errors.New("the journal could not be written")
+
+// Append writes one entry durably.
+func (j *Journal) Append(e Entry) error {
+	e.Time = j.now().UTC()
+	b, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if _, err := j.f.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("%w (%s): %v", ErrJournal, j.f.Name(), err)
+	}
+	if err := j.f.Sync(); err != nil {
+		return fmt.Errorf("%w (%s): %v", ErrJournal, j.f.Name(), err)
+	}
+	j.entries = append(j.entries, e)
+	return nil
+}
+
+// Close closes the journal file.
+func (j *Journal) Close() error { return j.f.Close() }
 
 // Entries are what has been recorded so far.
 func (j *Journal) Entries() []Entry {
@@ -79,43 +190,28 @@ func (j *Journal) Entries() []Entry {
 	return append([]Entry(nil), j.entries...)
 }
 
-// Append writes one entry durably.
-func (j *Journal) Append(e Entry) error {
-	e.Time = time.Now().UTC()
-	b, err := json.Marshal(e)
-	if err != nil {
-		return err
-	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if _, err := j.f.Write(append(b, '\n')); err != nil {
-		return fmt.Errorf("journal: %v", err)
-	}
-	j.entries = append(j.entries, e)
-	return j.f.Sync()
-}
-
-// Close closes the journal file.
-func (j *Journal) Close() error { return j.f.Close() }
-
-// state returns the last phase recorded for (user, op) and its entry.
+// state returns the last request phase recorded for (user, op) and its entry.
 func (j *Journal) state(user, op string) (string, Entry) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	for i := len(j.entries) - 1; i >= 0; i-- {
 		e := j.entries[i]
 		if e.User == user && e.Op == op {
-			return e.Phase, e
+			switch e.Phase {
+			case PhaseIntent, PhaseDone, PhaseFailed, PhaseUncertain, PhaseSkipped:
+				return e.Phase, e
+			}
 		}
 	}
 	return "", Entry{}
 }
 
+// touched reports whether any request of a user was attempted.
 func (j *Journal) touched(user string) bool {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	for _, e := range j.entries {
-		if e.User == user {
+		if e.User == user && e.Phase == PhaseIntent {
 			return true
 		}
 	}
@@ -126,9 +222,21 @@ func (j *Journal) finished() bool {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	for _, e := range j.entries {
-		if e.Phase == "finished" {
+		if e.Phase == PhaseFinished {
 			return true
 		}
 	}
 	return false
+}
+
+// lastID is the Coupa id a user's done entries recorded (creates).
+func (j *Journal) lastID(user string) int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for i := len(j.entries) - 1; i >= 0; i-- {
+		if e := j.entries[i]; e.User == user && e.CoupaID != 0 {
+			return e.CoupaID
+		}
+	}
+	return 0
 }

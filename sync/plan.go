@@ -1,24 +1,21 @@
-// Package sync reconciles a feed with Coupa: it matches users, computes a
-// field-by-field diff with problems, builds and stores plans, and applies
-// them through the Coupa API or as files over SFTP.
+// Package sync is ccwrecon's engine: it matches a feed with Coupa, computes
+// a typed, field-by-field plan with its problems, owns every selection
+// rule, and applies, verifies and reports plans through the Coupa API or
+// as files over SFTP. The command line and the console only call it.
 package sync
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/ccwrecon/ccwrecon/coupa"
 	"github.com/ccwrecon/ccwrecon/record"
 )
 
 // PlanFormat is the plan document version; loading refuses others.
-const PlanFormat = "ccwrecon-plan/1"
+const PlanFormat = "ccwrecon-plan/2"
 
 // Action is what happens to one user.
 type Action string
@@ -32,36 +29,80 @@ const (
 	Error      Action = "error"
 )
 
-// Symbol is the glyph shown for an action (never colour alone).
-func (a Action) Symbol() string {
-	switch a {
-	case Create:
-		return "+"
-	case Update:
-		return "~"
-	case Deactivate:
-		return "-"
-	case Reactivate:
-		return "↺"
-	case Error:
-		return "!"
+// PlanOrder is the order in which actions are listed and applied.
+var PlanOrder = []Action{Create, Reactivate, Update, Deactivate, Error, Unchanged}
+
+// Rank is an action's place in PlanOrder.
+func (a Action) Rank() int {
+	for i, x := range PlanOrder {
+		if x == a {
+			return i
+		}
 	}
-	return " "
+	return len(PlanOrder)
 }
 
-// Change is one field's difference.
+func (a Action) valid() bool { return a.Rank() < len(PlanOrder) }
+
+// Op is what a change does to a field.
+type Op string
+
+const (
+	OpAdd    Op = "add"    // Coupa holds nothing
+	OpChange Op = "change" // Coupa holds another value
+	OpClear  Op = "clear"  // the feed clears it
+)
+
+func opOf(before, after Value) Op {
+	switch {
+	case before.IsNone():
+		return OpAdd
+	case after.IsNone():
+		return OpClear
+	}
+	return OpChange
+}
+
+// Change is one field's difference, with typed values until the request
+// body is built.
 type Change struct {
-	Field    string `json:"field"`
-	Coupa    string `json:"coupa"`
-	Feed     string `json:"feed"`
-	Selected bool   `json:"selected"`
-	Note     string `json:"note,omitempty"`
+	Field  string
+	Op     Op
+	Before Value // what Coupa holds
+	After  Value // what the feed wants
+	// Segment is N for default-account.segment-N, else 0.
+	Segment  int
+	Selected bool
+	// Informational differences are shown but never applied by default:
+	// a CCW role on an existing user (CCW syncs Role only at initial sync).
+	Informational bool
+	Note          string
 }
 
-// FieldValue is a field that already matches.
+// Coupa is the current value as text (the contract's "coupa").
+func (c *Change) Coupa() string { return c.Before.String() }
+
+// Feed is the wanted value as text (the contract's "feed").
+func (c *Change) Feed() string { return c.After.String() }
+
+// Symbol is the change's glyph: + add, ~ change, - clear.
+func (c *Change) Symbol() string {
+	switch c.Op {
+	case OpAdd:
+		return "+"
+	case OpClear:
+		return "-"
+	}
+	return "~"
+}
+
+// IsSegment reports a default-account segment change.
+func (c *Change) IsSegment() bool { return c.Segment > 0 }
+
+// FieldValue is a field that already matches, as Coupa holds it.
 type FieldValue struct {
-	Field string `json:"field"`
-	Value string `json:"value"`
+	Field string
+	Value Value
 }
 
 // Fingerprint identifies the Coupa record a plan was made against.
@@ -71,31 +112,36 @@ type Fingerprint struct {
 	Hash      string `json:"hash"`
 }
 
-// UserPlan is the plan for one user.
-type UserPlan struct {
-	Key       string   `json:"key"`
-	Name      string   `json:"name,omitempty"`
-	Action    Action   `json:"action"`
-	Selected  bool     `json:"selected"`
-	Inferred  bool     `json:"inferred,omitempty"` // deactivation inferred from absence in a full feed
-	Line      int      `json:"line,omitempty"`
-	Changes   []Change `json:"changes"`
-	Problems  []string `json:"problems,omitempty"`
-	Unchanged int      `json:"unchanged-fields,omitempty"`
-	// Same lists the fields that already match, as Coupa holds them. Saved
-	// for users that change, so a file for SFTP can be written from the plan
-	// alone; unchanged users keep it in memory only.
-	Same        []FieldValue `json:"unchanged,omitempty"`
-	Fingerprint *Fingerprint `json:"fingerprint,omitempty"`
-	// CoupaAccount is the user's default account as seen: Coupa takes only
-	// whole account codes, so a segment change is sent with the others.
-	CoupaAccount *AccountSeen `json:"coupa-account,omitempty"`
-}
-
 // AccountSeen is a Coupa default account as the plan saw it.
 type AccountSeen struct {
 	Chart    string         `json:"chart,omitempty"`
 	Segments map[int]string `json:"segments,omitempty"`
+}
+
+// UserPlan is the plan for one user.
+type UserPlan struct {
+	Key      string
+	Name     string
+	Action   Action
+	Selected bool
+	Inferred bool // deactivation inferred from absence in a full feed
+	Line     int
+	Changes  []Change
+	Problems []Problem
+	// Unchanged counts the fields that already match; Same lists them for
+	// users that change, so a file for SFTP can be written from the plan
+	// alone (unchanged users keep it in memory only).
+	Unchanged    int
+	Same         []FieldValue
+	Fingerprint  *Fingerprint
+	CoupaAccount *AccountSeen
+	// CCWSegments are the user's CCW segments as a CCW User file carries
+	// them: the feed's names and codes, or Coupa's codes with their lookup
+	// value's names.
+	CCWSegments map[int]record.Segment
+	// CCWHeld are Coupa's segments where the feed wants others, so a file
+	// can keep Coupa's value when that change is left out.
+	CCWHeld map[int]record.Segment
 }
 
 // Change returns the change of a field, or nil.
@@ -108,12 +154,12 @@ func (u *UserPlan) Change(field string) *Change {
 	return nil
 }
 
-// SelectedChanges lists the changes that will be applied.
+// SelectedChanges lists the changes apply will make for this user.
 func (u *UserPlan) SelectedChanges() []Change {
-	var out []Change
 	if !u.Selected || u.Action == Error {
 		return nil
 	}
+	var out []Change
 	for _, c := range u.Changes {
 		if c.Selected {
 			out = append(out, c)
@@ -122,7 +168,35 @@ func (u *UserPlan) SelectedChanges() []Change {
 	return out
 }
 
-// Summary counts users per action.
+// SelectedCount counts the changes apply will make for this user.
+func (u *UserPlan) SelectedCount() int {
+	if !u.Selected || u.Action == Error {
+		return 0
+	}
+	n := 0
+	for i := range u.Changes {
+		if u.Changes[i].Selected {
+			n++
+		}
+	}
+	return n
+}
+
+// Partly reports a user some but not all of whose changes are selected
+// (informational differences, never applied by default, do not count).
+func (u *UserPlan) Partly() bool {
+	if u.SelectedCount() == 0 {
+		return false
+	}
+	for _, c := range u.Changes {
+		if !c.Selected && !c.Informational {
+			return true
+		}
+	}
+	return false
+}
+
+// Summary classifies every feed row (and candidate) by action.
 type Summary struct {
 	Create     int `json:"create"`
 	Update     int `json:"update"`
@@ -133,8 +207,23 @@ type Summary struct {
 	Problems   int `json:"problems"`
 }
 
-// Changes reports whether anything would change.
-func (s Summary) Changes() bool { return s.Create+s.Update+s.Deactivate+s.Reactivate > 0 }
+// Counts is what apply would do: users and changes, by action.
+type Counts struct {
+	Users      int `json:"users"`
+	Changes    int `json:"changes"`
+	Create     int `json:"create"`
+	Update     int `json:"update"`
+	Deactivate int `json:"deactivate"`
+	Reactivate int `json:"reactivate"`
+}
+
+// Unselected counts what a plan shows but apply will not do.
+type Unselected struct {
+	Informational int `json:"informational"` // differences never applied by default
+	Candidates    int `json:"candidates"`    // deactivations inferred from a full feed
+	Errors        int `json:"errors"`        // users with problems
+	Held          int `json:"held"`          // users with changes the operator (or the guard) left out
+}
 
 // FeedInfo identifies the feed a plan was made from.
 type FeedInfo struct {
@@ -144,11 +233,12 @@ type FeedInfo struct {
 	Full   bool   `json:"full"`
 }
 
-// Settings are the non-secret choices a plan was made with (apply needs them).
+// Settings are the non-secret choices a plan was made with.
 type Settings struct {
 	MatchOn        string         `json:"match-on"`
 	Chart          string         `json:"chart,omitempty"`
 	SegmentLookups map[int]string `json:"segment-lookups,omitempty"`
+	SegmentTargets map[int]string `json:"segment-targets,omitempty"`
 	MaxDeactivate  int            `json:"max-deactivations"`
 	MaxDeactPct    float64        `json:"max-deactivation-percent"`
 	Scope          int            `json:"deactivation-scope"`
@@ -160,14 +250,18 @@ type Plan struct {
 	ToolVersion string      `json:"tool-version"`
 	CreatedAt   time.Time   `json:"created-at"`
 	Instance    string      `json:"instance"`
+	Digest      string      `json:"digest"`
 	Feed        FeedInfo    `json:"feed"`
 	Settings    Settings    `json:"settings"`
 	Summary     Summary     `json:"summary"`
+	Selected    Counts      `json:"selected"`
+	NotSelected Unselected  `json:"not-selected"`
 	Users       []*UserPlan `json:"users"`
 	Warnings    []string    `json:"warnings,omitempty"`
 }
 
-// Recount recomputes the summary (after selection changes too).
+// Recount recomputes the summary and the selection counts; call it after
+// any selection change.
 func (p *Plan) Recount() {
 	var s Summary
 	for _, u := range p.Users {
@@ -188,144 +282,255 @@ func (p *Plan) Recount() {
 		s.Problems += len(u.Problems)
 	}
 	p.Summary = s
+	p.Selected, p.NotSelected = p.count()
 }
 
-// dropSameOfUnchanged keeps saved plans small: an unchanged user's values are
-// never needed to apply anything.
+// count is the one way of counting: what apply does by default, and what
+// is shown but not done.
+func (p *Plan) count() (Counts, Unselected) {
+	var c Counts
+	var n Unselected
+	for _, u := range p.Users {
+		k := u.SelectedCount()
+		switch {
+		case u.Action == Error:
+			n.Errors++
+			continue
+		case k == 0 && u.Inferred:
+			n.Candidates++
+			continue
+		}
+		held := false
+		for i := range u.Changes {
+			ch := &u.Changes[i]
+			switch {
+			case ch.Informational && !(u.Selected && ch.Selected):
+				n.Informational++
+			case !(u.Selected && ch.Selected):
+				held = true
+			}
+		}
+		if held {
+			n.Held++
+		}
+		if k == 0 {
+			continue
+		}
+		c.Users++
+		c.Changes += k
+		switch u.Action {
+		case Create:
+			c.Create++
+		case Update:
+			c.Update++
+		case Deactivate:
+			c.Deactivate++
+		case Reactivate:
+			c.Reactivate++
+		}
+	}
+	return c, n
+}
+
+// Pending reports whether apply would change anything by default or the
+// feed has problem rows: what --detailed-exitcode answers 2 for.
+func (p *Plan) Pending() bool { return p.Selected.Changes > 0 || p.Summary.Errors > 0 }
+
+// User finds a user by key (case-insensitively).
+func (p *Plan) User(key string) *UserPlan {
+	for _, u := range p.Users {
+		if strings.EqualFold(u.Key, key) {
+			return u
+		}
+	}
+	return nil
+}
+
+// dropSameOfUnchanged keeps saved plans small: an unchanged user's values
+// are never needed to apply anything.
 func (p *Plan) dropSameOfUnchanged() {
 	for _, u := range p.Users {
 		if u.Action == Unchanged {
 			u.Same = nil
+			u.CCWSegments = nil
+			u.CCWHeld = nil
 		}
 	}
 }
 
-// SelectedCount counts selected users and changes.
-func (p *Plan) SelectedCount() (users, changes int) {
-	for _, u := range p.Users {
-		if n := len(u.SelectedChanges()); n > 0 {
-			users++
-			changes += n
+// --- JSON ------------------------------------------------------------------
+
+type changeJSON struct {
+	Field         string          `json:"field"`
+	Op            Op              `json:"op"`
+	Coupa         string          `json:"coupa"`
+	Feed          string          `json:"feed"`
+	Selected      bool            `json:"selected"`
+	Informational bool            `json:"informational,omitempty"`
+	Note          string          `json:"note,omitempty"`
+	Before        json.RawMessage `json:"before,omitempty"`
+	After         json.RawMessage `json:"after,omitempty"`
+}
+
+// MarshalJSON writes the contract's field/coupa/feed/selected, the
+// operation, and (for fields that are not plain text) the typed values.
+func (c Change) MarshalJSON() ([]byte, error) {
+	j := changeJSON{Field: c.Field, Op: c.Op, Coupa: c.Coupa(), Feed: c.Feed(), Selected: c.Selected,
+		Informational: c.Informational, Note: c.Note}
+	if KindOf(c.Field) != KindText {
+		var err error
+		if j.Before, err = c.Before.MarshalJSON(); err != nil {
+			return nil, err
+		}
+		if j.After, err = c.After.MarshalJSON(); err != nil {
+			return nil, err
 		}
 	}
-	return
+	return json.Marshal(j)
 }
 
-// Save writes the plan as JSON (atomically).
-func (p *Plan) Save(path string) error {
-	return coupa.WriteFileAtomic(path, func(f *os.File) error {
-		enc := json.NewEncoder(f)
-		enc.SetIndent("", "  ")
-		return enc.Encode(p)
-	})
+// UnmarshalJSON reads a change strictly: typed values must be valid for
+// their field and agree with the text shown to people.
+func (c *Change) UnmarshalJSON(b []byte) error {
+	var j changeJSON
+	if err := strictJSON(b, &j); err != nil {
+		return err
+	}
+	if !ValidField(j.Field) {
+		return fmt.Errorf("unknown field %q", j.Field)
+	}
+	*c = Change{Field: j.Field, Op: j.Op, Selected: j.Selected, Informational: j.Informational, Note: j.Note,
+		Segment: SegmentOf(j.Field)}
+	if KindOf(j.Field) == KindText {
+		if j.Before != nil || j.After != nil {
+			return fmt.Errorf("%s: a text field carries no typed values", j.Field)
+		}
+		c.Before, c.After = Text(j.Coupa), Text(j.Feed)
+	} else {
+		var err error
+		if c.Before, err = decodeValue(j.Field, j.Before); err != nil {
+			return err
+		}
+		if c.After, err = decodeValue(j.Field, j.After); err != nil {
+			return err
+		}
+		if c.Before.String() != j.Coupa || c.After.String() != j.Feed {
+			return fmt.Errorf("%s: the values shown (%q → %q) are not the values applied (%q → %q)", j.Field, j.Coupa, j.Feed, c.Before.String(), c.After.String())
+		}
+	}
+	if want := opOf(c.Before, c.After); c.Op != want {
+		return fmt.Errorf("%s: op %q, but the values say %q", j.Field, c.Op, want)
+	}
+	if Same(c.Field, c.Before, c.After) {
+		return fmt.Errorf("%s: %q is not a change", j.Field, j.Feed)
+	}
+	return nil
 }
 
-// LoadPlan reads and validates a plan file.
-func LoadPlan(path string) (*Plan, []byte, error) {
-	b, err := os.ReadFile(path)
+type fieldValueJSON struct {
+	Field string          `json:"field"`
+	Value json.RawMessage `json:"value"`
+}
+
+func (f FieldValue) MarshalJSON() ([]byte, error) {
+	v, err := f.Value.MarshalJSON()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	var p Plan
-	if err := json.Unmarshal(b, &p); err != nil {
-		return nil, nil, fmt.Errorf("%s: not a ccwrecon plan: %v", path, err)
-	}
-	if p.Format != PlanFormat {
-		return nil, nil, fmt.Errorf("%s: unknown plan format %q (this ccwrecon reads %s)", path, p.Format, PlanFormat)
-	}
-	if p.Instance == "" {
-		return nil, nil, fmt.Errorf("%s: plan names no Coupa instance", path)
-	}
-	for i, u := range p.Users {
-		if u == nil || u.Key == "" {
-			return nil, nil, fmt.Errorf("%s: user %d has no key", path, i+1)
-		}
-		switch u.Action {
-		case Create, Update, Deactivate, Reactivate, Unchanged, Error:
-		default:
-			return nil, nil, fmt.Errorf("%s: user %s has unknown action %q", path, u.Key, u.Action)
-		}
-		if (u.Action == Update || u.Action == Deactivate || u.Action == Reactivate) && u.Fingerprint == nil {
-			return nil, nil, fmt.Errorf("%s: user %s has no fingerprint of its Coupa record", path, u.Key)
-		}
-	}
-	return &p, b, nil
+	return json.Marshal(fieldValueJSON{f.Field, v})
 }
 
-// FingerprintOf hashes the compared fields of a Coupa user.
-func FingerprintOf(u *coupa.User) *Fingerprint { return fingerprint(u, FromCoupa(u)) }
-
-// fingerprint hashes a Coupa user already turned into a record.
-func fingerprint(u *coupa.User, r *record.User) *Fingerprint {
-	h := sha256.New()
-	r.Range(func(k, v string) { // a stable order
-		h.Write([]byte(k))
-		h.Write([]byte{'='})
-		h.Write([]byte(v))
-		h.Write([]byte{'\n'})
-	})
-	h.Write([]byte("active=" + strconv.FormatBool(u.Active) + "\nroles=" + record.JoinRoles(r.Roles) + "\n"))
-	var sum [sha256.Size]byte
-	return &Fingerprint{ID: u.ID, UpdatedAt: u.UpdatedAt, Hash: hex.EncodeToString(h.Sum(sum[:0])[:8])}
+func (f *FieldValue) UnmarshalJSON(b []byte) error {
+	var j fieldValueJSON
+	if err := strictJSON(b, &j); err != nil {
+		return err
+	}
+	if !ValidField(j.Field) {
+		return fmt.Errorf("unknown field %q", j.Field)
+	}
+	v, err := decodeValue(j.Field, j.Value)
+	if err != nil {
+		return err
+	}
+	*f = FieldValue{j.Field, v}
+	return nil
 }
 
-// FromCoupa turns a Coupa user into the canonical record.
-func FromCoupa(u *coupa.User) *record.User {
-	r := record.New(record.Source{})
-	r.Set(record.Login, u.Login)
-	r.Set(record.Email, u.Email)
-	r.Set(record.FirstName, u.Firstname)
-	r.Set(record.LastName, u.Lastname)
-	r.Set(record.MiddleName, u.Middlename)
-	r.Set(record.MentionName, u.MentionName)
-	r.Set(record.EmployeeNumber, u.EmployeeNumber)
-	r.Set(record.SSO, u.SSOIdentifier)
-	r.Set(record.PhoneWork, u.PhoneWork.String())
-	if u.DefaultCurrency != nil {
-		r.Set(record.Currency, u.DefaultCurrency.Code)
-	}
-	if u.Manager != nil {
-		r.Set(record.Manager, u.Manager.Login)
-	}
-	if u.DefaultAccountType != nil {
-		r.Set(record.AccountType, u.DefaultAccountType.Name)
-	}
-	if u.DefaultAccount != nil {
-		for n, v := range u.DefaultAccount.Segments {
-			r.Set(record.SegmentField(n), v)
-		}
-	}
-	for k, v := range u.CustomFields {
-		if v != nil {
-			r.Set(record.CustomField(k), customString(v))
-		}
-	}
-	active := u.Active
-	r.Active = &active
-	r.Roles = u.RoleNames()
-	return r
+type userJSON struct {
+	Key            string                 `json:"key"`
+	Name           string                 `json:"name,omitempty"`
+	Action         Action                 `json:"action"`
+	Selected       bool                   `json:"selected"`
+	Inferred       bool                   `json:"inferred,omitempty"`
+	Line           int                    `json:"line,omitempty"`
+	Changes        []Change               `json:"changes"`
+	Problems       []string               `json:"problems,omitempty"`
+	ProblemDetails []Problem              `json:"problem-details,omitempty"`
+	Unchanged      int                    `json:"unchanged-fields,omitempty"`
+	Same           []FieldValue           `json:"unchanged,omitempty"`
+	Fingerprint    *Fingerprint           `json:"fingerprint,omitempty"`
+	CoupaAccount   *AccountSeen           `json:"coupa-account,omitempty"`
+	CCWSegments    map[int]record.Segment `json:"ccw-segments,omitempty"`
+	CCWHeld        map[int]record.Segment `json:"ccw-segments-held,omitempty"`
 }
 
-func customString(v any) string {
-	switch t := v.(type) {
-	case string:
-		return t
-	case float64:
-		return strconv.FormatFloat(t, 'f', -1, 64)
-	case bool:
-		return strconv.FormatBool(t)
-	case map[string]any: // a lookup-backed custom field
-		for _, k := range []string{"name", "code", "external-ref-num"} {
-			if s, ok := t[k].(string); ok {
-				return s
-			}
-		}
+// MarshalJSON writes problems twice: as the contract's lines of text and
+// as typed details ({kind, line, users, message}).
+func (u UserPlan) MarshalJSON() ([]byte, error) {
+	j := userJSON{Key: u.Key, Name: u.Name, Action: u.Action, Selected: u.Selected, Inferred: u.Inferred, Line: u.Line,
+		Changes: u.Changes, ProblemDetails: u.Problems, Unchanged: u.Unchanged, Same: u.Same, Fingerprint: u.Fingerprint,
+		CoupaAccount: u.CoupaAccount, CCWSegments: u.CCWSegments, CCWHeld: u.CCWHeld}
+	if j.Changes == nil {
+		j.Changes = []Change{}
 	}
-	b, _ := json.Marshal(v)
-	return string(b)
+	for _, p := range u.Problems {
+		j.Problems = append(j.Problems, p.String())
+	}
+	return json.Marshal(j)
 }
 
-// displayName is "First Last" when known.
-func displayName(r *record.User) string {
-	return strings.TrimSpace(r.Get(record.FirstName) + " " + r.Get(record.LastName))
+func (u *UserPlan) UnmarshalJSON(b []byte) error {
+	var j userJSON
+	if err := strictJSON(b, &j); err != nil {
+		return err
+	}
+	*u = UserPlan{Key: j.Key, Name: j.Name, Action: j.Action, Selected: j.Selected, Inferred: j.Inferred, Line: j.Line,
+		Changes: j.Changes, Problems: j.ProblemDetails, Unchanged: j.Unchanged, Same: j.Same, Fingerprint: j.Fingerprint,
+		CoupaAccount: j.CoupaAccount, CCWSegments: j.CCWSegments, CCWHeld: j.CCWHeld}
+	if len(j.Problems) != len(j.ProblemDetails) {
+		return fmt.Errorf("problems and problem-details disagree")
+	}
+	for i, p := range j.ProblemDetails {
+		if p.String() != j.Problems[i] {
+			return fmt.Errorf("problem %q does not match its details (%q)", j.Problems[i], p.String())
+		}
+	}
+	return nil
+}
+
+// ValidField reports a contract field name a plan may change.
+func ValidField(f string) bool {
+	switch f {
+	case record.Login, record.Email, record.FirstName, record.LastName, record.MiddleName, record.MentionName,
+		record.PhoneWork, record.EmployeeNumber, record.Currency, record.Manager, record.Roles, record.Active,
+		record.SSO, record.AccountType, record.SecurityType, record.CCWUser:
+		return true
+	}
+	if strings.HasPrefix(f, "custom-fields.") && len(f) > len("custom-fields.") {
+		return true
+	}
+	return SegmentOf(f) > 0
+}
+
+// SegmentOf is N for default-account.segment-N (1..20), else 0.
+func SegmentOf(field string) int {
+	const p = "default-account.segment-"
+	if !strings.HasPrefix(field, p) {
+		return 0
+	}
+	n, err := strconv.Atoi(field[len(p):])
+	if err != nil || n < 1 || n > 20 || strconv.Itoa(n) != field[len(p):] {
+		return 0
+	}
+	return n
 }

@@ -1,56 +1,85 @@
 package sync
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/ccwrecon/ccwrecon/internal/termtext"
+	"github.com/ccwrecon/ccwrecon/sync/style"
 )
 
-// Palette colours text output; the zero value prints plain text. Symbols
-// are always printed, so nothing depends on colour.
-type Palette struct {
-	Add, Change, Remove, Problem, Dim func(string) string
-}
-
-func (p Palette) c(f func(string) string, s string) string {
-	if f == nil {
-		return s
-	}
-	return f(s)
-}
-
-func (p Palette) forAction(a Action) func(string) string {
+// Symbol is the glyph shown for an action (never colour alone).
+func (a Action) Symbol() string {
 	switch a {
-	case Create, Reactivate:
-		return p.Add
+	case Create:
+		return "+"
 	case Update:
-		return p.Change
+		return "~"
 	case Deactivate:
-		return p.Remove
+		return "-"
+	case Reactivate:
+		return "↺"
 	case Error:
-		return p.Problem
+		return "!"
 	}
-	return p.Dim
+	return "="
 }
 
-// SummaryLine is the closing line of a plan.
-func SummaryLine(s Summary) string {
-	return fmt.Sprintf("Plan: %d to create, %d to update, %d to deactivate, %d to reactivate; %d problems.",
-		s.Create, s.Update, s.Deactivate, s.Reactivate, s.Problems)
+// PlanLine is the closing line of a plan: what apply will do by default,
+// in users (terraform's meaning), and the changes they carry.
+func PlanLine(c Counts) string {
+	if c.Changes == 0 {
+		return "Plan: nothing to apply."
+	}
+	return fmt.Sprintf("Plan: %d to create, %d to update, %d to deactivate, %d to reactivate (%s to %s).",
+		c.Create, c.Update, c.Deactivate, c.Reactivate, plural(c.Changes, "change", "changes"), plural(c.Users, "user", "users"))
 }
 
-// WriteText renders the plan the way a consultant pastes it into a change ticket.
-func WriteText(w io.Writer, p *Plan, pal Palette) error {
+// NotSelectedLine says what the plan shows but apply will not do, or "".
+func NotSelectedLine(n Unselected) string {
+	var parts []string
+	if n.Informational > 0 {
+		parts = append(parts, plural(n.Informational, "informational difference", "informational differences"))
+	}
+	if n.Candidates > 0 {
+		parts = append(parts, plural(n.Candidates, "deactivation candidate", "deactivation candidates"))
+	}
+	if n.Errors > 0 {
+		parts = append(parts, plural(n.Errors, "user with problems", "users with problems"))
+	}
+	if n.Held > 0 {
+		parts = append(parts, plural(n.Held, "user with changes left out", "users with changes left out"))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "Shown, not selected: " + strings.Join(parts, ", ") + "."
+}
+
+// TextOptions tune the text output.
+type TextOptions struct {
+	Explain bool // print each difference's likely cause and fix
+}
+
+// WriteText renders the plan the way a consultant pastes it into a change
+// ticket. Every value from a feed or from Coupa is escaped: data never
+// drives the terminal.
+func WriteText(w io.Writer, p *Plan, t *style.Theme) error {
 	b := &strings.Builder{}
-	fmt.Fprintf(b, "Feed %s (%s, %s) against %s\n", p.Feed.Name, p.Feed.Kind, map[bool]string{true: "full", false: "delta"}[p.Feed.Full], p.Instance)
+	safe := termtext.Safe
+	fmt.Fprintf(b, "Feed %s (%s, %s) against %s\n", safe(p.Feed.Name), p.Feed.Kind, map[bool]string{true: "full", false: "delta"}[p.Feed.Full], safe(p.Instance))
 	for _, warn := range p.Warnings {
-		fmt.Fprintf(b, "%s %s\n", pal.c(pal.Problem, "Warning:"), warn)
+		fmt.Fprintf(b, "%s %s\n", t.Problem.Render("Warning:"), safe(warn))
 	}
-	if !p.Summary.Changes() && p.Summary.Errors == 0 {
-		fmt.Fprintf(b, "\nNo changes. Coupa matches the feed (%d users unchanged).\n", p.Summary.Unchanged)
+	quiet := !p.Pending() && p.NotSelected.Informational == 0 && p.NotSelected.Candidates == 0 && p.NotSelected.Held == 0
+	if quiet {
+		fmt.Fprintf(b, "\nNo changes. Coupa matches the feed (%s unchanged).\n", plural(p.Summary.Unchanged, "user", "users"))
+		fmt.Fprintf(b, "Plan digest: %s\n", p.Digest)
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
@@ -59,10 +88,9 @@ func WriteText(w io.Writer, p *Plan, pal Palette) error {
 		if u.Action == Unchanged {
 			continue
 		}
-		col := pal.forAction(u.Action)
-		head := fmt.Sprintf("%s %s %s", u.Action.Symbol(), u.Key, u.Action)
+		head := fmt.Sprintf("%s %s %s", u.Action.Symbol(), safe(u.Key), u.Action)
 		if u.Name != "" {
-			head += fmt.Sprintf(" (%s)", u.Name)
+			head += fmt.Sprintf(" (%s)", safe(u.Name))
 		}
 		if u.Line > 0 {
 			head += fmt.Sprintf("  # feed line %d", u.Line)
@@ -70,46 +98,52 @@ func WriteText(w io.Writer, p *Plan, pal Palette) error {
 		if u.Inferred {
 			head += "  # absent from the full feed"
 		}
-		if !u.Selected && u.Action != Error {
+		switch {
+		case u.Action == Error:
+		case u.SelectedCount() == 0:
 			head += "  [not selected]"
+		case u.Partly():
+			head += "  [partly selected]"
 		}
-		fmt.Fprintf(b, "  %s\n", pal.c(col, head))
+		fmt.Fprintf(b, "  %s\n", t.Action(string(u.Action)).Render(head))
 		for _, pr := range u.Problems {
-			fmt.Fprintf(b, "      %s\n", pal.c(pal.Problem, "! "+pr))
+			fmt.Fprintf(b, "      %s\n", t.Problem.Render("! "+safe(pr.String())))
 		}
 		width := 0
 		for _, c := range u.Changes {
 			width = max(width, len(c.Field))
 		}
-		for _, c := range u.Changes {
-			sym := "~"
+		for i := range u.Changes {
+			c := &u.Changes[i]
+			line := fmt.Sprintf("%s %-*s %s -> %s", c.Symbol(), width, c.Field, quote(c.Coupa()), quote(c.Feed()))
+			if c.Op == OpAdd {
+				line = fmt.Sprintf("%s %-*s = %s", c.Symbol(), width, c.Field, quote(c.Feed()))
+			}
 			switch {
-			case c.Coupa == "":
-				sym = "+"
-			case c.Feed == "":
-				sym = "-"
-			}
-			line := fmt.Sprintf("%s %-*s %s -> %s", sym, width, c.Field, quote(c.Coupa), quote(c.Feed))
-			if c.Coupa == "" {
-				line = fmt.Sprintf("%s %-*s = %s", sym, width, c.Field, quote(c.Feed))
-			}
-			if !c.Selected {
+			case u.Action == Error:
+			case c.Informational && !(c.Selected && u.Selected):
+				line += "  [informational]"
+			case !(c.Selected && u.Selected):
 				line += "  [not selected]"
 			}
 			if c.Note != "" {
-				line += pal.c(pal.Dim, "  # "+c.Note)
+				line += t.Dim.Render("  # " + safe(c.Note))
 			}
 			fmt.Fprintf(b, "      %s\n", line)
 		}
 		if u.Unchanged > 0 {
-			fmt.Fprintf(b, "      %s\n", pal.c(pal.Dim, fmt.Sprintf("# (%d unchanged fields hidden)", u.Unchanged)))
+			fmt.Fprintf(b, "      %s\n", t.Dim.Render(fmt.Sprintf("# (%s hidden)", plural(u.Unchanged, "unchanged field", "unchanged fields"))))
 		}
 		b.WriteString("\n")
 	}
 	if p.Summary.Unchanged > 0 {
-		fmt.Fprintf(b, "%d users unchanged.\n", p.Summary.Unchanged)
+		fmt.Fprintf(b, "%s unchanged.\n", plural(p.Summary.Unchanged, "user", "users"))
 	}
-	b.WriteString(SummaryLine(p.Summary) + "\n")
+	b.WriteString(t.Bold.Render(PlanLine(p.Selected)) + "\n")
+	if line := NotSelectedLine(p.NotSelected); line != "" {
+		b.WriteString(line + "\n")
+	}
+	fmt.Fprintf(b, "Plan digest: %s\n", p.Digest)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -121,28 +155,41 @@ func quote(s string) string {
 	return strconv.Quote(s)
 }
 
-// WriteJSON writes the plan document (the contract's diff JSON).
+// WriteJSON writes the plan document (the contract's diff JSON), with
+// DEL and C1 characters escaped too.
 func WriteJSON(w io.Writer, p *Plan) error {
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
-	return enc.Encode(p)
+	if err := enc.Encode(p); err != nil {
+		return err
+	}
+	_, err := w.Write(termtext.JSON(buf.Bytes()))
+	return err
 }
 
-// WriteCSV writes one row per field change, for spreadsheets.
+// WriteCSV writes one row per field change, for spreadsheets: cells that
+// would start a formula are neutralised.
 func WriteCSV(w io.Writer, p *Plan) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"key", "action", "line", "field", "coupa", "feed", "selected", "note", "problems"})
+	cell := func(s string) string { return termtext.Cell(termtext.Safe(s)) }
+	cw.Write([]string{"key", "action", "line", "field", "coupa", "feed", "selected", "informational", "note", "problems"})
 	for _, u := range p.Users {
 		line := ""
 		if u.Line > 0 {
 			line = strconv.Itoa(u.Line)
 		}
-		probs := strings.Join(u.Problems, "; ")
+		var probs []string
+		for _, pr := range u.Problems {
+			probs = append(probs, pr.String())
+		}
+		pj := strings.Join(probs, "; ")
 		if len(u.Changes) == 0 && (u.Action == Error || u.Action == Unchanged) {
-			cw.Write([]string{u.Key, string(u.Action), line, "", "", "", "false", "", probs})
+			cw.Write([]string{cell(u.Key), string(u.Action), line, "", "", "", "false", "false", "", cell(pj)})
 		}
 		for _, c := range u.Changes {
-			cw.Write([]string{u.Key, string(u.Action), line, c.Field, c.Coupa, c.Feed, strconv.FormatBool(c.Selected && u.Selected), c.Note, probs})
+			cw.Write([]string{cell(u.Key), string(u.Action), line, c.Field, cell(c.Coupa()), cell(c.Feed()),
+				strconv.FormatBool(c.Selected && u.Selected && u.Action != Error), strconv.FormatBool(c.Informational), cell(c.Note), cell(pj)})
 		}
 	}
 	cw.Flush()

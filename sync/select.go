@@ -1,27 +1,48 @@
 package sync
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
 
-// Selection rules live here, not in the console: the console only asks.
+// Selection rules live here, not in the console or the command line: they
+// only ask. A user with problems is never selected; informational
+// differences and inferred deactivations are only selected on request.
 
-// ErrNotSelectable explains why a user cannot be selected.
-var ErrNotSelectable = errors.New("not selectable")
-
-// SelectUser selects or deselects every change of a user. Users with
-// problems and unchanged users cannot be selected.
-func SelectUser(u *UserPlan, on bool) error {
+// WhyNot explains why a user cannot be selected, or returns "".
+func WhyNot(u *UserPlan) string {
 	switch u.Action {
 	case Error:
-		if on {
-			return errors.New(u.Key + " has problems: fix them in the feed or Coupa first")
+		why := ""
+		if len(u.Problems) > 0 {
+			why = ": " + u.Problems[0].Message
 		}
+		return u.Key + " cannot be selected, it has problems" + why
 	case Unchanged:
-		if on {
-			return errors.New(u.Key + " has nothing to change")
+		return u.Key + " has nothing to change"
+	}
+	return ""
+}
+
+// SelectUser selects or deselects a user. Selecting takes the changes
+// that apply by default; a user with only informational differences gets
+// those, since the operator asked for this user.
+func SelectUser(u *UserPlan, on bool) error {
+	if on {
+		if why := WhyNot(u); why != "" {
+			return errors.New(why)
+		}
+	}
+	defaults := 0
+	for _, c := range u.Changes {
+		if !c.Informational {
+			defaults++
 		}
 	}
 	for i := range u.Changes {
-		u.Changes[i].Selected = on
+		c := &u.Changes[i]
+		c.Selected = on && (!c.Informational || defaults == 0)
 	}
 	u.Selected = on && len(u.Changes) > 0
 	return nil
@@ -30,8 +51,8 @@ func SelectUser(u *UserPlan, on bool) error {
 // SelectChange selects one field's change; the user is selected while any
 // of its changes is.
 func SelectChange(u *UserPlan, field string, on bool) error {
-	if u.Action == Error && on {
-		return errors.New(u.Key + " has problems: fix them in the feed or Coupa first")
+	if on && u.Action == Error {
+		return errors.New(WhyNot(u))
 	}
 	c := u.Change(field)
 	if c == nil {
@@ -45,20 +66,192 @@ func SelectChange(u *UserPlan, field string, on bool) error {
 	return nil
 }
 
-// SelectAll selects or deselects the given users. Inferred deactivations
-// (users merely absent from a full feed) are only touched when asked for
-// explicitly, so "select all" never deactivates anyone by accident.
+// SelectAll selects or deselects the given users and returns how many it
+// touched. Selecting never takes informational differences, users with
+// problems, or deactivations merely inferred from a full feed unless
+// includeInferred: "select all" never deactivates anyone by accident.
 func SelectAll(users []*UserPlan, on, includeInferred bool) int {
 	n := 0
 	for _, u := range users {
-		if u.Inferred && on && !includeInferred {
+		if u.Action == Error || u.Action == Unchanged || (on && u.Inferred && !includeInferred) {
 			continue
 		}
-		if u.Action == Error || u.Action == Unchanged {
-			continue
+		if on {
+			for i := range u.Changes {
+				u.Changes[i].Selected = !u.Changes[i].Informational
+			}
+			u.Selected = false
+			for _, c := range u.Changes {
+				u.Selected = u.Selected || c.Selected
+			}
+		} else {
+			SelectUser(u, false)
 		}
-		SelectUser(u, on)
 		n++
 	}
 	return n
+}
+
+// Selection is a remembered selection of a plan (for undo and for "back
+// to the default selection").
+type Selection struct {
+	users map[*UserPlan]userSelection
+}
+
+type userSelection struct {
+	selected bool
+	changes  []bool
+}
+
+// Selection remembers the plan's current selection.
+func (p *Plan) Selection() Selection {
+	s := Selection{users: make(map[*UserPlan]userSelection, len(p.Users))}
+	for _, u := range p.Users {
+		us := userSelection{selected: u.Selected, changes: make([]bool, len(u.Changes))}
+		for i, c := range u.Changes {
+			us.changes[i] = c.Selected
+		}
+		s.users[u] = us
+	}
+	return s
+}
+
+// Restore puts a remembered selection back.
+func (p *Plan) Restore(s Selection) {
+	for u, us := range s.users {
+		u.Selected = us.selected
+		for i := range u.Changes {
+			if i < len(us.changes) {
+				u.Changes[i].Selected = us.changes[i]
+			}
+		}
+	}
+	p.Recount()
+}
+
+// Equal reports whether two remembered selections are the same.
+func (s Selection) Equal(o Selection) bool {
+	if len(s.users) != len(o.users) {
+		return false
+	}
+	for u, a := range s.users {
+		b, ok := o.users[u]
+		if !ok || a.selected != b.selected || len(a.changes) != len(b.changes) {
+			return false
+		}
+		for i := range a.changes {
+			if a.changes[i] != b.changes[i] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// CarrySelection moves the operator's choices from an earlier plan onto a
+// fresh one of the same feed: a change whose choice differed from the
+// earlier default keeps that choice when the fresh plan has the same
+// change (same field, same values). It returns how many choices were kept
+// and names the ones that no longer apply.
+func CarrySelection(old *Plan, oldDefault Selection, fresh *Plan) (kept int, dropped []string) {
+	freshBy := make(map[string]*UserPlan, len(fresh.Users))
+	for _, u := range fresh.Users {
+		freshBy[strings.ToLower(u.Key)] = u
+	}
+	for _, u := range old.Users {
+		def, ok := oldDefault.users[u]
+		if !ok {
+			continue
+		}
+		for i, c := range u.Changes {
+			if i >= len(def.changes) || (c.Selected && u.Selected) == (def.changes[i] && def.selected) {
+				continue // not a manual choice
+			}
+			want := c.Selected && u.Selected
+			f := freshBy[strings.ToLower(u.Key)]
+			var fc *Change
+			if f != nil {
+				fc = f.Change(c.Field)
+			}
+			if fc == nil || !Same(c.Field, fc.After, c.After) || !Same(c.Field, fc.Before, c.Before) || (want && f.Action == Error) {
+				dropped = append(dropped, u.Key+" "+c.Field)
+				continue
+			}
+			fc.Selected = want
+			f.Selected = false
+			for _, x := range f.Changes {
+				f.Selected = f.Selected || x.Selected
+			}
+			kept++
+		}
+	}
+	fresh.Recount()
+	return kept, dropped
+}
+
+// Rules are the selection rules apply checks again itself, from the
+// current settings, whatever the plan says.
+type Rules struct {
+	Guard           Guard
+	IncludeInferred bool // --include-deactivations
+}
+
+// GuardError is the mass-deactivation refusal.
+type GuardError struct {
+	N, Scope int
+	Guard    Guard
+}
+
+func (e *GuardError) Error() string {
+	return fmt.Sprintf("refusing to deactivate %d users: more than %d users and more than %.0f%% of the %d in scope (the mass-deactivation guard); pass --allow-mass-deactivation if this is intended",
+		e.N, e.Guard.Max, e.Guard.Pct, e.Scope)
+}
+
+// CheckSelection refuses a plan whose selection breaks a rule: users with
+// problems, inferred deactivations without IncludeInferred, or more
+// deactivations than the guard allows. It names the users.
+func CheckSelection(p *Plan, r Rules) error {
+	var bad, inferred []string
+	for _, u := range p.Users {
+		selected := u.Selected
+		for _, c := range u.Changes {
+			selected = selected || c.Selected
+		}
+		if u.Action == Error && selected {
+			bad = append(bad, u.Key)
+		}
+		if u.Inferred && u.SelectedCount() > 0 && !r.IncludeInferred {
+			inferred = append(inferred, u.Key)
+		}
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("the plan selects %s with problems (%s); a user with problems is never applied: fix the feed or Coupa and make a new plan",
+			plural(len(bad), "user", "users"), listSome(bad, 10))
+	}
+	if len(inferred) > 0 {
+		return fmt.Errorf("the plan selects %s that the feed does not state, only inferred from absence (%s); pass --include-deactivations to apply them",
+			plural(len(inferred), "deactivation", "deactivations"), listSome(inferred, 10))
+	}
+	if n := Deactivations(p); r.Guard.Exceeded(n, p.Settings.Scope) {
+		return &GuardError{N: n, Scope: p.Settings.Scope, Guard: r.Guard}
+	}
+	return nil
+}
+
+// plural is "1 user", "2 users".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// Plural is "1 user", "2 users" (for the views).
+func Plural(n int, one, many string) string { return plural(n, one, many) }
+
+func listSome(names []string, max int) string {
+	if len(names) <= max {
+		return strings.Join(names, ", ")
+	}
+	return strings.Join(names[:max], ", ") + fmt.Sprintf(" and %d more", len(names)-max)
 }

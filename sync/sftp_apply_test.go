@@ -17,7 +17,7 @@ func TestSFTPApplyUploadsAnEncryptedCCWFileGPGCanRead(t *testing.T) {
 	s := feedstest.StartSSHD(t)
 	g := feedstest.NewGPG(t)
 	pub := g.NewKey("ccw-inbound@coupa.example", "")
-	keys, err := feeds.ReadKeys(pub)
+	keys, err := feeds.ReadRecipients(pub)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,12 +30,13 @@ func TestSFTPApplyUploadsAnEncryptedCCWFileGPGCanRead(t *testing.T) {
 	before := srv.Users()
 	target := &SFTPTarget{Config: feeds.SFTPConfig{Addr: s.Addr, User: s.User, KeyFile: s.KeyFile, KnownHosts: s.KnownHosts},
 		Dir: "/Incoming/CCW", EncryptTo: keys}
-	rep, err := Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: b, SFTP: target})
+	rep, err := Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: b, SFTP: target, Rules: defaultRules})
 	if err != nil {
 		t.Fatal(err)
 	}
 	files := s.Files("Incoming/CCW")
-	if len(files) != 1 || !strings.HasPrefix(files[0], "ccw_users_") || !strings.HasSuffix(files[0], ".csv.pgp") || rep.Applied != 1 {
+	if len(files) != 1 || !strings.HasPrefix(files[0], "ccw_users_") || !strings.HasSuffix(files[0], ".csv.pgp") || len(rep.Files) != 1 ||
+		rep.Changes.Applied != p.Selected.Changes || !strings.Contains(rep.Next, "ccwrecon verify") {
 		t.Fatalf("uploaded %v, report %+v", files, rep)
 	}
 	enc, _ := os.ReadFile(filepath.Join(s.Root, "Incoming/CCW", files[0]))
@@ -59,7 +60,8 @@ func TestSFTPApplyUploadsAnEncryptedCCWFileGPGCanRead(t *testing.T) {
 	if j := rows["jbrown"]; j.Active == nil || *j.Active {
 		t.Fatal("jbrown must be Status 0")
 	}
-	if a := rows["akim"]; a.Segments[2].Code != "4300" || a.Get(record.Manager) != "spatel" || a.Get(record.FirstName) != "Anna" {
+	// the published layout: segments 1–7 as names
+	if a := rows["akim"]; a.Segments[2].Name != "Marketing" || a.Get(record.Manager) != "spatel" || a.Get(record.FirstName) != "Anna" {
 		t.Fatalf("akim row: %+v", a)
 	}
 	if r := rows["lrossi"]; r.Get(record.Email) != "luca.rossi@acme.example" {
@@ -79,7 +81,7 @@ func TestSFTPApplyWithoutAPIAccessUsesThePlansValues(t *testing.T) {
 	p, _ := Diff(readFeed(t, "ccw_delta.csv", feeds.Options{}), snap, Config{SegmentLookups: lookups})
 	path := filepath.Join(t.TempDir(), "plan.json")
 	p, b := saved(t, p, path) // only what the file holds
-	rep, err := Apply(ctx, nil, p, ApplyOptions{PlanPath: path, PlanBytes: b, SFTP: &SFTPTarget{Config: cfg, Dir: "/Incoming/CCW"}})
+	rep, err := Apply(ctx, nil, p, ApplyOptions{PlanPath: path, PlanBytes: b, SFTP: &SFTPTarget{Config: cfg, Dir: "/Incoming/CCW"}, Rules: defaultRules})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,10 +108,10 @@ func TestSFTPApplyWithoutAPIAccessUsesThePlansValues(t *testing.T) {
 			akim = u
 		}
 	}
-	if akim == nil || akim.Segments[1].Code != "100" || akim.Segments[2].Code != "4300" || akim.Segments[3].Code != "6300" {
+	if akim == nil || akim.Segments[1].Name != "Acme US" || akim.Segments[2].Name != "Marketing" || akim.Segments[3].Name != "Software" {
 		t.Fatalf("akim's whole account code: %+v", akim)
 	}
-	if _, err := Apply(ctx, nil, p, ApplyOptions{PlanPath: path, PlanBytes: b}); err == nil || !strings.Contains(err.Error(), "needs Coupa credentials") {
+	if _, err := Apply(ctx, nil, p, ApplyOptions{PlanPath: path, PlanBytes: b, Rules: defaultRules}); err == nil || !strings.Contains(err.Error(), "needs Coupa credentials") {
 		t.Fatalf("the API path cannot run without credentials: %v", err)
 	}
 }
@@ -124,15 +126,15 @@ func TestSFTPDryRunIsTheUploadedFile(t *testing.T) {
 	p, b := saved(t, p, path)
 	target := &SFTPTarget{Config: cfg, Dir: "/Incoming/CCW"}
 	var dry bytes.Buffer
-	if _, err := Apply(ctx, nil, p, ApplyOptions{DryRun: true, DryRunOut: &dry, SFTP: target}); err != nil {
+	if _, err := Apply(ctx, nil, p, ApplyOptions{DryRun: true, DryRunOut: &dry, SFTP: target, Rules: defaultRules}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Apply(ctx, c, p, ApplyOptions{PlanPath: path, PlanBytes: b, SFTP: target}); err != nil {
+	if _, err := Apply(ctx, c, p, ApplyOptions{PlanPath: path, PlanBytes: b, SFTP: target, Rules: defaultRules}); err != nil {
 		t.Fatal(err)
 	}
 	files, _ := conn.List(ctx, "/Incoming/CCW")
 	data, _ := conn.Download(ctx, "/Incoming/CCW/"+files[0].Name())
-	if !strings.Contains(dry.String(), string(data)) || !strings.Contains(dry.String(), files[0].Name()) {
+	if !strings.Contains(dry.String(), strings.ReplaceAll(string(data), "\r\n", "\n")) || !strings.Contains(dry.String(), files[0].Name()) {
 		t.Fatalf("dry run:\n%s\nuploaded %s:\n%s", dry.String(), files[0].Name(), data)
 	}
 }

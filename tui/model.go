@@ -16,7 +16,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
-	"github.com/ccwrecon/ccwrecon/coupa"
 	ccsync "github.com/ccwrecon/ccwrecon/sync"
 )
 
@@ -31,7 +30,7 @@ type Session struct {
 
 // Backend is everything the console asks of the rest of ccwrecon.
 type Backend struct {
-	Load     func(ctx context.Context, progress func(coupa.Progress)) (*Session, error)
+	Load     func(ctx context.Context, progress func(ccsync.Progress)) (*Session, error)
 	DryRun   func(ctx context.Context, plan *ccsync.Plan, via string) (string, error)
 	Apply    func(ctx context.Context, plan *ccsync.Plan, via string, progress func(ccsync.Event)) (*ccsync.Report, error)
 	SavePlan func(plan *ccsync.Plan) (string, error)
@@ -79,7 +78,7 @@ type Model struct {
 	spin     spinner.Model
 	bar      progress.Model
 	loadCh   chan tea.Msg
-	loadProg coupa.Progress
+	loadProg ccsync.Progress
 
 	// main
 	tab       int
@@ -126,7 +125,7 @@ func New(b Backend) *Model {
 
 // Messages.
 type (
-	loadProgressMsg coupa.Progress
+	loadProgressMsg ccsync.Progress
 	loadedMsg       struct {
 		sess *Session
 		err  error
@@ -158,7 +157,7 @@ func (m *Model) startLoad() tea.Cmd {
 	m.loadCh = make(chan tea.Msg, 64)
 	ch := m.loadCh
 	go func() {
-		sess, err := m.backend.Load(m.ctx, func(p coupa.Progress) {
+		sess, err := m.backend.Load(m.ctx, func(p ccsync.Progress) {
 			select {
 			case ch <- loadProgressMsg(p):
 			default: // progress is best-effort; never block the fetch
@@ -191,7 +190,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case loadProgressMsg:
-		m.loadProg = coupa.Progress(msg)
+		m.loadProg = ccsync.Progress(msg)
 		return m, waitFor(m.loadCh)
 	case loadedMsg:
 		if msg.err != nil {
@@ -504,8 +503,7 @@ func (m *Model) refilter() tea.Cmd {
 }
 
 func (m *Model) startVia(apply bool) (tea.Model, tea.Cmd) {
-	users, _ := m.sess.Plan.SelectedCount()
-	if users == 0 {
+	if m.sess.Plan.Selected.Changes == 0 {
 		m.status = "nothing is selected"
 		return m, nil
 	}
@@ -607,7 +605,7 @@ func (m *Model) onReport(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		// Coupa changed under the plan: retry on a fresh plan with only the failures selected.
 		failed := m.failed
 		loader := m.backend.Load
-		m.backend.Load = func(ctx context.Context, p func(coupa.Progress)) (*Session, error) {
+		m.backend.Load = func(ctx context.Context, p func(ccsync.Progress)) (*Session, error) {
 			s, err := loader(ctx, p)
 			if err == nil {
 				ccsync.SelectAll(s.Plan.Users, false, true)

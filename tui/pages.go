@@ -103,7 +103,7 @@ func (m *Model) buildHierarchy(b builder, plan *ccsync.Plan) {
 		if c == nil {
 			continue
 		}
-		to := strings.ToLower(c.Feed)
+		to := strings.ToLower(c.Feed())
 		children[to] = append(children[to], u)
 		moved[strings.ToLower(u.Key)] = true
 	}
@@ -125,11 +125,11 @@ func (m *Model) buildHierarchy(b builder, plan *ccsync.Plan) {
 	walk = func(mgr, indent string) {
 		for _, u := range children[mgr] {
 			c := u.Change(record.Manager)
-			from := c.Coupa
+			from := c.Coupa()
 			if from == "" {
 				from = "(none)"
 			}
-			text := fmt.Sprintf("%s%s %s %s  %s → %s", indent, mark(u.Selected && c.Selected), u.Action.Symbol(), u.Key, from, c.Feed)
+			text := fmt.Sprintf("%s%s %s %s  %s → %s", indent, mark(u.Selected && c.Selected), u.Action.Symbol(), u.Key, from, c.Feed())
 			if u.Action == ccsync.Error {
 				text += "  ! " + supervisorProblem(u)
 			}
@@ -173,8 +173,8 @@ func (m *Model) buildHierarchy(b builder, plan *ccsync.Plan) {
 	var probs []string
 	for _, u := range plan.Users {
 		for _, p := range u.Problems {
-			if strings.Contains(p, "supervisor") {
-				probs = append(probs, u.Key+": "+p)
+			if p.Kind.Hierarchy() {
+				probs = append(probs, u.Key+": "+p.String())
 			}
 		}
 	}
@@ -192,12 +192,12 @@ func (m *Model) buildHierarchy(b builder, plan *ccsync.Plan) {
 
 func supervisorProblem(u *ccsync.UserPlan) string {
 	for _, p := range u.Problems {
-		if strings.Contains(p, "supervisor") {
-			return p
+		if p.Kind.Hierarchy() {
+			return p.String()
 		}
 	}
 	if len(u.Problems) > 0 {
-		return u.Problems[0]
+		return u.Problems[0].String()
 	}
 	return ""
 }
@@ -215,7 +215,7 @@ func (m *Model) buildRoles(b builder, plan *ccsync.Plan) {
 		if c == nil {
 			continue
 		}
-		before, after := set(record.SplitList(c.Coupa)), set(record.SplitList(c.Feed))
+		before, after := set(c.Before.RoleList()), set(c.After.RoleList())
 		for r := range after {
 			if !before[r] {
 				byRole[r] = append(byRole[r], entry{u, c, true})
@@ -258,7 +258,7 @@ func (m *Model) buildRoles(b builder, plan *ccsync.Plan) {
 	}
 	for _, u := range plan.Users {
 		for _, p := range u.Problems {
-			if strings.Contains(p, "role") {
+			if p.Kind == ccsync.ProblemRole {
 				b.line(sProblem, "! %s: %s", u.Key, p)
 			}
 		}
@@ -302,11 +302,11 @@ func (m *Model) buildSegments(b builder, plan *ccsync.Plan) {
 		if b.header("s:"+f, sBold, "%s  (%d users)", f, len(byField[f])) {
 			for _, u := range byField[f] {
 				c := u.Change(f)
-				from := c.Coupa
+				from := c.Coupa()
 				if from == "" {
 					from = "(none)"
 				}
-				text := fmt.Sprintf("    %s %s %s: %s → %s", mark(u.Selected && c.Selected), u.Action.Symbol(), u.Key, from, c.Feed)
+				text := fmt.Sprintf("    %s %s %s: %s → %s", mark(u.Selected && c.Selected), u.Action.Symbol(), u.Key, from, c.Feed())
 				if c.Note != "" {
 					text += "  # " + c.Note
 				}
@@ -317,8 +317,8 @@ func (m *Model) buildSegments(b builder, plan *ccsync.Plan) {
 	var unknown []string
 	for _, u := range plan.Users {
 		for _, p := range u.Problems {
-			if strings.Contains(p, "segment") || strings.Contains(p, "chart") {
-				unknown = append(unknown, u.Key+": "+p)
+			if p.Kind == ccsync.ProblemSegment {
+				unknown = append(unknown, u.Key+": "+p.String())
 			}
 		}
 	}
@@ -358,8 +358,7 @@ func (m *Model) buildPlan(b builder, plan *ccsync.Plan) {
 		}
 		counts[u.Action] = c
 	}
-	users, changes := plan.SelectedCount()
-	b.line(sBold, "Selected: %d changes to %d users", changes, users)
+	b.line(sBold, "%s", ccsync.PlanLine(plan.Selected))
 	for _, a := range []ccsync.Action{ccsync.Create, ccsync.Update, ccsync.Reactivate, ccsync.Deactivate, ccsync.Error} {
 		c := counts[a]
 		b.line(actionStyle(a), "  %s %-10s %4d selected of %d", a.Symbol(), a, c[1], c[0])

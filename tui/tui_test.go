@@ -55,12 +55,12 @@ func newEnv(t testing.TB) *env {
 	}
 	lookups := map[int]string{1: "Company", 2: "Cost Center", 3: "GL Account"}
 	e.backend = Backend{
-		Load: func(ctx context.Context, progress func(coupa.Progress)) (*Session, error) {
+		Load: func(ctx context.Context, progress func(ccsync.Progress)) (*Session, error) {
 			f, err := feeds.ReadFile("../testdata/feeds/ccw_delta.csv", feeds.Options{})
 			if err != nil {
 				return nil, err
 			}
-			snap, err := e.client.Fetch(ctx, nil, progress)
+			snap, err := e.client.Fetch(ctx, nil, nil)
 			if err != nil {
 				return nil, err
 			}
@@ -72,7 +72,7 @@ func newEnv(t testing.TB) *env {
 		},
 		DryRun: func(ctx context.Context, p *ccsync.Plan, via string) (string, error) {
 			var b bytes.Buffer
-			_, err := ccsync.Apply(ctx, nil, p, ccsync.ApplyOptions{DryRun: true, DryRunOut: &b})
+			_, err := ccsync.Apply(ctx, nil, p, ccsync.ApplyOptions{DryRun: true, DryRunOut: &b, Rules: rules})
 			return b.String(), err
 		},
 		Apply: func(ctx context.Context, p *ccsync.Plan, via string, progress func(ccsync.Event)) (*ccsync.Report, error) {
@@ -84,7 +84,7 @@ func newEnv(t testing.TB) *env {
 			if err != nil {
 				return nil, err
 			}
-			return ccsync.Apply(ctx, e.client, saved, ccsync.ApplyOptions{PlanPath: path, PlanBytes: b, Progress: progress})
+			return ccsync.Apply(ctx, e.client, saved, ccsync.ApplyOptions{PlanPath: path, PlanBytes: b, Progress: progress, Rules: rules})
 		},
 		SavePlan: func(p *ccsync.Plan) (string, error) {
 			path := filepath.Join(e.dir, "saved.json")
@@ -93,6 +93,8 @@ func newEnv(t testing.TB) *env {
 	}
 	return e
 }
+
+var rules = ccsync.Rules{Guard: ccsync.Guard{Max: 25, Pct: 5}, IncludeInferred: true}
 
 // loaded returns a model with a loaded session, without a Program.
 func loaded(t testing.TB, w, h int) (*Model, *env) {
@@ -196,7 +198,7 @@ func TestFilterAndActionFilter(t *testing.T) {
 func TestSelectAllLeavesInferredDeactivationsAlone(t *testing.T) {
 	m, _ := loaded(t, 80, 24)
 	inferred := &ccsync.UserPlan{Key: "gone", Action: ccsync.Deactivate, Inferred: true,
-		Changes: []ccsync.Change{{Field: record.Active, Coupa: "true", Feed: "false"}}}
+		Changes: []ccsync.Change{{Field: record.Active, Op: ccsync.OpChange, Before: ccsync.Bool(true), After: ccsync.Bool(false)}}}
 	m.Plan().Users = append(m.Plan().Users, inferred)
 	m.setSession(m.sess)
 	keys(m, "n", "a")
@@ -314,7 +316,7 @@ func big(n int) *Model {
 	for i := 0; i < n; i++ {
 		a := []ccsync.Action{ccsync.Update, ccsync.Create, ccsync.Unchanged, ccsync.Error}[i%4]
 		u := &ccsync.UserPlan{Key: fmt.Sprintf("user%06d", i), Name: fmt.Sprintf("First%d Last%d", i, i%977), Action: a, Line: i + 2,
-			Changes: []ccsync.Change{{Field: record.Email, Coupa: "a@x.example", Feed: "b@x.example", Selected: true}}}
+			Changes: []ccsync.Change{{Field: record.Email, Op: ccsync.OpChange, Before: ccsync.Text("a@x.example"), After: ccsync.Text("b@x.example"), Selected: true}}}
 		p.Users = append(p.Users, u)
 	}
 	p.Recount()

@@ -80,7 +80,7 @@ func matches(u *ccsync.UserPlan, q string) bool {
 		return true
 	}
 	for _, c := range u.Changes {
-		if strings.Contains(c.Field, q) || strings.Contains(strings.ToLower(c.Feed), q) {
+		if strings.Contains(c.Field, q) || strings.Contains(strings.ToLower(c.Feed()), q) {
 			return true
 		}
 	}

@@ -228,7 +228,7 @@ func (m *Model) viewDetail(u *ccsync.UserPlan, width int) []string {
 	}
 	out := []string{actionStyle(u.Action).Render(head)}
 	for _, p := range u.Problems {
-		out = append(out, sProblem.Render("! "+p))
+		out = append(out, sProblem.Render("! "+p.String()))
 	}
 	fw := 26
 	cw := max(8, (width-fw-8)/2)
@@ -238,13 +238,8 @@ func (m *Model) viewDetail(u *ccsync.UserPlan, width int) []string {
 		if m.detail && i == m.fieldCur {
 			g = glyphCursor
 		}
-		sym := "~"
-		if c.Coupa == "" {
-			sym = "+"
-		} else if c.Feed == "" {
-			sym = "-"
-		}
-		from, to := c.Coupa, c.Feed
+		sym := c.Symbol()
+		from, to := c.Coupa(), c.Feed()
 		if from == "" {
 			from = "—"
 		}
@@ -263,10 +258,10 @@ func (m *Model) viewDetail(u *ccsync.UserPlan, width int) []string {
 	if u.Unchanged > 0 && m.showSame {
 		for _, f := range u.Same {
 			v := f.Value
-			if v == "" {
-				v = "(none)"
+			if v.IsNone() {
+				v = ccsync.Text("(none)")
 			}
-			out = append(out, sDim.Render(fmt.Sprintf("      = %-*s %s", fw-4, ansi.Truncate(f.Field, fw-4, "…"), v)))
+			out = append(out, sDim.Render(fmt.Sprintf("      = %-*s %s", fw-4, ansi.Truncate(f.Field, fw-4, "…"), v.String())))
 		}
 	} else if u.Unchanged > 0 && len(u.Same) > 0 {
 		out = append(out, sDim.Render(fmt.Sprintf("    # %d unchanged fields hidden (u shows them)", u.Unchanged)))
@@ -282,7 +277,7 @@ func (m *Model) viewDetail(u *ccsync.UserPlan, width int) []string {
 }
 
 func (m *Model) viewChooseVia() []string {
-	users, changes := m.sess.Plan.SelectedCount()
+	users, changes := m.sess.Plan.Selected.Users, m.sess.Plan.Selected.Changes
 	verb := "Preview"
 	if m.previewOK {
 		verb = "Apply"
@@ -302,10 +297,10 @@ func (m *Model) viewPreview() []string {
 }
 
 func (m *Model) viewConfirm() []string {
-	users, changes := m.sess.Plan.SelectedCount()
+	users, changes := m.sess.Plan.Selected.Users, m.sess.Plan.Selected.Changes
 	return []string{
 		sBold.Render(fmt.Sprintf("Apply %d changes to %d users on %s via %s.", changes, users, m.sess.Instance, m.via)),
-		ccsync.SummaryLine(m.sess.Plan.Summary), "",
+		ccsync.PlanLine(m.sess.Plan.Selected), "",
 		fmt.Sprintf("Type the instance name (%s) and press enter to confirm:", m.instanceHost()),
 		m.confirmIn.View(), "", sDim.Render("esc cancels; nothing has been sent")}
 }

@@ -45,6 +45,16 @@ type Options struct {
 	// ReplaceCollections makes a non-empty roles/groups list replace the
 	// user's list; by default it adds (Coupa's documented two-step removal).
 	ReplaceCollections bool
+	// IgnoreWrites lists user fields Coupa accepts in a write but does not
+	// store (as it does with attributes it treats as read-only: R39 marks
+	// phone-work's parts read-only). Only a read-back shows it.
+	IgnoreWrites []string
+	// Actors names the user each API key or OAuth client acts as, for
+	// updated-by (default: the API user "integration").
+	Actors map[string]string
+	// Now is the emulator's clock (default time.Now): tests move it
+	// instead of sleeping.
+	Now func() time.Time
 }
 
 // DefaultCredentials are used when Options name none.
@@ -74,6 +84,7 @@ type Server struct {
 
 type token struct {
 	scopes  map[string]bool
+	actor   string
 	expires time.Time
 }
 
@@ -94,7 +105,10 @@ func New(seed *Seed, opts Options) *Server {
 	if opts.TokenTTL == 0 {
 		opts.TokenTTL = 86399 * time.Second
 	}
-	s := &Server{opts: opts, seed: seed, byID: map[int]*coupa.User{}, tokens: map[string]token{}, now: time.Now}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Server{opts: opts, seed: seed, byID: map[int]*coupa.User{}, tokens: map[string]token{}, now: opts.Now}
 	if opts.Rate > 0 {
 		b := opts.Burst
 		if b < 1 {
@@ -219,7 +233,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, asJSON, http.StatusServiceUnavailable, "request", "Service temporarily unavailable")
 		return
 	}
-	scopes, ok := s.authenticate(r)
+	scopes, actor, ok := s.authenticate(r)
 	if !ok {
 		writeErr(w, asJSON, http.StatusUnauthorized, "request", "Invalid or expired credentials")
 		return
@@ -231,7 +245,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, asJSON, http.StatusForbidden, "request", "Missing scope "+need)
 		return
 	}
-	status, body := s.route(r, parts)
+	status, body := s.route(r.WithContext(withActor(r.Context(), actor)), parts)
 	if status >= 200 && status < 300 && (r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodPatch) {
 		if s.fail500Post.Load() > 0 && s.fail500Post.Add(-1) >= 0 {
 			writeErr(w, asJSON, http.StatusInternalServerError, "request", "Internal server error")
@@ -245,22 +259,44 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	write(w, asJSON, status, body)
 }
 
-func (s *Server) authenticate(r *http.Request) (map[string]bool, bool) {
+func (s *Server) authenticate(r *http.Request) (map[string]bool, string, bool) {
 	if k := r.Header.Get("X-COUPA-API-KEY"); k != "" {
 		sc, ok := s.opts.APIKeys[k]
-		return setOf(sc), ok
+		return setOf(sc), s.actorOf(k), ok
 	}
 	h := r.Header.Get("Authorization")
 	if len(h) < 7 || !strings.EqualFold(h[:7], "bearer ") {
-		return nil, false
+		return nil, "", false
 	}
 	s.mu.RLock()
 	t, ok := s.tokens[h[7:]]
 	s.mu.RUnlock()
 	if !ok || s.now().After(t.expires) {
-		return nil, false
+		return nil, "", false
 	}
-	return t.scopes, true
+	return t.scopes, t.actor, true
+}
+
+func (s *Server) actorOf(credential string) string {
+	if a := s.opts.Actors[credential]; a != "" {
+		return a
+	}
+	return "integration"
+}
+
+type actorKey struct{}
+
+func withActor(ctx context.Context, login string) context.Context {
+	return context.WithValue(ctx, actorKey{}, login)
+}
+
+// actorRef is the user a request acts as, for updated-by.
+func (s *Server) actorRef(r *http.Request) *coupa.Ref {
+	login, _ := r.Context().Value(actorKey{}).(string)
+	if u := s.findLogin(login); u != nil {
+		return &coupa.Ref{ID: u.ID, Login: u.Login}
+	}
+	return &coupa.Ref{Login: login}
 }
 
 func setOf(l []string) map[string]bool {
@@ -310,7 +346,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	rand.Read(b)
 	tok := hex.EncodeToString(b)
 	s.mu.Lock()
-	s.tokens[tok] = token{scopes: granted, expires: s.now().Add(s.opts.TokenTTL)}
+	s.tokens[tok] = token{scopes: granted, actor: s.actorOf(id), expires: s.now().Add(s.opts.TokenTTL)}
 	s.mu.Unlock()
 	names := make([]string, 0, len(granted))
 	for k := range granted {

@@ -240,8 +240,10 @@ func (s *Server) createUser(r *http.Request) (int, any) {
 	if len(u.Roles) == 0 {
 		u.Roles = []coupa.Role{*s.role(coupa.Ref{Name: "User"})}
 	}
+	s.dropIgnored(u, &coupa.User{Roles: u.Roles, Active: true})
 	now := s.now().UTC().Format(time.RFC3339)
 	u.CreatedAt, u.UpdatedAt = now, now
+	u.UpdatedBy = s.actorRef(r)
 	s.nextID++
 	s.users = append(s.users, u)
 	s.byID[u.ID] = u
@@ -266,7 +268,9 @@ func (s *Server) updateUser(r *http.Request, id string) (int, any) {
 	if errs := s.apply(&next, body, false); len(errs) > 0 {
 		return 400, errBody("user", errs...) // nothing changed
 	}
+	s.dropIgnored(&next, cur)
 	next.UpdatedAt = s.now().UTC().Format(time.RFC3339)
+	next.UpdatedBy = s.actorRef(r)
 	*cur = next
 	proj, _ := parseFields(r.URL.Query().Get("fields"))
 	return 200, render(s.toMap(cur), r.URL.Query().Get("return_object"), proj)
@@ -534,6 +538,40 @@ func (s *Server) apply(u *coupa.User, body map[string]any, create bool) []string
 		}
 	}
 	return errs
+}
+
+// dropIgnored puts back the fields the emulator accepts but does not store.
+func (s *Server) dropIgnored(next, cur *coupa.User) {
+	for _, f := range s.opts.IgnoreWrites {
+		switch norm(f) {
+		case "phone-work":
+			next.PhoneWork = cur.PhoneWork
+		case "firstname":
+			next.Firstname = cur.Firstname
+		case "lastname":
+			next.Lastname = cur.Lastname
+		case "middlename":
+			next.Middlename = cur.Middlename
+		case "email":
+			next.Email = cur.Email
+		case "mention-name":
+			next.MentionName = cur.MentionName
+		case "employee-number":
+			next.EmployeeNumber = cur.EmployeeNumber
+		case "sso-identifier":
+			next.SSOIdentifier = cur.SSOIdentifier
+		case "ccw-user":
+			next.CCWUser = cur.CCWUser
+		case "manager":
+			next.Manager = cur.Manager
+		case "default-currency":
+			next.DefaultCurrency = cur.DefaultCurrency
+		case "roles":
+			next.Roles = cur.Roles
+		case "default-account":
+			next.DefaultAccount = cur.DefaultAccount
+		}
+	}
 }
 
 func (s *Server) mentionTaken(name string, id int) bool {

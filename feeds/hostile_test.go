@@ -1,0 +1,95 @@
+package feeds
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ccwrecon/ccwrecon/internal/fileutil"
+)
+
+// Data never drives the terminal: a control character in a value is a
+// read error at its line and column; a line break in a quoted value stays.
+func TestControlCharactersAreReadErrors(t *testing.T) {
+	data := "User ID|Last Name|First Name|Email\n" +
+		"ok|Lee|\"Ann\nMarie\"|ok@acme.example\n" +
+		"bad|Lee\x1b[5A\x1b[J|Ann|bad@acme.example\n" +
+		"osc|Lee|Ann\x1b]52;c;aGk=\a|osc@acme.example\n" +
+		"c1|Lee\u009b2J|Ann|c1@acme.example\n" +
+		"nul\x00|Lee|Ann|nul@acme.example\n"
+	_, err := Read(strings.NewReader(data), "hostile.csv", Options{})
+	var re *ReadError
+	if !errors.As(err, &re) || len(re.Problems) != 4 {
+		t.Fatalf("%v", err)
+	}
+	want := []string{"hostile.csv:4:8: control character U+001B", "hostile.csv:5:12: control character U+001B",
+		"hostile.csv:6:7: control character U+009B", "hostile.csv:7:4: control character U+0000"}
+	for i, w := range want {
+		if !strings.HasPrefix(re.Problems[i].String(), w) {
+			t.Errorf("problem %d: %s, want %s…", i, re.Problems[i], w)
+		}
+	}
+}
+
+// Feeds must be regular files: /dev/zero never ends and a FIFO blocks for
+// ever; both are refused before reading.
+func TestFeedsMustBeRegularFiles(t *testing.T) {
+	dir := t.TempDir()
+	zero := filepath.Join(dir, "zero.csv")
+	os.Symlink("/dev/zero", zero)
+	fifo := filepath.Join(dir, "fifo.csv")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for path, kind := range map[string]string{zero: "device", fifo: "FIFO", dir: "directory"} {
+		done := make(chan error, 1)
+		go func() { _, err := ReadFile(path, Options{}); done <- err }()
+		select {
+		case err := <-done:
+			var nr *fileutil.NotRegularError
+			if !errors.As(err, &nr) || !strings.Contains(err.Error(), kind) {
+				t.Errorf("%s: %v", path, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: reading blocked", path)
+		}
+	}
+}
+
+// A line without end (a binary, a runaway export) is refused at its line.
+func TestOverlongLinesAndFieldsAreRefused(t *testing.T) {
+	long := "User ID|Last Name|First Name|Email\nx|" + strings.Repeat("a", MaxLineBytes+10) + "|A|x@acme.example\n"
+	_, err := Read(strings.NewReader(long), "long.csv", Options{})
+	if err == nil || !strings.Contains(err.Error(), "long.csv:2: is longer than") {
+		t.Fatalf("%v", err)
+	}
+	field := "User ID|Last Name|First Name|Email\nx|" + strings.Repeat("a", MaxFieldBytes+1) + "|A|x@acme.example\n"
+	_, err = Read(strings.NewReader(field), "field.csv", Options{})
+	if err == nil || !strings.Contains(err.Error(), "field.csv:2:3: a value of") {
+		t.Fatalf("%v", err)
+	}
+}
+
+// A YAML alias bomb is refused before it is expanded.
+func TestMappingAliasBombIsRefused(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("anchor: &a [" + strings.Repeat("x,", 1000) + "x]\nfields:\n  login:\n    from: [")
+	for i := 0; i < 1000; i++ {
+		b.WriteString("*a,")
+	}
+	b.WriteString("*a]\n")
+	_, err := ParseMapping([]byte(b.String()), "bomb.yaml")
+	if err == nil || !strings.Contains(err.Error(), "aliases") {
+		t.Fatalf("%v", err)
+	}
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big.yaml")
+	os.WriteFile(big, make([]byte, MaxMappingBytes+1), 0o600)
+	if _, err := LoadMapping(big); err == nil || !strings.Contains(err.Error(), "limit") {
+		t.Fatalf("%v", err)
+	}
+}

@@ -1,0 +1,113 @@
+package sync
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ccwrecon/ccwrecon/coupa"
+	"github.com/ccwrecon/ccwrecon/feeds"
+	"github.com/ccwrecon/ccwrecon/record"
+)
+
+// candidates lists Coupa users absent from a full feed, within its scope.
+// They are deactivation candidates: never selected unless asked for.
+func (e *engine) candidates(matched map[int]bool, s *Settings) []*UserPlan {
+	var out []*UserPlan
+	scope := 0
+	for i := range e.snap.Users {
+		u := &e.snap.Users[i]
+		if u.APIUser || !u.Active || !e.inScope(u) {
+			continue
+		}
+		scope++
+		if matched[u.ID] {
+			continue
+		}
+		sel := e.cfg.IncludeDeactivations
+		out = append(out, &UserPlan{Key: u.Login, Name: displayName(u.Firstname, u.Lastname), Action: Deactivate,
+			Inferred: true, Selected: sel, Fingerprint: FingerprintOf(u),
+			Changes: []Change{{Field: record.Active, Op: OpChange, Before: Bool(true), After: Bool(false), Selected: sel,
+				Note: "absent from the full feed (inferred)"}}})
+	}
+	s.Scope = scope
+	return out
+}
+
+// scopeSize counts the users a deactivation guard weighs against.
+func (e *engine) scopeSize() int {
+	n := 0
+	for i := range e.snap.Users {
+		if u := &e.snap.Users[i]; !u.APIUser && u.Active && e.inScope(u) {
+			n++
+		}
+	}
+	return n
+}
+
+// inScope: a CCW feed covers the users holding the CCW licence; other
+// feeds all users, narrowed by the profile's deactivation-scope.
+func (e *engine) inScope(u *coupa.User) bool {
+	if e.feed.Kind == feeds.KindCCW {
+		return u.CCWUser
+	}
+	if len(e.cfg.ScopeFilter) == 0 {
+		return true
+	}
+	r := coupaRecord(u)
+	for k, v := range e.cfg.ScopeFilter {
+		if !strings.EqualFold(r.Get(k), v) {
+			return false
+		}
+	}
+	return true
+}
+
+// Guard is the mass-deactivation rule with its limits.
+type Guard struct {
+	Max   int     // users
+	Pct   float64 // percent of the scope
+	Allow bool    // --allow-mass-deactivation
+}
+
+// Exceeded reports n deactivations beyond both limits: more than Max users
+// AND more than Pct of the scope.
+func (g Guard) Exceeded(n, scope int) bool {
+	if g.Allow {
+		return false
+	}
+	if scope <= 0 {
+		return n > g.Max
+	}
+	return n > g.Max && float64(n)*100/float64(scope) > g.Pct
+}
+
+// guard deselects every deactivation when they exceed the limits.
+func (e *engine) guard(p *Plan) {
+	g := Guard{Max: e.cfg.MaxDeactivations, Pct: e.cfg.MaxDeactivationPct, Allow: e.cfg.AllowMassDeactivation}
+	n := Deactivations(p)
+	if !g.Exceeded(n, p.Settings.Scope) {
+		return
+	}
+	for _, u := range p.Users {
+		if u.Action == Deactivate {
+			u.Selected = false
+			for i := range u.Changes {
+				u.Changes[i].Selected = false
+			}
+		}
+	}
+	p.Warnings = append(p.Warnings, fmt.Sprintf("mass-deactivation guard: %d deactivations exceed both %d users and %.0f%% of the %d users in scope; none selected (pass --allow-mass-deactivation to override)",
+		n, g.Max, g.Pct, p.Settings.Scope))
+}
+
+// Deactivations counts the users a plan's requests would deactivate: any
+// selected change of active to false.
+func Deactivations(p *Plan) int {
+	n := 0
+	for _, u := range p.Users {
+		if c := u.Change(record.Active); c != nil && c.Selected && u.Selected && u.Action != Error && !c.After.BoolValue() {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,155 @@
+package sync
+
+import (
+	"strings"
+
+	"github.com/ccwrecon/ccwrecon/record"
+)
+
+// checkHierarchy finds supervisors that exist nowhere, inactive or
+// departing supervisors, self-supervision and cycles in the final
+// hierarchy. Users are named as the feed and Coupa write them.
+func (e *engine) checkHierarchy(rows []*rowPlan) {
+	feedBy := make(map[string]*rowPlan, len(rows))
+	for _, rp := range rows {
+		if l := strings.ToLower(rp.feed.Get(record.Login)); l != "" {
+			feedBy[l] = rp
+		}
+		if rp.coupa != nil {
+			feedBy[strings.ToLower(rp.coupa.Login)] = rp
+		}
+	}
+	for _, rp := range rows {
+		m := rp.wantMgr
+		if m == "" || m == record.Clear || rp.plan.Action == Unchanged && rp.leaving {
+			continue
+		}
+		lm := strings.ToLower(m)
+		self := strings.ToLower(rp.feed.Get(record.Login))
+		if rp.coupa != nil {
+			self = strings.ToLower(rp.coupa.Login)
+		}
+		if lm == self {
+			rp.problem(ProblemSupervisor, []string{rp.plan.Key}, "%s cannot be their own supervisor", rp.plan.Key)
+			continue
+		}
+		sup, inFeed := feedBy[lm]
+		cu := e.byLogin[lm]
+		switch {
+		case !inFeed && cu == nil:
+			rp.problem(ProblemSupervisor, []string{rp.plan.Key, m}, "supervisor %s is not in Coupa or in the feed", m)
+		case inFeed && sup.leaving && !rp.leaving:
+			rp.problem(ProblemSupervisor, []string{rp.plan.Key, sup.plan.Key}, "supervisor %s is deactivated by this feed (line %d)", sup.plan.Key, sup.feed.Source.Line)
+		case !inFeed && !cu.Active:
+			rp.problem(ProblemSupervisor, []string{rp.plan.Key, cu.Login}, "supervisor %s is inactive in Coupa", cu.Login)
+		}
+	}
+	// Cycles in the final hierarchy. Each row has at most one supervisor, so
+	// resolve it to a row index once (walking through Coupa users outside the
+	// feed), then find cycles with arrays instead of maps.
+	index := make(map[*rowPlan]int, len(rows))
+	for i, rp := range rows {
+		index[rp] = i
+	}
+	up := make([]int, len(rows))
+	for i, rp := range rows {
+		up[i] = -1
+		l := rp.manager
+		for hops := 0; l != "" && hops < 64; hops++ {
+			if sup, ok := feedBy[l]; ok {
+				up[i] = index[sup]
+				break
+			}
+			u := e.byLogin[l]
+			if u == nil || u.Manager == nil {
+				break
+			}
+			l = strings.ToLower(u.Manager.Login)
+		}
+	}
+	color := make([]int8, len(rows)) // 0 new, 1 on the current path, 2 done
+	var path []int
+	for start := range rows {
+		path = path[:0]
+		i := start
+		for i >= 0 && color[i] == 0 {
+			color[i] = 1
+			path = append(path, i)
+			i = up[i]
+		}
+		if i >= 0 && color[i] == 1 && up[i] != i { // closed a cycle (self-supervision is reported on its own)
+			k := len(path) - 1
+			for path[k] != i {
+				k--
+			}
+			var cycle []string
+			for _, j := range path[k:] {
+				cycle = append(cycle, rows[j].plan.Key)
+			}
+			for n, j := range path[k:] {
+				rows[j].problem(ProblemCycle, cycle, "supervisor cycle: %s", cycleText(cycle, n))
+			}
+		}
+		for _, j := range path {
+			color[j] = 2
+		}
+	}
+	// a create whose supervisor is an erroneous create is an error too
+	for changed := true; changed; {
+		changed = false
+		for _, rp := range rows {
+			if !rp.creating || len(rp.plan.Problems) > 0 {
+				continue
+			}
+			if sup, ok := feedBy[rp.manager]; ok && sup != rp && sup.creating && len(sup.plan.Problems) > 0 {
+				rp.problem(ProblemSupervisor, []string{rp.plan.Key, sup.plan.Key}, "supervisor %s cannot be created (see its problems)", sup.plan.Key)
+				changed = true
+			}
+		}
+	}
+}
+
+// cycleText names a cycle starting at its member n: a → b → a.
+func cycleText(cycle []string, n int) string {
+	parts := make([]string, 0, len(cycle)+1)
+	for i := 0; i <= len(cycle); i++ {
+		parts = append(parts, cycle[(n+i)%len(cycle)])
+	}
+	return strings.Join(parts, " → ")
+}
+
+// orderCreates puts creates in manager-before-report order, keeping every
+// other row in feed order.
+func orderCreates(users []*UserPlan, rows []*rowPlan) {
+	byLogin := map[string]*rowPlan{}
+	var slots []int
+	var creates []*rowPlan
+	for i, rp := range rows {
+		if users[i].Action == Create {
+			slots = append(slots, i)
+			creates = append(creates, rp)
+			byLogin[strings.ToLower(rp.feed.Get(record.Login))] = rp
+		}
+	}
+	done := map[*rowPlan]bool{}
+	var ordered []*rowPlan
+	var place func(rp *rowPlan, depth int)
+	place = func(rp *rowPlan, depth int) {
+		if done[rp] || depth > len(creates) {
+			return
+		}
+		if m, ok := byLogin[rp.manager]; ok && m != rp {
+			place(m, depth+1)
+		}
+		if !done[rp] {
+			done[rp] = true
+			ordered = append(ordered, rp)
+		}
+	}
+	for _, rp := range creates {
+		place(rp, 0)
+	}
+	for i, slot := range slots {
+		users[slot] = ordered[i].plan
+	}
+}

@@ -1,0 +1,56 @@
+package sync
+
+import (
+	"strings"
+
+	"github.com/ccwrecon/ccwrecon/coupa"
+	"github.com/ccwrecon/ccwrecon/record"
+)
+
+// match finds the Coupa user of a feed row: on employee number when both
+// sides have one, else on login (or as --match-on says). A key held by two
+// Coupa users, or a login whose Coupa user has another employee number, is
+// a problem, never a guess.
+func (e *engine) match(f *record.User, rp *rowPlan) *coupa.User {
+	login, number, email := strings.ToLower(f.Get(record.Login)), f.Get(record.EmployeeNumber), f.Get(record.Email)
+	one := func(list []*coupa.User, what, val string) *coupa.User {
+		if len(list) > 1 {
+			var ls []string
+			for _, u := range list {
+				ls = append(ls, u.Login)
+			}
+			rp.problem(ProblemMatch, append([]string{f.Key()}, ls...), "%s %q is held by %d Coupa users (%s); fix Coupa before loading",
+				what, val, len(list), strings.Join(ls, ", "))
+			return nil
+		}
+		if len(list) == 1 {
+			return list[0]
+		}
+		return nil
+	}
+	switch e.cfg.MatchOn {
+	case "login":
+		return e.byLogin[login]
+	case "email":
+		return one(e.byEmail[strings.ToLower(email)], "email", email)
+	case "employee-number":
+		if number == "" {
+			rp.problem(ProblemMatch, []string{f.Key()}, "no employee number to match on (--match-on employee-number)")
+			return nil
+		}
+		return one(e.byNumber[number], "employee number", number)
+	}
+	if number != "" {
+		if u := one(e.byNumber[number], "employee number", number); u != nil || len(e.byNumber[number]) > 1 {
+			return u
+		}
+	}
+	if u := e.byLogin[login]; u != nil && login != "" {
+		if number != "" && u.EmployeeNumber != "" && u.EmployeeNumber != number {
+			rp.problem(ProblemMatch, []string{u.Login}, "login %s belongs to Coupa user with employee number %s, not %s", u.Login, u.EmployeeNumber, number)
+			return nil
+		}
+		return u
+	}
+	return nil
+}

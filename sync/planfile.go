@@ -1,0 +1,140 @@
+package sync
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/ccwrecon/ccwrecon/internal/fileutil"
+	"github.com/ccwrecon/ccwrecon/record"
+)
+
+// MaxPlanBytes bounds what LoadPlan reads (a 100,000-user plan is ~100 MB).
+const MaxPlanBytes = 1 << 30
+
+// ErrEdited marks a plan whose content was changed after diff wrote it.
+var ErrEdited = errors.New("the plan was edited after diff wrote it")
+
+// Save writes the plan as indented JSON, atomically and private (0600):
+// plans name people and their data.
+func (p *Plan) Save(path string) error {
+	p.Recount()
+	p.Digest = DigestOf(p)
+	return fileutil.WriteAtomic(path, fileutil.Private, func(w io.Writer) error { return WriteJSON(w, p) })
+}
+
+// LoadPlan reads and validates a plan file (see ParsePlan).
+func LoadPlan(path string) (*Plan, []byte, error) {
+	b, err := fileutil.ReadRegular(path, MaxPlanBytes)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := ParsePlan(b)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return p, b, nil
+}
+
+// ParsePlan reads a plan strictly: a known format, no unknown fields,
+// values valid for their fields, text that agrees with the typed values,
+// counts that agree with the users, and a digest that proves nothing but
+// the selection changed since diff wrote it.
+func ParsePlan(b []byte) (*Plan, error) {
+	var head struct {
+		Format string `json:"format"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
+		return nil, fmt.Errorf("not a ccwrecon plan: %v", err)
+	}
+	switch {
+	case head.Format == "ccwrecon-plan/1":
+		return nil, errors.New("this plan was written by an older ccwrecon (plan format 1); make a new one with ccwrecon diff --out")
+	case head.Format != PlanFormat:
+		return nil, fmt.Errorf("unknown plan format %q (this ccwrecon reads %s)", head.Format, PlanFormat)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var p Plan
+	if err := dec.Decode(&p); err != nil {
+		return nil, fmt.Errorf("not a plan this ccwrecon can apply: %v", err)
+	}
+	if p.Instance == "" {
+		return nil, errors.New("the plan names no Coupa instance")
+	}
+	if p.Digest == "" {
+		return nil, errors.New("the plan has no digest")
+	}
+	for i, u := range p.Users {
+		if err := checkUser(u); err != nil {
+			if u == nil || u.Key == "" {
+				return nil, fmt.Errorf("user %d: %w", i+1, err)
+			}
+			return nil, fmt.Errorf("user %s: %w", u.Key, err)
+		}
+	}
+	want := p.Summary
+	p.Recount()
+	if p.Summary != want {
+		return nil, fmt.Errorf("%w: its summary does not count its users", ErrEdited)
+	}
+	if d := DigestOf(&p); d != p.Digest {
+		return nil, fmt.Errorf("%w (digest %s, content %s); make a new plan with ccwrecon diff --out", ErrEdited, short(p.Digest), short(d))
+	}
+	return &p, nil
+}
+
+func short(d string) string {
+	if len(d) > 19 {
+		return d[:19] + "…"
+	}
+	return d
+}
+
+// checkUser validates one user's shape.
+func checkUser(u *UserPlan) error {
+	if u == nil || u.Key == "" {
+		return errors.New("no key")
+	}
+	if !u.Action.valid() {
+		return fmt.Errorf("unknown action %q", u.Action)
+	}
+	switch u.Action {
+	case Update, Deactivate, Reactivate:
+		if u.Fingerprint == nil {
+			return errors.New("no fingerprint of its Coupa record")
+		}
+	case Create:
+		if u.Fingerprint != nil {
+			return errors.New("a user to create has a Coupa record")
+		}
+	}
+	if u.Inferred && u.Action != Deactivate {
+		return errors.New("only deactivations are inferred")
+	}
+	seen := map[string]bool{}
+	for _, c := range u.Changes {
+		if seen[c.Field] {
+			return fmt.Errorf("%s changes twice", c.Field)
+		}
+		seen[c.Field] = true
+	}
+	if a := u.Change(record.Active); a != nil {
+		want := Deactivate
+		if a.After.BoolValue() {
+			want = Reactivate
+		}
+		if u.Action != want && u.Action != Error {
+			return fmt.Errorf("an active change in a %s", u.Action)
+		}
+	}
+	for _, p := range u.Problems {
+		if strings.TrimSpace(p.Message) == "" {
+			return errors.New("an empty problem")
+		}
+	}
+	return nil
+}

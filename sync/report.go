@@ -1,0 +1,191 @@
+package sync
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/ccwrecon/ccwrecon/internal/fileutil"
+	"github.com/ccwrecon/ccwrecon/internal/termtext"
+)
+
+// Event reports apply progress: one per finished request, in the units
+// the plan counts (changes and users).
+type Event struct {
+	User, Op, Status, Message string
+	Changes                   int // changes this request carried
+	Done, Total               int // changes finished (applied, failed or skipped) of all
+	UsersDone, Users          int
+}
+
+// Step statuses.
+const (
+	StatusApplied   = "applied"
+	StatusFailed    = "failed"
+	StatusUncertain = "uncertain"
+	StatusSkipped   = "skipped"
+	StatusVerified  = "verified"
+	StatusNotStored = "not stored"
+)
+
+// ReportLine is one request's outcome.
+type ReportLine struct {
+	User    string   `json:"user"`
+	Op      string   `json:"op"`
+	Status  string   `json:"status"`
+	Fields  []string `json:"fields,omitempty"`
+	Message string   `json:"message,omitempty"`
+}
+
+// Mismatch is a change Coupa accepted but does not hold.
+type Mismatch struct {
+	User  string `json:"user"`
+	Field string `json:"field"`
+	Sent  string `json:"sent"`
+	Holds string `json:"holds"`
+}
+
+// String is the mismatch as people read it: ANNAKOW lastname: sent "X", Coupa holds "Y".
+func (m Mismatch) String() string {
+	return fmt.Sprintf("%s %s: sent %s, Coupa holds %s", termtext.Safe(m.User), m.Field, quote(m.Sent), quote(m.Holds))
+}
+
+// Tally counts outcomes.
+type Tally struct {
+	Applied   int `json:"applied"`
+	Verified  int `json:"verified"`
+	NotStored int `json:"not-stored"`
+	Failed    int `json:"failed"`
+	Uncertain int `json:"uncertain"`
+	Skipped   int `json:"skipped"`
+	Pending   int `json:"pending"`    // not attempted: the run was interrupted
+	Unchecked int `json:"unverified"` // applied, but the read-back could not run
+}
+
+// Report is the evidence of a run.
+type Report struct {
+	Instance    string       `json:"instance"`
+	Plan        string       `json:"plan"`
+	Digest      string       `json:"digest"`
+	Via         string       `json:"via"`
+	Destination string       `json:"destination"`
+	RunDir      string       `json:"run-dir,omitempty"`
+	Started     time.Time    `json:"started"`
+	Finished    time.Time    `json:"finished"`
+	Interrupted bool         `json:"interrupted,omitempty"`
+	Users       Tally        `json:"users"`
+	Changes     Tally        `json:"changes"`
+	Lines       []ReportLine `json:"lines"`
+	NotStored   []Mismatch   `json:"not-stored,omitempty"`
+	Files       []string     `json:"files,omitempty"`
+	Warnings    []string     `json:"warnings,omitempty"`
+	// Next says what to do next, when anything is left (resume, verify).
+	Next string `json:"next,omitempty"`
+}
+
+// OK reports a run that applied, and verified, everything it was asked to.
+func (r *Report) OK() bool {
+	c := r.Changes
+	return !r.Interrupted && c.Failed+c.Uncertain+c.Skipped+c.NotStored+c.Pending+c.Unchecked == 0
+}
+
+// Summary is the closing line of a run.
+func (r *Report) Summary() string {
+	c, u := r.Changes, r.Users
+	total := c.Applied + c.Failed + c.Uncertain + c.Skipped + c.Pending
+	users := u.Applied + u.Failed + u.Uncertain + u.Skipped + u.Pending
+	if r.Via == "sftp" {
+		files := plural(len(r.Files), "file", "files")
+		if r.OK() {
+			return fmt.Sprintf("Upload complete: %s with %s to %s delivered to %s.", files, plural(total, "change", "changes"), plural(users, "user", "users"), r.Destination)
+		}
+		return fmt.Sprintf("Upload incomplete: %s delivered to %s; %d of %s not delivered.", files, r.Destination, total-c.Applied, plural(total, "change", "changes"))
+	}
+	var parts []string
+	switch {
+	case r.Interrupted:
+		parts = append(parts, fmt.Sprintf("Apply interrupted: %d of %s to %s applied", c.Applied, plural(total, "change", "changes"), plural(users, "user", "users")))
+	case r.OK():
+		return fmt.Sprintf("Apply complete: %s to %s applied and verified.", plural(c.Applied, "change", "changes"), plural(u.Applied, "user", "users"))
+	default:
+		parts = append(parts, fmt.Sprintf("Apply finished with problems: %d of %s to %s applied", c.Applied, plural(total, "change", "changes"), plural(users, "user", "users")))
+	}
+	if c.Verified > 0 || c.NotStored > 0 {
+		parts = append(parts, fmt.Sprintf("%d verified", c.Verified))
+	}
+	if c.NotStored > 0 {
+		parts = append(parts, fmt.Sprintf("%d accepted but not stored by Coupa", c.NotStored))
+	}
+	for _, x := range []struct {
+		n    int
+		what string
+	}{{c.Failed, "failed"}, {c.Uncertain, "uncertain"}, {c.Skipped, "skipped"}, {c.Pending, "not attempted"}, {c.Unchecked, "not verified"}} {
+		if x.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", x.n, x.what))
+		}
+	}
+	return strings.Join(parts, ", ") + "."
+}
+
+// writeReports leaves the evidence beside the journal: text, JSON and CSV,
+// all private.
+func (r *Report) write() error {
+	dir := r.RunDir
+	var txt bytes.Buffer
+	r.WriteText(&txt)
+	if err := writePrivate(filepath.Join(dir, "report.txt"), txt.Bytes()); err != nil {
+		return err
+	}
+	j, _ := json.MarshalIndent(r, "", "  ")
+	if err := writePrivate(filepath.Join(dir, "report.json"), termtext.JSON(append(j, '\n'))); err != nil {
+		return err
+	}
+	var c bytes.Buffer
+	w := csv.NewWriter(&c)
+	cell := func(s string) string { return termtext.Cell(termtext.Safe(s)) }
+	w.Write([]string{"user", "step", "status", "fields", "message"})
+	for _, l := range r.Lines {
+		w.Write([]string{cell(l.User), l.Op, l.Status, strings.Join(l.Fields, " "), cell(l.Message)})
+	}
+	for _, m := range r.NotStored {
+		w.Write([]string{cell(m.User), "verify", StatusNotStored, m.Field, cell(fmt.Sprintf("sent %q, Coupa holds %q", m.Sent, m.Holds))})
+	}
+	w.Flush()
+	return writePrivate(filepath.Join(dir, "report.csv"), c.Bytes())
+}
+
+func writePrivate(path string, b []byte) error {
+	return fileutil.WriteAtomic(path, fileutil.Private, func(w io.Writer) error { _, err := w.Write(b); return err })
+}
+
+// WriteText writes the report as people read it.
+func (r *Report) WriteText(w io.Writer) {
+	safe := termtext.Safe
+	fmt.Fprintf(w, "ccwrecon apply report\nInstance: %s\nPlan: %s (%s)\nVia: %s to %s\nStarted: %s\nFinished: %s\n\n",
+		safe(r.Instance), safe(r.Plan), r.Digest, r.Via, safe(r.Destination), r.Started.Format(time.RFC3339), r.Finished.Format(time.RFC3339))
+	for _, x := range r.Warnings {
+		fmt.Fprintf(w, "Warning: %s\n", safe(x))
+	}
+	for _, l := range r.Lines {
+		fmt.Fprintf(w, "%-10s %-24s %-12s %s", l.Status, safe(l.User), l.Op, strings.Join(l.Fields, " "))
+		if l.Message != "" {
+			fmt.Fprintf(w, "  %s", safe(l.Message))
+		}
+		fmt.Fprintln(w)
+	}
+	if len(r.NotStored) > 0 {
+		fmt.Fprintln(w, "\nAccepted by Coupa but not stored (read back after the run):")
+		for _, m := range r.NotStored {
+			fmt.Fprintf(w, "  %s\n", m)
+		}
+	}
+	fmt.Fprintf(w, "\n%s\n", r.Summary())
+	if r.Next != "" {
+		fmt.Fprintln(w, r.Next)
+	}
+}

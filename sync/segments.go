@@ -1,0 +1,211 @@
+package sync
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/ccwrecon/ccwrecon/coupa"
+	"github.com/ccwrecon/ccwrecon/record"
+)
+
+// lookupIndex answers name → code and code → name per lookup (active values only).
+type lookupIndex struct {
+	byName map[string]map[string]string // lookup (lower) -> name (lower) -> code
+	byCode map[string]map[string]string // lookup (lower) -> code -> name
+}
+
+func indexLookups(values []coupa.LookupValue) lookupIndex {
+	l := lookupIndex{byName: map[string]map[string]string{}, byCode: map[string]map[string]string{}}
+	for _, v := range values {
+		if v.Lookup == nil || !v.Active {
+			continue
+		}
+		k := strings.ToLower(v.Lookup.Name)
+		if l.byName[k] == nil {
+			l.byName[k], l.byCode[k] = map[string]string{}, map[string]string{}
+		}
+		l.byName[k][strings.ToLower(v.Name)] = v.ExternalRefNum
+		l.byCode[k][v.ExternalRefNum] = v.Name
+	}
+	return l
+}
+
+func (l lookupIndex) known(lookup string) bool { return l.byName[strings.ToLower(lookup)] != nil }
+
+func (l lookupIndex) code(lookup, name string) (string, bool) {
+	c, ok := l.byName[strings.ToLower(lookup)][strings.ToLower(name)]
+	return c, ok
+}
+
+func (l lookupIndex) has(lookup, code string) bool {
+	_, ok := l.byCode[strings.ToLower(lookup)][code]
+	return ok
+}
+
+func (l lookupIndex) name(lookup, code string) string { return l.byCode[strings.ToLower(lookup)][code] }
+
+// compareSegments translates CCW segment names to codes through the lookup
+// the operator assigned to each chart segment, and compares codes. It also
+// keeps the CCW segments as a CCW User file will carry them.
+func (e *engine) compareSegments(rp *rowPlan, f *record.User) {
+	c := rp.coupa
+	want := map[int]string{}
+	notes := map[int]string{}
+	checked := map[int]bool{} // codes already checked against their lookup
+	for n := 1; n <= 20; n++ {
+		if v := f.Get(record.SegmentField(n)); v != "" {
+			want[n] = v
+		}
+	}
+	ccw := map[int]record.Segment{}
+	for n := 1; n <= record.MaxSegments; n++ {
+		s := f.Segments[n]
+		if s.Empty() {
+			continue
+		}
+		target := e.cfg.SegmentTargets[n]
+		switch {
+		case target == "chart":
+			lookup := e.cfg.SegmentLookups[n]
+			if s.Code != "" {
+				want[n], checked[n] = s.Code, true
+				if lookup != "" && !e.lookups.has(lookup, s.Code) {
+					rp.problem(ProblemSegment, []string{rp.plan.Key}, "segment %d code %q is not a value of lookup %s", n, s.Code, lookup)
+				}
+				if s.Name == "" && lookup != "" {
+					s.Name = e.lookups.name(lookup, s.Code)
+				}
+				break
+			}
+			if lookup == "" {
+				rp.problem(ProblemSegment, []string{rp.plan.Key}, "segment %d: no lookup assigned to translate %q (use --segment-lookup %d=LOOKUP)", n, s.Name, n)
+				continue
+			}
+			if !e.lookups.known(lookup) {
+				rp.problem(ProblemSegment, []string{rp.plan.Key}, "segment %d: lookup %s has no values in the Coupa snapshot (does it exist, and could lookup values be read?)", n, lookup)
+				continue
+			}
+			code, ok := e.lookups.code(lookup, s.Name)
+			if !ok {
+				rp.problem(ProblemSegment, []string{rp.plan.Key}, "segment %d value %q is not a value of lookup %s", n, s.Name, lookup)
+				continue
+			}
+			want[n], notes[n] = code, fmt.Sprintf("%q → %s", s.Name, code)
+			s.Code = code
+		case strings.HasPrefix(target, "custom-fields."):
+			v := s.Code
+			if v == "" {
+				v = s.Name
+			}
+			rp.compare(target, v)
+		}
+		ccw[n] = s
+	}
+	if c != nil {
+		held := map[int]record.Segment{}
+		for n, s := range ccw {
+			if e.cfg.SegmentTargets[n] != "chart" {
+				continue
+			}
+			code := ""
+			if c.DefaultAccount != nil {
+				code = c.DefaultAccount.Segments[n]
+			}
+			if code != s.Code {
+				held[n] = record.Segment{Name: e.lookups.name(e.cfg.SegmentLookups[n], code), Code: code}
+			}
+		}
+		if len(held) > 0 {
+			rp.plan.CCWHeld = held
+		}
+	}
+	e.heldSegments(rp, ccw)
+	if len(ccw) > 0 {
+		rp.plan.CCWSegments = ccw
+	}
+	if len(want) == 0 {
+		return
+	}
+	for n, code := range want {
+		if lookup := e.cfg.SegmentLookups[n]; lookup != "" && notes[n] == "" && !checked[n] && !e.lookups.has(lookup, code) {
+			rp.problem(ProblemSegment, []string{rp.plan.Key}, "segment %d code %q is not a value of lookup %s", n, code, lookup)
+		}
+	}
+	if c != nil && (c.DefaultAccountType != nil || c.DefaultAccount != nil) {
+		seen := &AccountSeen{Segments: map[int]string{}}
+		if c.DefaultAccountType != nil {
+			seen.Chart = c.DefaultAccountType.Name
+		}
+		if c.DefaultAccount != nil {
+			for n, v := range c.DefaultAccount.Segments {
+				seen.Segments[n] = v
+			}
+		}
+		rp.plan.CoupaAccount = seen
+	}
+	keys := make([]int, 0, len(want))
+	for n := range want {
+		keys = append(keys, n)
+	}
+	sort.Ints(keys)
+	chart := f.Get(record.AccountType)
+	if chart == "" {
+		chart = e.chart
+	}
+	curChart := rp.current(record.AccountType)
+	if chart != "" && !strings.EqualFold(curChart.Text(), chart) && f.Get(record.AccountType) == "" {
+		rp.change(record.AccountType, curChart, Text(chart), true, "the chart CCW segments belong to")
+		derived := 1
+		if c != nil && len(c.AccountGroups) > 0 {
+			derived = 2
+		}
+		cur := rp.current(record.SecurityType)
+		if cur.IsNone() || cur.IntValue() != derived {
+			rp.change(record.SecurityType, cur, Int(derived), true, "derived: 1 without account groups, 2 with")
+		}
+	}
+	for _, n := range keys {
+		field := record.SegmentField(n)
+		before := len(rp.plan.Changes)
+		rp.compareValue(field, rp.current(field), Text(want[n]))
+		if len(rp.plan.Changes) > before && notes[n] != "" {
+			rp.plan.Changes[len(rp.plan.Changes)-1].Note = notes[n]
+		}
+	}
+}
+
+// heldSegments fills the CCW segments the feed is silent on with what
+// Coupa holds: a chart segment's code with its lookup value's name, or a
+// custom field's text in the column the published layout has (Name for
+// 1–7, Code for 8–11).
+func (e *engine) heldSegments(rp *rowPlan, ccw map[int]record.Segment) {
+	c := rp.coupa
+	if c == nil {
+		return
+	}
+	for n := 1; n <= record.MaxSegments; n++ {
+		if _, ok := ccw[n]; ok {
+			continue
+		}
+		target := e.cfg.SegmentTargets[n]
+		switch {
+		case target == "chart":
+			if c.DefaultAccount == nil || c.DefaultAccount.Segments[n] == "" {
+				continue
+			}
+			code := c.DefaultAccount.Segments[n]
+			ccw[n] = record.Segment{Name: e.lookups.name(e.cfg.SegmentLookups[n], code), Code: code}
+		case strings.HasPrefix(target, "custom-fields."):
+			v := CoupaValue(c, target).Text()
+			if v == "" {
+				continue
+			}
+			if n <= 7 {
+				ccw[n] = record.Segment{Name: v}
+			} else {
+				ccw[n] = record.Segment{Code: v}
+			}
+		}
+	}
+}

@@ -1,0 +1,404 @@
+package sync
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/ccwrecon/ccwrecon/coupa"
+	"github.com/ccwrecon/ccwrecon/feeds"
+	"github.com/ccwrecon/ccwrecon/internal/fileutil"
+)
+
+// Engagement is everything one reconciliation needs, resolved by the
+// command line from flags, the environment and the profile. Secrets live
+// here only in memory.
+type Engagement struct {
+	Feed     string         // a path, or sftp:///Outgoing/CCW/name.csv[.pgp]
+	Mapping  *feeds.Mapping // HR exports
+	Encoding string
+	Full     *bool  // nil: detect
+	Snapshot string // a saved snapshot instead of live Coupa
+	Refresh  bool   // ignore the cached snapshot
+	Config   Config
+	Rules    Rules // checked again by apply, from these settings
+
+	Coupa      coupa.Config     // BaseURL "" means no instance is configured
+	SFTP       feeds.SFTPConfig // Addr "" means no SFTP is configured
+	Delivery   Delivery
+	DecryptKey string // private key file for encrypted feeds
+	Passphrase string
+	Workers    int
+	// Cache decides where snapshots are cached (nil: the user cache folder).
+	Cache func(instance string) (string, error)
+}
+
+// Delivery is how the SFTP path shapes and places files.
+type Delivery struct {
+	Format      string // FormatCCW (default) or FormatCore
+	Dir         string // CCW User file folder
+	UsersDir    string // Users CSV folder
+	OutgoingDir string // where pull reads
+	CCW         feeds.CCWOptions
+	EncryptTo   string // armored public key file
+	Armor       bool
+	FileExt     string
+	PGPExt      string
+}
+
+// Service runs reconciliations for one engagement: the only thing the
+// command line and the console call.
+type Service struct {
+	e Engagement
+}
+
+// NewService prepares a service.
+func NewService(e Engagement) *Service { return &Service{e: e} }
+
+// Engagement is the service's engagement (read-only use).
+func (s *Service) Engagement() Engagement { return s.e }
+
+// Progress reports a long operation: Done of Total units (Total 0 when unknown).
+type Progress struct {
+	Stage       string
+	Done, Total int
+}
+
+// Session is an opened reconciliation: a plan and what it was made from.
+type Session struct {
+	Plan        *Plan
+	Feed        *feeds.Feed
+	Snapshot    *coupa.Snapshot
+	FeedName    string
+	Instance    string
+	SnapshotAge time.Duration // 0: read live
+	Vias        []string      // "api", "sftp": the ways this session can apply
+	Default     Selection     // the selection diff made, for "back to default"
+}
+
+// HasCoupa reports whether an instance and credentials are configured.
+func (s *Service) HasCoupa() bool {
+	c := s.e.Coupa
+	return c.BaseURL != "" && (c.APIKey != "" || c.ClientID != "" || c.ClientSecret != "")
+}
+
+// Client builds a client of the configured instance, never of an instance
+// a plan names: credentials go only where the operator pointed them.
+func (s *Service) Client(write bool) (*coupa.Client, error) {
+	cfg := s.e.Coupa
+	cfg.Write = write
+	return coupa.New(cfg)
+}
+
+// Open reads the feed and Coupa and makes the plan.
+func (s *Service) Open(ctx context.Context, progress func(Progress)) (*Session, error) {
+	feed, err := s.ReadFeed(ctx)
+	if err != nil {
+		return nil, err
+	}
+	snap, live, err := s.Coupa(ctx, progress)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := Diff(feed, snap, s.e.Config)
+	if err != nil {
+		return nil, err
+	}
+	sess := &Session{Plan: plan, Feed: feed, Snapshot: snap, FeedName: feed.Name, Instance: snap.Instance, Default: plan.Selection()}
+	if !live {
+		sess.SnapshotAge = time.Since(snap.FetchedAt)
+	}
+	if s.HasCoupa() {
+		sess.Vias = append(sess.Vias, "api")
+	}
+	if s.e.SFTP.Addr != "" {
+		sess.Vias = append(sess.Vias, "sftp")
+	}
+	return sess, nil
+}
+
+// Coupa reads the instance: a saved snapshot, or live through the cache
+// (an incremental refresh) unless Refresh asks for a full read. live is
+// false for a saved snapshot.
+func (s *Service) Coupa(ctx context.Context, progress func(Progress)) (snap *coupa.Snapshot, live bool, err error) {
+	if s.e.Snapshot != "" {
+		snap, err = coupa.LoadSnapshot(s.e.Snapshot)
+		return snap, false, err
+	}
+	client, err := s.Client(false)
+	if err != nil {
+		return nil, true, err
+	}
+	var prev *coupa.Snapshot
+	cachePath, cerr := s.cachePath(client.Instance())
+	if !s.e.Refresh && cerr == nil {
+		prev = coupa.LoadCachedFrom(cachePath, client.Instance())
+	}
+	var pf coupa.ProgressFunc
+	if progress != nil {
+		pf = func(p coupa.Progress) { progress(Progress(p)) }
+	}
+	snap, err = client.Fetch(ctx, prev, pf)
+	if err != nil {
+		return nil, true, err
+	}
+	if cerr == nil {
+		_ = snap.Save(cachePath) // the cache is an optimisation; failing to write it is not an error
+	}
+	return snap, true, nil
+}
+
+func (s *Service) cachePath(instance string) (string, error) {
+	if s.e.Cache != nil {
+		return s.e.Cache(instance)
+	}
+	return coupa.CachePath(instance)
+}
+
+// ReadFeed reads the feed, local or over SFTP, decrypting PGP files.
+func (s *Service) ReadFeed(ctx context.Context) (*feeds.Feed, error) {
+	e := s.e
+	if e.Feed == "" {
+		return nil, errors.New("--feed FILE is required")
+	}
+	opts := feeds.Options{Encoding: e.Encoding, Mapping: e.Mapping, Full: e.Full}
+	var src io.Reader
+	name := e.Feed
+	if strings.HasPrefix(e.Feed, "sftp://") {
+		remote := strings.TrimPrefix(e.Feed, "sftp://")
+		if i := strings.Index(remote, "/"); i >= 0 {
+			remote = remote[i:]
+		}
+		conn, err := feeds.DialSFTP(ctx, e.SFTP)
+		if err != nil {
+			return nil, err
+		}
+		data, err := conn.Download(ctx, remote)
+		conn.Close()
+		if err != nil {
+			return nil, err
+		}
+		name = remote[strings.LastIndex(remote, "/")+1:]
+		src = bytes.NewReader(data)
+	} else {
+		f, _, err := fileutil.OpenRegular(e.Feed)
+		if err != nil {
+			return nil, feedError(e.Feed, err)
+		}
+		defer f.Close()
+		src = f // streamed: a local plain feed is never copied whole
+	}
+	br := bufio.NewReaderSize(src, 64<<10)
+	head, _ := br.Peek(64)
+	var in io.Reader = br
+	if feeds.IsEncryptedName(name) || feeds.LooksEncrypted(head) {
+		data, err := io.ReadAll(io.LimitReader(br, feeds.MaxFeedBytes+1))
+		if err != nil {
+			return nil, err
+		}
+		if len(data) > feeds.MaxFeedBytes {
+			return nil, fmt.Errorf("%s is larger than %d bytes", name, feeds.MaxFeedBytes)
+		}
+		// the plaintext is held only once its integrity check has passed
+		if data, err = s.Decrypt(data); err != nil {
+			return nil, fmt.Errorf("%s: %v", name, err)
+		}
+		name = feeds.TrimPGPExt(name)
+		in = bytes.NewReader(data)
+	}
+	return feeds.Read(in, name, opts)
+}
+
+func feedError(path string, err error) error {
+	var nr *fileutil.NotRegularError
+	if errors.As(err, &nr) {
+		return fmt.Errorf("the feed %s is %s: give a regular file", path, nr.Kind)
+	}
+	return err
+}
+
+// Decrypt decrypts a downloaded file with the configured private key.
+func (s *Service) Decrypt(data []byte) ([]byte, error) {
+	if s.e.DecryptKey == "" {
+		return nil, errors.New("the file is PGP-encrypted: set --decrypt-key (CCW_PGP_DECRYPT_KEY) and CCW_PGP_PASSPHRASE")
+	}
+	kb, err := fileutil.ReadRegular(s.e.DecryptKey, 1<<20)
+	if err != nil {
+		return nil, err
+	}
+	key, err := feeds.ReadDecryptionKey(kb, []byte(s.e.Passphrase))
+	if err != nil {
+		return nil, fmt.Errorf("decrypt key %s: %v", s.e.DecryptKey, err)
+	}
+	return key.Decrypt(bytes.NewReader(data))
+}
+
+// Target builds the SFTP delivery of a file format ("" takes the
+// engagement's), checking the settings and the PGP key before anything is
+// created.
+func (s *Service) Target(format string) (*SFTPTarget, error) {
+	d := s.e.Delivery
+	if format == "" {
+		format = d.Format
+	}
+	if format == "" {
+		format = FormatCCW
+	}
+	if format != FormatCCW && format != FormatCore {
+		return nil, fmt.Errorf("--file-format %q: want ccw (the CCW User file, stand-alone CCW) or core (Coupa's Users CSV, unified customers)", format)
+	}
+	if s.e.SFTP.Addr == "" || s.e.SFTP.User == "" {
+		return nil, errors.New("the SFTP path needs --sftp-addr and --sftp-user (CCW_SFTP_ADDR, CCW_SFTP_USER); nothing was written")
+	}
+	t := &SFTPTarget{Config: s.e.SFTP, Dir: d.Dir, UsersDir: d.UsersDir, Format: format, CCW: d.CCW, Armor: d.Armor,
+		FileExt: d.FileExt, PGPExt: d.PGPExt}
+	if t.FileExt != "" && t.FileExt != ".csv" && t.FileExt != ".txt" {
+		return nil, errors.New("ccw-file-extension must be .csv or .txt")
+	}
+	if t.PGPExt != "" && t.PGPExt != ".pgp" && t.PGPExt != ".gpg" && t.PGPExt != ".asc" {
+		return nil, errors.New("pgp-extension must be .pgp, .gpg or .asc")
+	}
+	if d.EncryptTo != "" {
+		kb, err := fileutil.ReadRegular(d.EncryptTo, 1<<20)
+		if err != nil {
+			return nil, fmt.Errorf("--encrypt-to: %v", err)
+		}
+		if t.EncryptTo, err = feeds.ReadRecipients(kb); err != nil {
+			return nil, fmt.Errorf("--encrypt-to %s: %v", d.EncryptTo, err)
+		}
+	}
+	return t, nil
+}
+
+// ApplyRequest is one apply of a saved plan.
+type ApplyRequest struct {
+	PlanPath  string
+	PlanBytes []byte
+	Via       string // "api" or "sftp"
+	Format    string // sftp: ccw or core ("" takes the engagement's)
+	Resume    bool
+	DryRun    bool
+	DryRunOut io.Writer
+	Stop      <-chan struct{}
+	Progress  func(Event)
+	// IncludeInferred applies inferred deactivations the plan selects (the
+	// console passes it when the operator selected them on screen).
+	IncludeInferred bool
+}
+
+// CheckApply checks an apply's settings before anything is asked or
+// created: the route, its settings, and the instance.
+func (s *Service) CheckApply(plan *Plan, r ApplyRequest) (*SFTPTarget, error) {
+	var target *SFTPTarget
+	switch r.Via {
+	case "api":
+		if !s.HasCoupa() {
+			return nil, fmt.Errorf("applying through the API needs the instance and credentials: set COUPA_URL (the plan is for %s) and COUPA_CLIENT_ID/COUPA_CLIENT_SECRET or COUPA_API_KEY", plan.Instance)
+		}
+	case "sftp":
+		var err error
+		if target, err = s.Target(r.Format); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("--via %q: want api or sftp", r.Via)
+	}
+	if s.e.Coupa.BaseURL != "" && !SameInstance(s.e.Coupa.BaseURL, plan.Instance) {
+		return nil, &InstanceError{Plan: plan.Instance, Settings: strings.TrimRight(s.e.Coupa.BaseURL, "/")}
+	}
+	return target, nil
+}
+
+// Apply applies a saved plan (see the package's Apply). The instance
+// comes from the settings, never from the plan; the SFTP path checks the
+// plan's freshness when API credentials are configured, and says so when not.
+func (s *Service) Apply(ctx context.Context, plan *Plan, r ApplyRequest) (*Report, error) {
+	target, err := s.CheckApply(plan, r)
+	if err != nil {
+		return nil, err
+	}
+	var client *coupa.Client
+	if !r.DryRun && s.HasCoupa() {
+		if client, err = s.Client(r.Via == "api"); err != nil {
+			return nil, err
+		}
+	}
+	rules := s.e.Rules
+	rules.IncludeInferred = rules.IncludeInferred || r.IncludeInferred
+	return Apply(ctx, client, plan, ApplyOptions{PlanPath: r.PlanPath, PlanBytes: r.PlanBytes, Resume: r.Resume, DryRun: r.DryRun,
+		DryRunOut: r.DryRunOut, Rules: rules, Workers: s.e.Workers, Progress: r.Progress, Stop: r.Stop, SFTP: target})
+}
+
+// SaveAndApply saves an on-screen plan into dir, reads it back (so the
+// digest proves what is applied is what was saved) and applies it.
+func (s *Service) SaveAndApply(ctx context.Context, plan *Plan, dir string, r ApplyRequest) (*Report, error) {
+	if _, err := s.CheckApply(plan, r); err != nil {
+		return nil, err
+	}
+	path, err := s.SavePlan(plan, dir, "")
+	if err != nil {
+		return nil, err
+	}
+	saved, b, err := LoadPlan(path)
+	if err != nil {
+		return nil, err
+	}
+	r.PlanPath, r.PlanBytes = path, b
+	return s.Apply(ctx, saved, r)
+}
+
+// SavePlan writes a plan to path, or to a new time-stamped file in dir.
+func (s *Service) SavePlan(plan *Plan, dir, path string) (string, error) {
+	if path == "" {
+		if dir == "" {
+			dir = "."
+		}
+		path = filepath.Join(dir, "ccwrecon-plan-"+time.Now().UTC().Format("20060102-150405")+".json")
+	}
+	return path, plan.Save(path)
+}
+
+// Verify re-reads a run's users later (see the package's Verify).
+func (s *Service) Verify(ctx context.Context, runDir string) (*Verification, error) {
+	client, err := s.Client(false)
+	if err != nil {
+		return nil, err
+	}
+	return Verify(ctx, client, runDir)
+}
+
+// FailedUsers names the users a report did not fully apply: what a retry
+// selects again.
+func (r *Report) FailedUsers() map[string]bool {
+	out := map[string]bool{}
+	for _, l := range r.Lines {
+		if l.Status != StatusApplied {
+			out[strings.ToLower(l.User)] = true
+		}
+	}
+	for _, m := range r.NotStored {
+		out[strings.ToLower(m.User)] = true
+	}
+	return out
+}
+
+// SelectOnly selects, on a fresh plan, only the given users (with their
+// default changes): retrying the failures of a run on a new comparison.
+func SelectOnly(p *Plan, users map[string]bool) int {
+	SelectAll(p.Users, false, true)
+	n := 0
+	for _, u := range p.Users {
+		if users[strings.ToLower(u.Key)] && WhyNot(u) == "" {
+			SelectUser(u, true)
+			n++
+		}
+	}
+	p.Recount()
+	return n
+}

@@ -1,0 +1,359 @@
+package sync
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/ccwrecon/ccwrecon/record"
+)
+
+// Kind is how a field's value is typed in a plan.
+type Kind int
+
+const (
+	KindText  Kind = iota // logins, names, codes, references by natural key
+	KindRoles             // a set of role names
+	KindBool              // active, ccw-user
+	KindInt               // account-security-type
+	KindPhone             // Coupa's phone parts
+)
+
+// KindOf is the kind of a contract field.
+func KindOf(field string) Kind {
+	switch field {
+	case record.Roles:
+		return KindRoles
+	case record.Active, record.CCWUser:
+		return KindBool
+	case record.SecurityType:
+		return KindInt
+	case record.PhoneWork:
+		return KindPhone
+	}
+	return KindText
+}
+
+// Phone is Coupa's phone number, in its parts.
+type Phone struct {
+	CountryCode string `json:"country-code,omitempty"`
+	AreaCode    string `json:"area-code,omitempty"`
+	Number      string `json:"number"`
+	Extension   string `json:"extension,omitempty"`
+}
+
+// String renders a phone as the Users CSV writes it: +cc area-number xext.
+func (p Phone) String() string {
+	var b strings.Builder
+	if p.CountryCode != "" {
+		b.WriteString("+" + strings.TrimPrefix(p.CountryCode, "+") + " ")
+	}
+	if p.AreaCode != "" {
+		b.WriteString(p.AreaCode + "-")
+	}
+	b.WriteString(p.Number)
+	if p.Extension != "" {
+		b.WriteString(" x" + p.Extension)
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// digits is what phones compare by: every digit, country code and extension included.
+func (p Phone) digits() string {
+	return digitsOf(p.CountryCode) + digitsOf(p.AreaCode) + digitsOf(p.Number) + "x" + digitsOf(p.Extension)
+}
+
+func digitsOf(s string) string {
+	var b strings.Builder
+	for _, c := range s {
+		if c >= '0' && c <= '9' {
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
+}
+
+// ParsePhone splits "+1 (415) 555-0102 x12" into Coupa's phone parts. A
+// text without digits is not a phone.
+func ParsePhone(s string) (Phone, bool) {
+	ext := ""
+	if i := strings.IndexAny(strings.ToLower(s), "x"); i >= 0 {
+		ext = digitsOf(s[i+1:])
+		s = s[:i]
+	}
+	var groups []string
+	cur := ""
+	for _, c := range s {
+		if c >= '0' && c <= '9' {
+			cur += string(c)
+		} else if cur != "" {
+			groups = append(groups, cur)
+			cur = ""
+		}
+	}
+	if cur != "" {
+		groups = append(groups, cur)
+	}
+	if len(groups) == 0 {
+		return Phone{}, false
+	}
+	var p Phone
+	if strings.HasPrefix(strings.TrimSpace(s), "+") && len(groups) > 1 {
+		p.CountryCode, groups = groups[0], groups[1:]
+	}
+	if len(groups) > 1 {
+		p.AreaCode, groups = groups[0], groups[1:]
+	}
+	p.Number = strings.Join(groups, "")
+	p.Extension = ext
+	return p, true
+}
+
+// Value is one field's value, typed by its field. The zero value of a
+// kind is "none" (Coupa holds nothing, or the feed clears it).
+type Value struct {
+	kind  Kind
+	text  string
+	roles []string // nil: none; empty: no roles
+	b     *bool
+	n     *int
+	phone *Phone
+}
+
+// Text values: logins, names, codes, natural keys.
+func Text(s string) Value { return Value{kind: KindText, text: s} }
+
+// Roles is a role set.
+func Roles(list []string) Value {
+	if list == nil {
+		list = []string{}
+	}
+	return Value{kind: KindRoles, roles: sortedRoles(list)}
+}
+
+// Bool values: active, ccw-user.
+func Bool(b bool) Value { return Value{kind: KindBool, b: &b} }
+
+// Int values: account-security-type.
+func Int(n int) Value { return Value{kind: KindInt, n: &n} }
+
+// PhoneValue is a phone number.
+func PhoneValue(p Phone) Value { return Value{kind: KindPhone, phone: &p} }
+
+// None is the empty value of a field's kind.
+func None(field string) Value { return Value{kind: KindOf(field)} }
+
+// IsNone reports an empty value.
+func (v Value) IsNone() bool {
+	switch v.kind {
+	case KindRoles:
+		return v.roles == nil
+	case KindBool:
+		return v.b == nil
+	case KindInt:
+		return v.n == nil
+	case KindPhone:
+		return v.phone == nil
+	}
+	return v.text == ""
+}
+
+// Kind is the value's kind.
+func (v Value) Kind() Kind { return v.kind }
+
+// Text is a text value's text ("" otherwise).
+func (v Value) Text() string { return v.text }
+
+// RoleList is a role set's members, in display order.
+func (v Value) RoleList() []string { return v.roles }
+
+// BoolValue is a boolean value (false when none).
+func (v Value) BoolValue() bool { return v.b != nil && *v.b }
+
+// IntValue is an integer value (0 when none).
+func (v Value) IntValue() int {
+	if v.n == nil {
+		return 0
+	}
+	return *v.n
+}
+
+// PhoneParts is a phone value's parts.
+func (v Value) PhoneParts() (Phone, bool) {
+	if v.phone == nil {
+		return Phone{}, false
+	}
+	return *v.phone, true
+}
+
+// String renders a value for people ("" when none).
+func (v Value) String() string {
+	switch v.kind {
+	case KindRoles:
+		return strings.Join(v.roles, ", ")
+	case KindBool:
+		if v.b == nil {
+			return ""
+		}
+		return strconv.FormatBool(*v.b)
+	case KindInt:
+		if v.n == nil {
+			return ""
+		}
+		return strconv.Itoa(*v.n)
+	case KindPhone:
+		if v.phone == nil {
+			return ""
+		}
+		return v.phone.String()
+	}
+	return v.text
+}
+
+func sortedRoles(list []string) []string {
+	r := append([]string(nil), list...)
+	sort.SliceStable(r, func(i, j int) bool { return strings.ToLower(r[i]) < strings.ToLower(r[j]) })
+	return r
+}
+
+// ParseValue reads a feed's text for a field. ok is false when the text
+// is not a value of the field (a phone without digits, a status nobody
+// understands).
+func ParseValue(field, s string) (Value, bool) {
+	switch KindOf(field) {
+	case KindRoles:
+		return Roles(record.SplitList(s)), true
+	case KindBool:
+		b, ok := record.ParseBool(s)
+		return Bool(b), ok
+	case KindInt:
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		return Int(n), err == nil
+	case KindPhone:
+		p, ok := ParsePhone(s)
+		return PhoneValue(p), ok
+	}
+	return Text(s), true
+}
+
+// Same is the comparison the diff, the stale check and the read-back
+// verification share: emails, logins, supervisors, currencies and charts
+// compare case-insensitively; phones by their digits; role sets as sets,
+// case-insensitively; names and codes exactly.
+func Same(field string, a, b Value) bool {
+	if a.IsNone() || b.IsNone() {
+		return a.IsNone() && b.IsNone()
+	}
+	switch a.kind {
+	case KindRoles:
+		if len(a.roles) != len(b.roles) {
+			return false
+		}
+		have := make(map[string]bool, len(a.roles))
+		for _, r := range a.roles {
+			have[strings.ToLower(r)] = true
+		}
+		for _, r := range b.roles {
+			if !have[strings.ToLower(r)] {
+				return false
+			}
+		}
+		return true
+	case KindBool:
+		return *a.b == *b.b
+	case KindInt:
+		return *a.n == *b.n
+	case KindPhone:
+		return a.phone.digits() == b.phone.digits()
+	}
+	switch field {
+	case record.Login, record.Email, record.Manager, record.Currency, record.AccountType:
+		return strings.EqualFold(a.text, b.text)
+	}
+	return a.text == b.text
+}
+
+// MarshalJSON writes the value natively: a string, a list, a bool, a
+// number or a phone object; none is null.
+func (v Value) MarshalJSON() ([]byte, error) {
+	if v.IsNone() {
+		return []byte("null"), nil
+	}
+	switch v.kind {
+	case KindRoles:
+		return json.Marshal(v.roles)
+	case KindBool:
+		return json.Marshal(*v.b)
+	case KindInt:
+		return json.Marshal(*v.n)
+	case KindPhone:
+		return json.Marshal(v.phone)
+	}
+	return json.Marshal(v.text)
+}
+
+// decodeValue reads a value of the given field strictly: "0" is not a
+// boolean, "1" is not a role list.
+func decodeValue(field string, raw json.RawMessage) (Value, error) {
+	v := None(field)
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return v, nil
+	}
+	var err error
+	switch v.kind {
+	case KindRoles:
+		var l []string
+		if err = strictJSON(raw, &l); err == nil {
+			for _, r := range l {
+				if strings.TrimSpace(r) == "" {
+					return v, fmt.Errorf("%s: empty role name", field)
+				}
+			}
+			v = Roles(l)
+		}
+	case KindBool:
+		var b bool
+		if err = strictJSON(raw, &b); err == nil {
+			v = Bool(b)
+		}
+	case KindInt:
+		var n int
+		if err = strictJSON(raw, &n); err == nil {
+			if field == record.SecurityType && (n < 0 || n > 2) {
+				return v, fmt.Errorf("%s must be 0, 1 or 2, not %d", field, n)
+			}
+			v = Int(n)
+		}
+	case KindPhone:
+		var p Phone
+		if err = strictJSON(raw, &p); err == nil {
+			if digitsOf(p.Number) == "" {
+				return v, fmt.Errorf("%s: a phone needs a number", field)
+			}
+			v = PhoneValue(p)
+		}
+	default:
+		var s string
+		if err = strictJSON(raw, &s); err == nil {
+			v = Text(s)
+		}
+	}
+	if err != nil {
+		return v, fmt.Errorf("%s: %s is not a valid %s value", field, raw, kindName(v.kind))
+	}
+	return v, nil
+}
+
+func kindName(k Kind) string {
+	return [...]string{"text", "role list", "true/false", "whole number", "phone"}[k]
+}
+
+func strictJSON(raw []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}

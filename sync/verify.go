@@ -1,0 +1,265 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/ccwrecon/ccwrecon/coupa"
+	"github.com/ccwrecon/ccwrecon/internal/fileutil"
+	"github.com/ccwrecon/ccwrecon/internal/termtext"
+)
+
+// appliedChanges lists, per user, the changes whose requests the journal
+// records as done (in this run or an earlier one).
+func (a *applier) appliedChanges() (users []*UserPlan, fields map[*UserPlan][]string) {
+	fields = map[*UserPlan][]string{}
+	for _, u := range a.plan.Users {
+		if u.SelectedCount() == 0 {
+			continue
+		}
+		for _, st := range stepsOf(u) {
+			if phase, _ := a.journal.state(u.Key, st.op); phase == PhaseDone {
+				fields[u] = append(fields[u], st.fields...)
+			}
+		}
+		if len(fields[u]) > 0 {
+			users = append(users, u)
+		}
+	}
+	return users, fields
+}
+
+// verify reads back every user the run wrote (id[in], 50 at a time, inside
+// the rate limit) and compares each applied change with what Coupa now
+// holds, with the diff's own comparison. A change Coupa accepted but does
+// not hold is "not stored": journalled, reported, and the run is not OK.
+func (a *applier) verify(ctx context.Context) {
+	users, fields := a.appliedChanges()
+	var ids []int
+	for _, u := range users {
+		if id := a.id(u.Key); id != 0 {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	cur, err := a.client.UsersByID(ctx, ids)
+	if err != nil {
+		n := 0
+		for _, f := range fields {
+			n += len(f)
+		}
+		a.report.Changes.Unchecked += n
+		a.report.Warnings = append(a.report.Warnings, "the read-back after the run failed, so nothing is verified: "+err.Error()+" (check later with ccwrecon verify "+a.report.RunDir+")")
+		return
+	}
+	for _, u := range users {
+		t := a.outcome[u]
+		if t == nil {
+			t = &Tally{}
+			a.outcome[u] = t
+		}
+		c, ok := cur[a.id(u.Key)]
+		stored := 0
+		for _, f := range fields[u] {
+			ch := u.Change(f)
+			holds := "(the user is not in Coupa)"
+			if ok {
+				h := CoupaValue(&c, f)
+				if Same(f, h, ch.After) {
+					stored++
+					t.Verified++
+					a.report.Changes.Verified++
+					continue
+				}
+				holds = h.String()
+			}
+			m := Mismatch{User: u.Key, Field: f, Sent: ch.Feed(), Holds: holds}
+			a.report.NotStored = append(a.report.NotStored, m)
+			a.report.Changes.NotStored++
+			t.NotStored++
+			if err := a.journal.Append(Entry{User: u.Key, Phase: PhaseNotStored, Field: f, Sent: m.Sent, Holds: m.Holds}); err != nil {
+				a.setFatal(err)
+				return
+			}
+		}
+		if stored > 0 {
+			if err := a.journal.Append(Entry{User: u.Key, Phase: PhaseVerified, Message: plural(stored, "change", "changes") + " read back"}); err != nil {
+				a.setFatal(err)
+				return
+			}
+		}
+	}
+}
+
+// Verification statuses of a later check (ccwrecon verify).
+const (
+	Landed    = "landed"
+	NotYet    = "not yet"
+	Different = "different"
+)
+
+// Check is one change as Coupa holds it now.
+type Check struct {
+	User   string `json:"user"`
+	Field  string `json:"field"`
+	Was    string `json:"was"`
+	Want   string `json:"want"`
+	Holds  string `json:"holds"`
+	Status string `json:"status"`
+}
+
+// Verification is what a later read-back of a run found.
+type Verification struct {
+	RunDir    string    `json:"run-dir"`
+	Instance  string    `json:"instance"`
+	Via       string    `json:"via"`
+	Checked   time.Time `json:"checked"`
+	Landed    int       `json:"landed"`
+	NotYet    int       `json:"not-yet"`
+	Different int       `json:"different"`
+	Changes   []Check   `json:"changes"`
+}
+
+// Summary is the closing line of a verification.
+func (v *Verification) Summary() string {
+	total := v.Landed + v.NotYet + v.Different
+	return fmt.Sprintf("%d of %s landed, %d not yet, %d different.", v.Landed, plural(total, "change", "changes"), v.NotYet, v.Different)
+}
+
+// WriteText writes the verification as people read it.
+func (v *Verification) WriteText(w io.Writer) {
+	for _, c := range v.Changes {
+		line := fmt.Sprintf("%-9s %s %s: want %s", c.Status, termtext.Safe(c.User), c.Field, quote(c.Want))
+		if c.Status != Landed {
+			line += fmt.Sprintf(", Coupa holds %s", quote(c.Holds))
+		}
+		fmt.Fprintln(w, line)
+	}
+	fmt.Fprintln(w, v.Summary())
+}
+
+// Verify re-reads, later, the users of a run (its folder holds the plan
+// and the journal) and reports per change: landed (Coupa holds the new
+// value), not yet (still the old one) or different (neither). For the
+// SFTP path, where Coupa loads the file minutes later, it covers every
+// change of the uploaded files; for the API path, the changes applied.
+func Verify(ctx context.Context, client *coupa.Client, runDir string) (*Verification, error) {
+	b, err := fileutil.ReadRegular(filepath.Join(runDir, "plan.json"), MaxPlanBytes)
+	if err != nil {
+		return nil, fmt.Errorf("%s is not a run folder of ccwrecon apply: %v", runDir, err)
+	}
+	plan, err := ParsePlan(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", runDir, err)
+	}
+	if !SameInstance(client.Instance(), plan.Instance) {
+		return nil, &InstanceError{Plan: plan.Instance, Settings: client.Instance()}
+	}
+	entries, err := ReadJournal(filepath.Join(runDir, "journal.jsonl"))
+	if err != nil {
+		return nil, err
+	}
+	if len(entries) == 0 {
+		return nil, errors.New(runDir + ": the run sent nothing yet")
+	}
+	j := &Journal{entries: entries}
+	v := &Verification{RunDir: runDir, Instance: plan.Instance, Via: "api", Checked: time.Now().UTC()}
+	uploaded := false
+	for _, e := range entries {
+		if e.Op == OpUpload {
+			v.Via = "sftp"
+			uploaded = uploaded || e.Phase == PhaseDone
+		}
+	}
+	if v.Via == "sftp" && !uploaded {
+		return nil, errors.New(runDir + ": no file of this run was uploaded yet")
+	}
+	a := &applier{plan: plan, journal: j}
+	want := map[*UserPlan][]string{}
+	var users []*UserPlan
+	if v.Via == "sftp" {
+		for _, u := range plan.Users {
+			for _, c := range u.SelectedChanges() {
+				want[u] = append(want[u], c.Field)
+			}
+			if len(want[u]) > 0 {
+				users = append(users, u)
+			}
+		}
+	} else {
+		users, want = a.appliedChanges()
+	}
+	var ids []int
+	var logins []string
+	for _, u := range users {
+		if id := j.lastID(u.Key); id != 0 {
+			ids = append(ids, id)
+		} else if u.Fingerprint != nil {
+			ids = append(ids, u.Fingerprint.ID)
+		} else {
+			logins = append(logins, u.Key)
+		}
+	}
+	byID, err := client.UsersByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byLogin, err := client.UsersByLogin(ctx, logins)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range users {
+		var c *coupa.User
+		if id := j.lastID(u.Key); id != 0 {
+			if x, ok := byID[id]; ok {
+				c = &x
+			}
+		} else if u.Fingerprint != nil {
+			if x, ok := byID[u.Fingerprint.ID]; ok {
+				c = &x
+			}
+		} else if x, ok := byLogin[strings.ToLower(u.Key)]; ok {
+			c = &x
+		}
+		for _, f := range want[u] {
+			ch := u.Change(f)
+			k := Check{User: u.Key, Field: f, Was: ch.Coupa(), Want: ch.Feed(), Status: NotYet, Holds: "(not in Coupa yet)"}
+			if c != nil {
+				h := CoupaValue(c, f)
+				k.Holds = h.String()
+				switch {
+				case Same(f, h, ch.After):
+					k.Status = Landed
+				case Same(f, h, ch.Before):
+					k.Status = NotYet
+				default:
+					k.Status = Different
+				}
+			}
+			switch k.Status {
+			case Landed:
+				v.Landed++
+			case NotYet:
+				v.NotYet++
+			default:
+				v.Different++
+			}
+			v.Changes = append(v.Changes, k)
+		}
+	}
+	jb, _ := json.MarshalIndent(v, "", "  ")
+	if err := writePrivate(filepath.Join(runDir, "verify.json"), termtext.JSON(append(jb, '\n'))); err != nil {
+		return v, err
+	}
+	var txt strings.Builder
+	v.WriteText(&txt)
+	return v, writePrivate(filepath.Join(runDir, "verify.txt"), []byte(txt.String()))
+}
