@@ -118,7 +118,7 @@ func TestDiffJSONAndExitCodes(t *testing.T) {
 	}
 	// without the flag, changes exit 0; text ends with the plan line
 	r = run(t, env, append([]string{"diff", "--feed", fx + "ccw_delta.csv"}, lookups...)...)
-	if r.code != 0 || !strings.Contains(r.stdout, "Plan: 2 to create, 4 to update, 1 to deactivate, 1 to reactivate; 4 problems.") {
+	if r.code != 0 || !strings.Contains(r.stdout, "Plan: 2 to create, 2 to update, 1 to deactivate, 1 to reactivate (36 changes to 6 users).") {
 		t.Fatalf("text diff: exit %d\n%s", r.code, r.stdout)
 	}
 	if strings.Contains(r.stdout, "\x1b[") {
@@ -189,7 +189,7 @@ func TestApplyNeedsYesWithoutATerminalAndSucceeds(t *testing.T) {
 		t.Fatalf("dry-run: %d %s", r.code, r.stdout)
 	}
 	r = run(t, env, "apply", plan, "--via", "api", "--yes")
-	if r.code != 0 || !strings.Contains(r.stdout, "Apply complete: 10 applied, 0 failed, 0 skipped.") {
+	if r.code != 0 || !strings.Contains(r.stdout, "Apply complete: 36 changes to 6 users applied and verified.") {
 		t.Fatalf("apply: %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	runs, _ := filepath.Glob(filepath.Join(dir, "ccwrecon-runs", "*", "journal.jsonl"))

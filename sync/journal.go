@@ -52,7 +52,7 @@ type Entry struct {
 type Journal struct {
 	Dir     string
 	mu      gosync.Mutex
-	f       *os.File
+	f       journalFile
 	entries []Entry
 	now     func() time.Time
 }
@@ -144,7 +144,7 @@ func OpenJournal(dir string, planBytes []byte) (*Journal, error) {
 			return nil, fmt.Errorf("journal %s: cannot repair its torn last line: %v", path, err)
 		}
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, fileutil.Private)
+	f, err := openJournalFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -155,6 +155,18 @@ func OpenJournal(dir string, planBytes []byte) (*Journal, error) {
 		}
 	}
 	return &Journal{Dir: dir, f: f, entries: entries, now: time.Now}, nil
+}
+
+// journalFile is what the journal writes to (a file; tests put a full disk here).
+type journalFile interface {
+	Write([]byte) (int, error)
+	Sync() error
+	Close() error
+	Name() string
+}
+
+var openJournalFile = func(path string) (journalFile, error) {
+	return os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, fileutil.Private)
 }
 
 // ErrJournal wraps a failure to record: the run stops before the next

@@ -172,3 +172,42 @@ func saved(t *testing.T, p *Plan, path string) (*Plan, []byte) {
 	}
 	return back, b
 }
+
+// Unified customers: Coupa's Users CSV with the Contingent Workforce
+// licence lands in /Incoming/Users (a real sshd), nothing in /Incoming/CCW.
+func TestSFTPCoreFileLandsInIncomingUsers(t *testing.T) {
+	s := feedstest.StartSSHD(t)
+	_, c, snap := acme(t)
+	p, _ := Diff(readFeed(t, "ccw_delta.csv", feeds.Options{}), snap, Config{SegmentLookups: lookups})
+	path := filepath.Join(t.TempDir(), "plan.json")
+	p, b := saved(t, p, path)
+	target := &SFTPTarget{Config: feeds.SFTPConfig{Addr: s.Addr, User: s.User, KeyFile: s.KeyFile, KnownHosts: s.KnownHosts},
+		Dir: "/Incoming/CCW", UsersDir: "/Incoming/Users", Format: FormatCore}
+	rep, err := Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: b, SFTP: target, Rules: defaultRules})
+	if err != nil || !rep.OK() {
+		t.Fatalf("%v %s", err, rep.Summary())
+	}
+	if ccw := s.Files("Incoming/CCW"); len(ccw) != 0 {
+		t.Fatalf("files in /Incoming/CCW: %v", ccw)
+	}
+	users := s.Files("Incoming/Users")
+	if len(users) != 2 || !strings.HasPrefix(users[0], "users_") || !strings.Contains(rep.Destination, "/Incoming/Users") {
+		t.Fatalf("%v (two files: kmorgan's supervisor is created by the same load)", users)
+	}
+	first, _ := os.ReadFile(filepath.Join(s.Root, "Incoming/Users", users[0]))
+	second, _ := os.ReadFile(filepath.Join(s.Root, "Incoming/Users", users[1]))
+	f, err := feeds.Read(bytes.NewReader(first), users[0], feeds.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	licence := map[string]string{}
+	for _, u := range f.Users {
+		licence[u.Get(record.Login)] = u.Get(record.CCWUser)
+	}
+	if licence["nsingh"] != "Yes" || licence["lrossi"] != "" {
+		t.Fatalf("licence column: %v\n%s", licence, first)
+	}
+	if !strings.Contains(string(second), `"kmorgan"`) || strings.Contains(string(first), `"kmorgan"`) {
+		t.Fatalf("the report of a user created by the load goes in the later file:\n%s\n%s", first, second)
+	}
+}

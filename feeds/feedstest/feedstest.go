@@ -79,7 +79,7 @@ func StartSSHD(t testing.TB) *SSHD {
 	}
 	os.Chmod(dir, 0o755)
 	s := &SSHD{dir: dir, Root: filepath.Join(dir, "root"), t: t}
-	for _, d := range []string{"Incoming/CCW", "Outgoing/CCW"} {
+	for _, d := range []string{"Incoming/CCW", "Incoming/Users", "Outgoing/CCW"} {
 		os.MkdirAll(filepath.Join(s.Root, d), 0o777)
 		os.Chmod(filepath.Join(s.Root, d), 0o777)
 		os.Chmod(filepath.Join(s.Root, strings.Split(d, "/")[0]), 0o755)
