@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,7 +8,9 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/ccwrecon/ccwrecon/internal/termtext"
 	ccsync "github.com/ccwrecon/ccwrecon/sync"
+	"github.com/ccwrecon/ccwrecon/sync/style"
 	"github.com/ccwrecon/ccwrecon/tui"
 )
 
@@ -22,52 +23,33 @@ func runConsole(ctx context.Context, o *diffOptions) error {
 	if err != nil {
 		return err
 	}
-	return openConsole(ctx, svc, consoleOptions{out: o.out})
+	_, err = openConsole(ctx, svc, consoleOptions{out: o.out, planDir: "."})
+	return err
 }
 
 type consoleOptions struct {
 	mouse   bool
-	planDir string // where w saves plans and runs keep journals (default: .)
+	planDir string // where w saves plans, e exports and runs keep journals
 	out     string // --out: where w saves the plan
 }
 
-// consoleBackend connects the console to the engine's service.
-func consoleBackend(svc *ccsync.Service, co consoleOptions) tui.Backend {
-	return tui.Backend{
-		Load: func(ctx context.Context, progress func(ccsync.Progress)) (*tui.Session, error) {
-			sess, err := svc.Open(ctx, progress)
-			if err != nil {
-				return nil, err
-			}
-			return &tui.Session{Plan: sess.Plan, Instance: sess.Instance, FeedName: sess.FeedName, SnapshotAge: sess.SnapshotAge, Vias: sess.Vias}, nil
-		},
-		DryRun: func(ctx context.Context, plan *ccsync.Plan, via string) (string, error) {
-			var buf bytes.Buffer
-			_, err := svc.Apply(ctx, plan, ccsync.ApplyRequest{Via: via, DryRun: true, DryRunOut: &buf})
-			return buf.String(), err
-		},
-		Apply: func(ctx context.Context, plan *ccsync.Plan, via string, progress func(ccsync.Event)) (*ccsync.Report, error) {
-			return svc.SaveAndApply(ctx, plan, co.planDir, ccsync.ApplyRequest{Via: via, Progress: progress, IncludeInferred: true})
-		},
-		SavePlan: func(plan *ccsync.Plan) (string, error) {
-			return svc.SavePlan(plan, co.planDir, co.out)
-		},
-	}
-}
-
-func openConsole(ctx context.Context, svc *ccsync.Service, co consoleOptions) error {
-	m := tui.New(consoleBackend(svc, co))
+// openConsole runs the console and returns what it saved; its exit status
+// says whether the last apply was interrupted or incomplete.
+func openConsole(ctx context.Context, svc *ccsync.Service, co consoleOptions) ([]string, error) {
+	m := tui.New(svc, tui.Options{PlanDir: co.planDir, Out: co.out}, style.For(os.Stdout))
 	opts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx)}
 	if co.mouse {
 		opts = append(opts, tea.WithMouseCellMotion())
 	}
 	_, err := tea.NewProgram(m, opts...).Run()
-	if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, context.Canceled) {
-		return nil
+	if err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
+		return m.Saved(), fmt.Errorf("console: %v", err)
 	}
-	if err != nil {
-		return fmt.Errorf("console: %v", err)
+	if msg := m.ExitMessage(); msg != "" {
+		fmt.Fprintln(os.Stderr, "ccwrecon:", termtext.Safe(msg))
 	}
-	fmt.Fprintln(os.Stderr, "ccwrecon: console closed")
-	return nil
+	if code := m.ExitCode(); code != 0 {
+		return m.Saved(), exitCode(code, nil)
+	}
+	return m.Saved(), nil
 }

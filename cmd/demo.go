@@ -14,6 +14,7 @@ import (
 
 	"github.com/ccwrecon/ccwrecon/coupa/emulator"
 	"github.com/ccwrecon/ccwrecon/feeds"
+	"github.com/ccwrecon/ccwrecon/internal/termtext"
 	ccsync "github.com/ccwrecon/ccwrecon/sync"
 )
 
@@ -48,12 +49,26 @@ the emulator and really uploads to the SFTP server. Without a terminal it prints
 			if err != nil {
 				return err
 			}
-			defer cleanup()
+			keepIt := false
+			keep := func() { keepIt = true }
+			defer func() {
+				if !keepIt {
+					cleanup()
+				}
+			}()
 			if !isTerminal(os.Stdout) || !isTerminal(os.Stdin) {
 				fmt.Fprintln(os.Stderr, "demo: not a terminal, so here is the plan the console would open on:")
 				return runDiffWith(ctx, &diffOptions{format: "text"}, svc, os.Stdout)
 			}
-			return openConsole(ctx, svc, consoleOptions{mouse: mouse, planDir: dir})
+			saved, err := openConsole(ctx, svc, consoleOptions{mouse: mouse, planDir: dir})
+			if len(saved) > 0 {
+				keep() // what the operator saved stays, and is named
+				fmt.Fprintf(os.Stderr, "demo: kept what you saved in %s:\n", dir)
+				for _, p := range saved {
+					fmt.Fprintf(os.Stderr, "  %s\n", termtext.Safe(p))
+				}
+			}
+			return err
 		},
 	}
 	c.Flags().BoolVar(&mouse, "mouse", false, "enable the mouse wheel (disables terminal text selection)")

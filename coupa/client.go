@@ -19,8 +19,8 @@ import (
 	"strconv"
 	"strings"
 	gosync "sync"
-	"syscall"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -46,7 +46,7 @@ type Config struct {
 	// (invalid_scope): a client that may only read (and write) users still
 	// works. Empty with empty Scopes: the user scopes alone.
 	FallbackScopes []string
-	Write          bool // the client will write users
+	Write          bool          // the client will write users
 	Rate           float64       // requests per second; 0: Coupa's 25/s; negative: unlimited
 	Burst          int           // token-bucket burst
 	Concurrency    int           // parallel page fetches

@@ -104,9 +104,13 @@ type userSelection struct {
 }
 
 // Selection remembers the plan's current selection.
-func (p *Plan) Selection() Selection {
-	s := Selection{users: make(map[*UserPlan]userSelection, len(p.Users))}
-	for _, u := range p.Users {
+func (p *Plan) Selection() Selection { return SelectionOf(p.Users...) }
+
+// SelectionOf remembers the selection of some users only (an undo step
+// of one toggle stays small at 100,000 users).
+func SelectionOf(users ...*UserPlan) Selection {
+	s := Selection{users: make(map[*UserPlan]userSelection, len(users))}
+	for _, u := range users {
 		us := userSelection{selected: u.Selected, changes: make([]bool, len(u.Changes))}
 		for i, c := range u.Changes {
 			us.changes[i] = c.Selected
@@ -118,7 +122,7 @@ func (p *Plan) Selection() Selection {
 
 // Restore puts a remembered selection back.
 func (p *Plan) Restore(s Selection) {
-	for u, us := range s.users {
+	put := func(u *UserPlan, us userSelection) {
 		u.Selected = us.selected
 		for i := range u.Changes {
 			if i < len(us.changes) {
@@ -126,8 +130,20 @@ func (p *Plan) Restore(s Selection) {
 			}
 		}
 	}
-	p.Recount()
+	if len(s.users) > 64 {
+		for u, us := range s.users {
+			put(u, us)
+		}
+		p.Recount()
+		return
+	}
+	for u, us := range s.users {
+		p.Edit(u, func() error { put(u, us); return nil })
+	}
 }
+
+// Len is how many users a remembered selection covers.
+func (s Selection) Len() int { return len(s.users) }
 
 // Equal reports whether two remembered selections are the same.
 func (s Selection) Equal(o Selection) bool {

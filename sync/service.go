@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+	"path"
 	"path/filepath"
 	"strings"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/ccwrecon/ccwrecon/coupa"
 	"github.com/ccwrecon/ccwrecon/feeds"
 	"github.com/ccwrecon/ccwrecon/internal/fileutil"
+	"github.com/ccwrecon/ccwrecon/sync/style"
 )
 
 // Engagement is everything one reconciliation needs, resolved by the
@@ -401,4 +404,107 @@ func SelectOnly(p *Plan, users map[string]bool) int {
 	}
 	p.Recount()
 	return n
+}
+
+// Resume continues an interrupted run of a saved plan.
+func (s *Service) Resume(ctx context.Context, planPath string, r ApplyRequest) (*Report, error) {
+	plan, b, err := LoadPlan(planPath)
+	if err != nil {
+		return nil, err
+	}
+	r.PlanPath, r.PlanBytes, r.Resume = planPath, b, true
+	return s.Apply(ctx, plan, r)
+}
+
+// Export writes the plan as text, JSON and CSV into dir and returns the
+// three paths (for people, scripts and spreadsheets).
+func (s *Service) Export(plan *Plan, dir string) ([]string, error) {
+	if dir == "" {
+		dir = "."
+	}
+	base := filepath.Join(dir, "ccwrecon-diff-"+time.Now().UTC().Format("20060102-150405"))
+	writers := []struct {
+		ext   string
+		write func(io.Writer) error
+	}{
+		{".txt", func(w io.Writer) error { return WriteText(w, plan, style.Plain()) }},
+		{".json", func(w io.Writer) error { return WriteJSON(w, plan) }},
+		{".csv", func(w io.Writer) error { return WriteCSV(w, plan) }},
+	}
+	var paths []string
+	for _, x := range writers {
+		path := base + x.ext
+		if err := fileutil.WriteAtomic(path, fileutil.Private, x.write); err != nil {
+			return paths, err
+		}
+		paths = append(paths, path)
+	}
+	return paths, nil
+}
+
+// Preview is what a dry run would send, for the console: the exact text,
+// and for files their rows as a table.
+type Preview struct {
+	Via         string
+	Destination string
+	Text        string      // exactly what apply --dry-run prints
+	Files       []FileTable // SFTP: each file as a table (plaintext)
+}
+
+// FileTable is one file of the SFTP path as rows of cells.
+type FileTable struct {
+	Path   string
+	Header []string
+	Rows   [][]string
+}
+
+// Destination names where a route delivers: the API URL, or the SFTP host
+// and folder (and which file).
+func (s *Service) Destination(via string) string {
+	if via == "sftp" {
+		t := &SFTPTarget{Config: s.e.SFTP, Dir: s.e.Delivery.Dir, UsersDir: s.e.Delivery.UsersDir, Format: s.e.Delivery.Format}
+		what := "a CCW User file"
+		if t.Format == FormatCore {
+			what = "a Coupa Users CSV"
+		}
+		return "SFTP " + t.Destination() + " (" + what + ")"
+	}
+	return strings.TrimRight(s.e.Coupa.BaseURL, "/")
+}
+
+// Preview runs a dry run of a route.
+func (s *Service) Preview(ctx context.Context, plan *Plan, via string) (*Preview, error) {
+	var buf bytes.Buffer
+	if _, err := s.Apply(ctx, plan, ApplyRequest{Via: via, DryRun: true, DryRunOut: &buf}); err != nil {
+		return nil, err
+	}
+	p := &Preview{Via: via, Destination: s.Destination(via), Text: buf.String()}
+	if via != "sftp" {
+		return p, nil
+	}
+	target, err := s.Target("")
+	if err != nil {
+		return nil, err
+	}
+	a := &applier{plan: plan, o: ApplyOptions{SFTP: target}, outcome: map[*UserPlan]*Tally{}}
+	files, err := a.buildFiles(false)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		r := csv.NewReader(bytes.NewReader(f.data))
+		r.FieldsPerRecord = -1
+		if target.Format != FormatCore {
+			r.Comma = target.CCW.Delimiter
+			if r.Comma == 0 {
+				r.Comma = '|'
+			}
+		}
+		rows, err := r.ReadAll()
+		if err != nil || len(rows) == 0 {
+			continue
+		}
+		p.Files = append(p.Files, FileTable{Path: path.Join(target.Folder(), f.name), Header: rows[0], Rows: rows[1:]})
+	}
+	return p, nil
 }

@@ -2,55 +2,85 @@ package tui
 
 import "github.com/charmbracelet/bubbles/key"
 
-// keyMap is the single source of the key bindings and of the help screen.
-type keyMap struct {
+func bind(keys []string, help, desc string) key.Binding {
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+}
+
+// Every key goes through these maps; the help screens are made from them.
+
+type globalKeys struct {
+	NextTab, PrevTab, GoTab, Help, Quit key.Binding
+	Save, Export, DryRun, Apply, Reload key.Binding
+	Undo, Default                       key.Binding
+}
+
+var gk = globalKeys{
+	NextTab: bind([]string{"tab", "right", "l"}, "tab/→", "next tab"),
+	PrevTab: bind([]string{"shift+tab", "left", "h"}, "⇧tab/←", "previous tab"),
+	GoTab:   bind([]string{"1", "2", "3", "4", "5", "6"}, "1-6", "go to tab"),
+	Help:    bind([]string{"?"}, "?", "help"),
+	Quit:    bind([]string{"q", "ctrl+c"}, "q", "quit"),
+	Save:    bind([]string{"w"}, "w", "save plan"),
+	Export:  bind([]string{"e"}, "e", "export diff"),
+	DryRun:  bind([]string{"d"}, "d", "dry-run"),
+	Apply:   bind([]string{"A"}, "A", "apply"),
+	Reload:  bind([]string{"ctrl+r"}, "ctrl+r", "compare again"),
+	Undo:    bind([]string{"u"}, "u", "undo selection"),
+	Default: bind([]string{"U"}, "U", "default selection"),
+}
+
+type moveKeys struct {
 	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
-	NextTab, PrevTab, Tab1                  key.Binding
-	Focus, Toggle, All, None, Filter        key.Binding
-	ActionFilter, Sort, Collapse, Unchanged key.Binding
-	DryRun, Apply, Save, Retry, Help, Quit  key.Binding
 }
 
-func newKeyMap() keyMap {
-	return keyMap{
-		Up:           key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:         key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		PageUp:       key.NewBinding(key.WithKeys("pgup", "ctrl+u"), key.WithHelp("pgup", "page up")),
-		PageDown:     key.NewBinding(key.WithKeys("pgdown", "ctrl+d"), key.WithHelp("pgdn", "page down")),
-		Top:          key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "top")),
-		Bottom:       key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "bottom")),
-		NextTab:      key.NewBinding(key.WithKeys("tab", "right", "l"), key.WithHelp("tab/→", "next tab")),
-		PrevTab:      key.NewBinding(key.WithKeys("shift+tab", "left", "h"), key.WithHelp("⇧tab/←", "previous tab")),
-		Tab1:         key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6"), key.WithHelp("1-6", "go to tab")),
-		Focus:        key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details / fields / fold")),
-		Toggle:       key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "select user or field")),
-		All:          key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "select all shown")),
-		None:         key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "select none shown")),
-		Filter:       key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
-		ActionFilter: key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "filter by action")),
-		Sort:         key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
-		Collapse:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "fold all / unfold all")),
-		Unchanged:    key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "show unchanged fields")),
-		DryRun:       key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "dry-run preview")),
-		Apply:        key.NewBinding(key.WithKeys("A"), key.WithHelp("A", "apply…")),
-		Save:         key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "save plan")),
-		Retry:        key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "retry failures")),
-		Help:         key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Quit:         key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
-	}
+var mk = moveKeys{
+	Up:       bind([]string{"up", "k"}, "↑/k", "up"),
+	Down:     bind([]string{"down", "j"}, "↓/j", "down"),
+	PageUp:   bind([]string{"pgup", "ctrl+u"}, "pgup", "page up"),
+	PageDown: bind([]string{"pgdown", "ctrl+d"}, "pgdn", "page down"),
+	Top:      bind([]string{"home", "g"}, "g", "top"),
+	Bottom:   bind([]string{"end", "G"}, "G", "bottom"),
 }
 
-// ShortHelp is the footer.
-func (k keyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.NextTab, k.Toggle, k.Filter, k.DryRun, k.Apply, k.Save, k.Help, k.Quit}
+type listKeys struct {
+	Toggle, All, None, Fields, Filter, Action, Sort, Unchanged, Back key.Binding
 }
 
-// FullHelp is the ? screen, in columns.
-func (k keyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{
-		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.NextTab, k.PrevTab, k.Tab1, k.Focus, k.Collapse, k.Unchanged},
-		{k.Toggle, k.All, k.None, k.Filter, k.ActionFilter, k.Sort},
-		{k.DryRun, k.Apply, k.Save, k.Retry, k.Help, k.Quit},
-	}
+var lk = listKeys{
+	Toggle:    bind([]string{" "}, "space", "select"),
+	All:       bind([]string{"a"}, "a", "select all shown"),
+	None:      bind([]string{"n"}, "n", "select none shown"),
+	Fields:    bind([]string{"enter"}, "enter", "fields"),
+	Filter:    bind([]string{"/"}, "/", "filter"),
+	Action:    bind([]string{"f"}, "f", "filter by action"),
+	Sort:      bind([]string{"s"}, "s", "sort"),
+	Unchanged: bind([]string{"="}, "=", "unchanged fields"),
+	Back:      bind([]string{"esc"}, "esc", "back"),
+}
+
+type pageKeys struct {
+	Open, FoldAll key.Binding
+}
+
+var pk = pageKeys{
+	Open:    bind([]string{"enter"}, "enter", "go to user / fold"),
+	FoldAll: bind([]string{"c"}, "c", "fold all"),
+}
+
+type flowKeys struct {
+	API, SFTP, Continue, Back, Left, Right, Table, Stop, Retry, Files, Again key.Binding
+}
+
+var fk = flowKeys{
+	API:      bind([]string{"1", "a"}, "1", "Coupa API"),
+	SFTP:     bind([]string{"2", "s"}, "2", "SFTP file"),
+	Continue: bind([]string{"y"}, "y", "continue"),
+	Back:     bind([]string{"esc"}, "esc", "back"),
+	Left:     bind([]string{"left", "h"}, "←/→", "scroll sideways"),
+	Right:    bind([]string{"right", "l"}, "→", "scroll right"),
+	Table:    bind([]string{"t"}, "t", "table / exact text"),
+	Stop:     bind([]string{"q", "ctrl+c"}, "q", "stop after the requests in flight"),
+	Retry:    bind([]string{"r"}, "r", "resume / retry failures"),
+	Files:    bind([]string{"e"}, "e", "report files"),
+	Again:    bind([]string{"enter", "esc"}, "enter", "compare again"),
 }

@@ -1,118 +1,448 @@
 package tui
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
 	ccsync "github.com/ccwrecon/ccwrecon/sync"
+	"github.com/ccwrecon/ccwrecon/sync/style"
 )
 
 type sortKey int // how the users list is ordered
 
 const (
 	sortByLine sortKey = iota
-	sortByKey
 	sortByAction
+	sortByKey
 	sortByChanges
 	sortKinds
 )
 
 func (s sortKey) String() string {
-	return [...]string{"feed order", "key", "action", "changes"}[s]
+	return [...]string{"feed order", "action", "login", "most changes"}[s]
 }
 
-var actionCycle = []ccsync.Action{"", ccsync.Create, ccsync.Update, ccsync.Deactivate, ccsync.Reactivate, ccsync.Error, ccsync.Unchanged}
+// actionCycle is what f steps through.
+var actionCycle = []ccsync.Action{"", ccsync.Create, ccsync.Reactivate, ccsync.Update, ccsync.Deactivate, ccsync.Error, ccsync.Unchanged}
 
-func nextAction(a ccsync.Action) ccsync.Action {
-	for i, x := range actionCycle {
-		if x == a {
-			return actionCycle[(i+1)%len(actionCycle)]
-		}
-	}
-	return ""
+// usersTab is the virtualised users list with its detail pane: only the
+// visible rows are rendered, so a keypress costs the same at 100,000 users.
+type usersTab struct {
+	ctx       *programContext
+	rows      []int // indexes into plan.Users
+	cursor    int
+	offset    int
+	query     string
+	action    ccsync.Action
+	sortBy    sortKey
+	seq       int
+	built     bool
+	filtering bool
+	input     textinput.Model
+	focus     bool // the detail pane has the keys
+	detail    *detailPane
+	w, h      int
 }
 
-// userList is a virtualised list: only the visible window is rendered.
-type userList struct {
-	plan   *ccsync.Plan
-	rows   []int // indexes into plan.Users
-	cursor int
-	offset int
-	query  string
-	action ccsync.Action
-	sortBy sortKey
-	seq    int
+type filteredMsg struct {
+	seq  int
+	rows []int
 }
 
-// compute filters and sorts; it reads the plan only, so it can run off the UI loop.
-func (l userList) compute() []int {
-	if l.plan == nil {
+func newUsersTab(c *programContext) *usersTab {
+	in := textinput.New()
+	in.Prompt = "/ "
+	in.Placeholder = "login or name; action:update is:selected is:problem field:email email:acme"
+	return &usersTab{ctx: c, input: in, detail: &detailPane{ctx: c}}
+}
+
+func (t *usersTab) title() string { return "Users" }
+
+func (t *usersTab) SetSize(w, h int) { t.w, t.h = w, h }
+
+// compute filters and sorts; it reads the plan only, so it runs off the UI loop.
+func compute(plan *ccsync.Plan, q query, action ccsync.Action, by sortKey) []int {
+	if plan == nil {
 		return nil
 	}
-	q := strings.ToLower(strings.TrimSpace(l.query))
-	rows := make([]int, 0, len(l.plan.Users))
-	for i, u := range l.plan.Users {
-		if l.action != "" && u.Action != l.action {
+	rows := make([]int, 0, len(plan.Users))
+	for i, u := range plan.Users {
+		if action != "" && u.Action != action {
 			continue
 		}
-		if l.action == "" && u.Action == ccsync.Unchanged && q == "" {
+		if action == "" && q.action == "" && u.Action == ccsync.Unchanged && q.empty() {
 			continue // unchanged users are counted in the header; f shows them
 		}
-		if q != "" && !matches(u, q) {
+		if !q.match(u) {
 			continue
 		}
 		rows = append(rows, i)
 	}
-	users := l.plan.Users
-	switch l.sortBy {
+	users := plan.Users
+	switch by {
 	case sortByKey:
-		sort.SliceStable(rows, func(a, b int) bool { return users[rows[a]].Key < users[rows[b]].Key })
+		sort.SliceStable(rows, func(a, b int) bool { return strings.ToLower(users[rows[a]].Key) < strings.ToLower(users[rows[b]].Key) })
 	case sortByAction:
-		sort.SliceStable(rows, func(a, b int) bool { return users[rows[a]].Action < users[rows[b]].Action })
+		sort.SliceStable(rows, func(a, b int) bool { return users[rows[a]].Action.Rank() < users[rows[b]].Action.Rank() })
 	case sortByChanges:
 		sort.SliceStable(rows, func(a, b int) bool { return len(users[rows[a]].Changes) > len(users[rows[b]].Changes) })
 	}
 	return rows
 }
 
-func matches(u *ccsync.UserPlan, q string) bool {
-	if strings.Contains(strings.ToLower(u.Key), q) || strings.Contains(strings.ToLower(u.Name), q) {
-		return true
-	}
-	for _, c := range u.Changes {
-		if strings.Contains(c.Field, q) || strings.Contains(strings.ToLower(c.Feed()), q) {
-			return true
-		}
-	}
-	return false
-}
-
-func (l *userList) current() *ccsync.UserPlan {
-	if l.plan == nil || l.cursor < 0 || l.cursor >= len(l.rows) {
+// refilter computes the visible rows in a command; stale results are
+// dropped by sequence number.
+func (t *usersTab) refilter() tea.Cmd {
+	t.seq++
+	seq, plan, q, action, by := t.seq, t.ctx.plan(), parseQuery(t.query), t.action, t.sortBy
+	if plan != nil && len(plan.Users) < 5000 { // small plans: at once, no flicker
+		t.rows = compute(plan, q, action, by)
+		t.clamp()
 		return nil
 	}
-	return l.plan.Users[l.rows[l.cursor]]
+	return func() tea.Msg { return filteredMsg{seq: seq, rows: compute(plan, q, action, by)} }
 }
 
-func (l *userList) move(d, height int) {
-	l.cursor += d
-	l.clamp(height)
+// ensure builds the rows once per session.
+func (t *usersTab) ensure() {
+	if !t.built {
+		t.rows = compute(t.ctx.plan(), parseQuery(t.query), t.action, t.sortBy)
+		t.built = true
+	}
 }
 
-func (l *userList) clamp(height int) {
-	if l.cursor >= len(l.rows) {
-		l.cursor = len(l.rows) - 1
+func (t *usersTab) current() *ccsync.UserPlan {
+	t.ensure()
+	p := t.ctx.plan()
+	if p == nil || t.cursor < 0 || t.cursor >= len(t.rows) {
+		return nil
 	}
-	if l.cursor < 0 {
-		l.cursor = 0
+	return p.Users[t.rows[t.cursor]]
+}
+
+func (t *usersTab) wide() bool { return t.w >= 120 }
+
+// listHeight is the rows the list shows (its title excluded).
+func (t *usersTab) listHeight() int {
+	if t.wide() {
+		return max(1, t.h-1)
 	}
-	if l.cursor < l.offset {
-		l.offset = l.cursor
+	return max(3, (t.h-2)/2)
+}
+
+func (t *usersTab) clamp() {
+	h := t.listHeight()
+	t.cursor = max(0, min(t.cursor, len(t.rows)-1))
+	if t.cursor < t.offset {
+		t.offset = t.cursor
 	}
-	if l.cursor >= l.offset+height {
-		l.offset = l.cursor - height + 1
+	if t.cursor >= t.offset+h {
+		t.offset = t.cursor - h + 1
 	}
-	if l.offset < 0 {
-		l.offset = 0
+	t.offset = max(0, t.offset)
+}
+
+func (t *usersTab) move(d int) {
+	t.cursor += d
+	t.clamp()
+	t.detail.cursor, t.detail.offset = 0, 0
+}
+
+// jump puts the cursor on a user, clearing filters that hide it.
+func (t *usersTab) jump(key string) bool {
+	p := t.ctx.plan()
+	find := func() bool {
+		for i, r := range t.rows {
+			if strings.EqualFold(p.Users[r].Key, key) {
+				t.cursor = i
+				t.clamp()
+				t.detail.cursor, t.detail.offset = 0, 0
+				return true
+			}
+		}
+		return false
 	}
+	if find() {
+		return true
+	}
+	t.ensure()
+	t.query, t.action = "", ""
+	t.input.SetValue("")
+	t.rows = compute(p, query{}, "", t.sortBy)
+	if find() {
+		return true
+	}
+	t.action = p.User(key).Action // an unchanged user is listed under its action only
+	t.rows = compute(p, query{}, t.action, t.sortBy)
+	return find()
+}
+
+func (t *usersTab) keys() []key.Binding {
+	if t.filtering {
+		return []key.Binding{bind([]string{"enter"}, "enter", "keep filter"), bind([]string{"esc"}, "esc", "clear filter")}
+	}
+	if t.focus {
+		return []key.Binding{lk.Toggle, lk.Back, gk.DryRun, gk.Apply, gk.Undo, gk.Help, gk.Quit}
+	}
+	return []key.Binding{lk.Toggle, lk.Fields, lk.Filter, gk.DryRun, gk.Apply, gk.Help, gk.Quit}
+}
+
+func (t *usersTab) help() []helpGroup {
+	return []helpGroup{
+		{"Move", []key.Binding{mk.Up, mk.Down, mk.PageUp, mk.PageDown, mk.Top, mk.Bottom}},
+		{"Users", []key.Binding{lk.Toggle, lk.All, lk.None, lk.Fields, lk.Back, lk.Unchanged}},
+		{"Find", []key.Binding{lk.Filter, lk.Action, lk.Sort}},
+	}
+}
+
+// toggle changes the selection through the engine's rules.
+func (t *usersTab) toggle(u *ccsync.UserPlan, field string) string {
+	p := t.ctx.plan()
+	before := ccsync.SelectionOf(u)
+	var err error
+	if field == "" {
+		on := u.SelectedCount() == 0
+		err = p.Edit(u, func() error { return ccsync.SelectUser(u, on) })
+	} else {
+		c := u.Change(field)
+		err = p.Edit(u, func() error { return ccsync.SelectChange(u, field, !(c.Selected && u.Selected)) })
+	}
+	if err != nil {
+		return safe(err.Error())
+	}
+	t.ctx.selectionChanged(before)
+	if field != "" {
+		if c := u.Change(field); c.Informational && c.Selected {
+			return "selected an informational difference: " + field + " of " + safe(u.Key) + " is not applied by default (CCW syncs Role only at initial sync)"
+		}
+		if field == "login" && u.Change(field).Selected {
+			return "selected a login change for " + safe(u.Key) + ": a login is an identity (SSO, integrations, CCW's User ID)"
+		}
+	}
+	return ""
+}
+
+func (t *usersTab) Update(msg tea.Msg) (tea.Cmd, string) {
+	switch msg := msg.(type) {
+	case filteredMsg:
+		if msg.seq == t.seq {
+			t.rows = msg.rows
+			t.clamp()
+		}
+		return nil, ""
+	case tea.KeyMsg:
+		return t.key(msg)
+	}
+	return nil, ""
+}
+
+func (t *usersTab) key(k tea.KeyMsg) (tea.Cmd, string) {
+	t.ensure()
+	if t.filtering {
+		switch k.String() {
+		case "enter":
+			t.filtering = false
+			t.input.Blur()
+			if q := parseQuery(t.query); q.bad != "" {
+				return nil, "filter: " + q.bad + " is not understood (is: takes " + strings.Join(isTerms, ", ") + ")"
+			}
+			return nil, ""
+		case "esc":
+			t.filtering = false
+			t.input.Blur()
+			t.input.SetValue("")
+			t.query = ""
+			return t.refilter(), ""
+		}
+		var cmd tea.Cmd
+		t.input, cmd = t.input.Update(k)
+		if t.input.Value() != t.query {
+			t.query = t.input.Value()
+			return tea.Batch(cmd, t.refilter()), ""
+		}
+		return cmd, ""
+	}
+	u := t.current()
+	if t.focus && u != nil {
+		switch {
+		case key.Matches(k, mk.Up):
+			t.detail.cursor = max(0, t.detail.cursor-1)
+		case key.Matches(k, mk.Down):
+			t.detail.cursor = min(max(0, len(u.Changes)-1), t.detail.cursor+1)
+		case key.Matches(k, lk.Toggle):
+			if t.detail.cursor < len(u.Changes) {
+				return nil, t.toggle(u, u.Changes[t.detail.cursor].Field)
+			}
+		case key.Matches(k, lk.Unchanged):
+			t.detail.showSame = !t.detail.showSame
+		case key.Matches(k, lk.Back), key.Matches(k, lk.Fields):
+			t.focus = false
+		}
+		return nil, ""
+	}
+	h := t.listHeight()
+	switch {
+	case key.Matches(k, mk.Up):
+		t.move(-1)
+	case key.Matches(k, mk.Down):
+		t.move(1)
+	case key.Matches(k, mk.PageUp):
+		t.move(-h)
+	case key.Matches(k, mk.PageDown):
+		t.move(h)
+	case key.Matches(k, mk.Top):
+		t.move(-len(t.rows))
+	case key.Matches(k, mk.Bottom):
+		t.move(len(t.rows))
+	case key.Matches(k, lk.Fields):
+		if u != nil && len(u.Changes) > 0 {
+			t.focus, t.detail.cursor = true, 0
+		}
+	case key.Matches(k, lk.Toggle):
+		if u == nil {
+			return nil, ""
+		}
+		msg := t.toggle(u, "")
+		if msg == "" {
+			t.move(1)
+		}
+		return nil, msg
+	case key.Matches(k, lk.All), key.Matches(k, lk.None):
+		on := key.Matches(k, lk.All)
+		p := t.ctx.plan()
+		shown := make([]*ccsync.UserPlan, len(t.rows))
+		for i, r := range t.rows {
+			shown[i] = p.Users[r]
+		}
+		before := ccsync.SelectionOf(shown...)
+		// inferred deactivations only when the operator filtered on deactivations
+		n := ccsync.SelectAll(shown, on, t.action == ccsync.Deactivate)
+		p.Recount()
+		t.ctx.selectionChanged(before)
+		if on {
+			msg := fmt.Sprintf("%s selected; informational differences and users with problems are left out", plural(n, "user", "users"))
+			if t.action != ccsync.Deactivate && p.NotSelected.Candidates > 0 {
+				msg += "; deactivation candidates only with f on deactivate"
+			}
+			return nil, msg
+		}
+		return nil, plural(n, "user", "users") + " deselected (u undoes it)"
+	case key.Matches(k, lk.Filter):
+		t.filtering = true
+		t.input.SetValue(t.query)
+		t.input.Focus()
+		return textinput.Blink, ""
+	case key.Matches(k, lk.Action):
+		for i, a := range actionCycle {
+			if a == t.action {
+				t.action = actionCycle[(i+1)%len(actionCycle)]
+				break
+			}
+		}
+		return t.refilter(), ""
+	case key.Matches(k, lk.Sort):
+		t.sortBy = (t.sortBy + 1) % sortKinds
+		return t.refilter(), ""
+	case key.Matches(k, lk.Unchanged):
+		t.detail.showSame = !t.detail.showSame
+	}
+	return nil, ""
+}
+
+func (t *usersTab) View() []string {
+	t.ensure()
+	t.clamp()
+	u := t.current()
+	listW := t.w
+	if t.wide() {
+		dw := min(max(t.detail.natural(u), t.w*45/100), t.w-44-3)
+		listW = t.w - dw - 3
+		t.detail.w, t.detail.h = dw, t.h
+	} else {
+		t.detail.w, t.detail.h = t.w, t.h-t.listHeight()-2
+	}
+	list := t.listView(listW)
+	detail := t.detail.view(u, t.focus)
+	if t.wide() {
+		out := make([]string, t.h)
+		sep := t.ctx.theme.Dim.Render(" │ ")
+		for i := range out {
+			out[i] = pad(list[i], listW) + sep + detail[i]
+		}
+		return out
+	}
+	out := append(list, t.ctx.theme.Dim.Render(strings.Repeat("─", t.w)))
+	return fitLines(append(out, detail...), t.h)
+}
+
+// listView is the title and the visible rows (exactly listHeight+1 lines,
+// or h lines when wide).
+func (t *usersTab) listView(w int) []string {
+	th := t.ctx.theme
+	p := t.ctx.plan()
+	total := len(p.Users)
+	title := fmt.Sprintf("%d of %d users", len(t.rows), total)
+	if t.action != "" {
+		title += " · " + string(t.action)
+	}
+	title += " · " + t.sortBy.String()
+	if t.query != "" && !t.filtering {
+		title += " · /" + safe(t.query)
+	}
+	lines := []string{th.Dim.Render(pad(title, w))}
+	h := t.listHeight()
+	keyW := 8 // the visible keys, in full where the width allows
+	for i := t.offset; i < len(t.rows) && i < t.offset+h; i++ {
+		keyW = max(keyW, ansi.StringWidth(safe(p.Users[t.rows[i]].Key)))
+	}
+	keyW = min(keyW, w/2)
+	for i := t.offset; i < len(t.rows) && len(lines) <= h; i++ {
+		lines = append(lines, t.row(p.Users[t.rows[i]], i == t.cursor, w, keyW))
+	}
+	if len(t.rows) == 0 {
+		lines = append(lines, th.Dim.Render("  no user matches (f cycles the action filter, / filters)"))
+	}
+	return fitLines(lines, h+1)
+}
+
+// userMark is a user's selection: [x] all its default changes, [~] part of
+// them, [ ] none, [!] a user with problems (never selectable).
+func userMark(u *ccsync.UserPlan) string {
+	switch {
+	case u.Action == ccsync.Error:
+		return style.Locked
+	case u.Partly():
+		return style.Partly
+	case u.SelectedCount() > 0:
+		return style.On
+	}
+	return style.Off
+}
+
+func (t *usersTab) row(u *ccsync.UserPlan, cursor bool, w, keyW int) string {
+	th := t.ctx.theme
+	g := " "
+	if cursor && !t.focus {
+		g = style.Cursor
+	}
+	info := plural(len(u.Changes), "change", "changes")
+	if n := len(u.Problems); n > 0 {
+		info += " · " + plural(n, "problem", "problems")
+	}
+	if u.Inferred {
+		info += " · inferred"
+	}
+	nameW := max(0, w-12-keyW-ansi.StringWidth(info))
+	row := fmt.Sprintf("%s %s %s %s  %s  %s", g, userMark(u), u.Action.Symbol(), pad(safe(u.Key), keyW), pad(safe(u.Name), nameW), info)
+	row = pad(row, w)
+	if cursor && !t.focus {
+		return th.Cursor.Render(row)
+	}
+	return th.Action(string(u.Action)).Render(row)
 }

@@ -1,0 +1,130 @@
+// Package tui is the interactive reconciliation console (Bubble Tea v1).
+// It holds no business rule: loading, diffing, selecting, counting and
+// applying are the engine's (package sync), which it only calls and shows.
+// Every tab and every step of an apply is a component with its own keys;
+// the root routes messages to the active one and renders only it.
+package tui
+
+import (
+	"context"
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/ccwrecon/ccwrecon/internal/termtext"
+	ccsync "github.com/ccwrecon/ccwrecon/sync"
+	"github.com/ccwrecon/ccwrecon/sync/style"
+)
+
+// Options configure the console.
+type Options struct {
+	// PlanDir is where w saves plans, e exports, and runs keep journals.
+	PlanDir string
+	// Out is where w saves the plan (--out); "" picks a new name in PlanDir.
+	Out string
+}
+
+// programContext is shared by every component (one program context, as
+// gh-dash does): the service, the session, sizes, theme and the undo stack.
+type programContext struct {
+	svc     *ccsync.Service
+	opts    Options
+	theme   *style.Theme
+	width   int
+	height  int
+	sess    *ccsync.Session
+	undo    []ccsync.Selection
+	dirty   bool // the selection is not saved
+	version int  // bumps on every selection change: pages rebuild lazily
+	quit    chan struct{}
+	posted  []tea.Msg // messages for the root, handled before the next key
+}
+
+// post hands a message to the root at once (a step of a flow, a jump):
+// unlike a command it cannot race the next key.
+func (c *programContext) post(msg tea.Msg) { c.posted = append(c.posted, msg) }
+
+func (c *programContext) plan() *ccsync.Plan {
+	if c.sess == nil {
+		return nil
+	}
+	return c.sess.Plan
+}
+
+// selectionChanged records a change of selection for undo and redraws.
+func (c *programContext) selectionChanged(before ccsync.Selection) {
+	c.undo = append(c.undo, before)
+	if len(c.undo) > 200 {
+		c.undo = c.undo[1:]
+	}
+	c.dirty = true
+	c.version++
+}
+
+// context ties a command to the console's lifetime: quitting cancels it.
+func (c *programContext) context() (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		select {
+		case <-c.quit:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
+}
+
+// safe renders data (names, logins, values) so it cannot drive the terminal.
+func safe(s string) string { return termtext.Safe(s) }
+
+// plural is "1 user", "2 users".
+func plural(n int, one, many string) string { return ccsync.Plural(n, one, many) }
+
+// wrap breaks text into lines of at most width cells, at spaces where it
+// can and inside long words where it must: nothing is cut.
+func wrap(s string, width int) []string {
+	if width < 8 {
+		width = 8
+	}
+	var out []string
+	for _, para := range strings.Split(s, "\n") {
+		w := ansi.Wrap(para, width, " ,/-")
+		out = append(out, strings.Split(w, "\n")...)
+	}
+	return out
+}
+
+// hang wraps text with a hanging indent: lines after the first start
+// indent cells in, and every line fits width.
+func hang(s string, width, indent int) []string {
+	lines := wrap(s, width-indent)
+	if len(lines) > 1 {
+		rest := wrap(strings.Join(lines[1:], " "), width-indent)
+		lines = lines[:1]
+		for _, l := range rest {
+			lines = append(lines, strings.Repeat(" ", indent)+l)
+		}
+	}
+	return lines
+}
+
+// pad makes a line exactly width cells wide (it never cuts text that fits).
+func pad(s string, width int) string {
+	w := ansi.StringWidth(s)
+	if w > width {
+		return ansi.Truncate(s, width, "…")
+	}
+	return s + strings.Repeat(" ", width-w)
+}
+
+// fitLines makes exactly h lines.
+func fitLines(lines []string, h int) []string {
+	if len(lines) > h {
+		return lines[:h]
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return lines
+}
