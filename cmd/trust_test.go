@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -356,3 +357,56 @@ func TestHostileValuesAreEscaped(t *testing.T) {
 		}
 	}
 }
+
+// The typed-instance-name prompt honours Ctrl+C at once (on a real
+// terminal, through script's pty), and nothing is applied.
+func TestConfirmationPromptHonoursCtrlC(t *testing.T) {
+	if _, err := exec.LookPath("script"); err != nil {
+		t.Skip("script (util-linux) is not installed")
+	}
+	url := emulate(t)
+	plan := filepath.Join(t.TempDir(), "plan.json")
+	if r := run(t, apiEnv(url), append([]string{"diff", "--feed", fx + "ccw_clean.csv", "--out", plan}, lookups...)...); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	cmd := exec.Command("script", "-qec", bin+" apply "+plan+" --via api", "/dev/null")
+	cmd.Env = append(append(os.Environ(), "XDG_CONFIG_HOME="+t.TempDir(), "NO_COLOR=1"), apiEnv(url)...)
+	in, _ := cmd.StdinPipe()
+	out := &lockedBuffer{}
+	cmd.Stdout = out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(out.String(), "Type the instance name"); {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("no prompt:\n%s", out.String())
+		}
+		time.Sleep(20 * time.Millisecond) // polling another process's output
+	}
+	start := time.Now()
+	in.Write([]byte{3}) // Ctrl+C typed on the terminal
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("the prompt waited for Enter after Ctrl+C:\n%s", out.String())
+	}
+	if !strings.Contains(out.String(), "not confirmed (interrupted)") || time.Since(start) > 3*time.Second {
+		t.Fatalf("%s", out.String())
+	}
+	if runs, _ := filepath.Glob(filepath.Join(filepath.Dir(plan), "ccwrecon-runs", "*")); len(runs) != 0 {
+		t.Fatal("a run started")
+	}
+}
+
+// lockedBuffer is written by a process and read by the test.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.b.Write(p) }
+func (l *lockedBuffer) String() string              { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }

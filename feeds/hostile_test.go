@@ -1,7 +1,9 @@
 package feeds
 
 import (
+	"context"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -91,5 +93,33 @@ func TestMappingAliasBombIsRefused(t *testing.T) {
 	os.WriteFile(big, make([]byte, MaxMappingBytes+1), 0o600)
 	if _, err := LoadMapping(big); err == nil || !strings.Contains(err.Error(), "limit") {
 		t.Fatalf("%v", err)
+	}
+}
+
+// A server that accepts the connection and says nothing cannot hold the
+// SSH handshake: the context (Ctrl+C) and the timeout end it.
+func TestSSHHandshakeHonoursTheContext(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // silent
+		}
+	}()
+	kh := filepath.Join(t.TempDir(), "known_hosts")
+	os.WriteFile(kh, nil, 0o600)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = DialSFTP(ctx, SFTPConfig{Addr: ln.Addr().String(), User: "u", Password: "p", KnownHosts: kh, Timeout: time.Minute})
+	if err == nil || time.Since(start) > 5*time.Second {
+		t.Fatalf("%v after %s", err, time.Since(start))
 	}
 }

@@ -120,9 +120,27 @@ func DialSFTP(ctx context.Context, cfg SFTPConfig) (*SFTP, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot reach SFTP server %s: %v", cfg.Addr, err)
 	}
+	// The handshake honours the context and the timeout: a server that
+	// accepts the connection and then says nothing cannot hold us.
+	deadline := time.Now().Add(cfg.Timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	nc.SetDeadline(deadline)
+	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(time.Now()) })
 	c, chans, reqs, err := ssh.NewClientConn(nc, cfg.Addr, sc)
+	stop()
+	if err == nil {
+		nc.SetDeadline(time.Time{})
+	}
+	if err == nil && ctx.Err() != nil {
+		err = ctx.Err()
+	}
 	if err != nil {
 		nc.Close()
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("SFTP login to %s: cancelled", cfg.Addr)
+		}
 		var he *HostKeyError
 		if errors.As(err, &he) {
 			return nil, he
