@@ -75,6 +75,7 @@ const fx = "../testdata/feeds/"
 var lookups = []string{"--segment-lookup", "1=Company", "--segment-lookup", "2=Cost Center", "--segment-lookup", "3=GL Account"}
 
 func TestDiffJSONAndExitCodes(t *testing.T) {
+	t.Parallel()
 	url := emulate(t)
 	env := []string{"COUPA_URL=" + url, "COUPA_API_KEY=emulator-api-key"}
 	dir := t.TempDir()
@@ -140,6 +141,7 @@ func TestDiffJSONAndExitCodes(t *testing.T) {
 }
 
 func TestUnreadableFeedsExit1WithLocationsAndWriteNothing(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	plan := filepath.Join(dir, "plan.json")
 	cases := map[string][]string{
@@ -173,6 +175,7 @@ func TestUnreadableFeedsExit1WithLocationsAndWriteNothing(t *testing.T) {
 }
 
 func TestApplyNeedsYesWithoutATerminalAndSucceeds(t *testing.T) {
+	t.Parallel()
 	url := emulate(t)
 	env := []string{"COUPA_URL=" + url, "COUPA_CLIENT_ID=emulator-client", "COUPA_CLIENT_SECRET=emulator-secret"}
 	dir := t.TempDir()
@@ -207,6 +210,7 @@ func TestApplyNeedsYesWithoutATerminalAndSucceeds(t *testing.T) {
 }
 
 func TestFetchFailuresAreOneLineAndLeaveNoFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "snap.json")
 	cases := map[string][]string{
@@ -245,6 +249,7 @@ func TestFetchFailuresAreOneLineAndLeaveNoFile(t *testing.T) {
 }
 
 func TestProfilesRefuseSecrets(t *testing.T) {
+	t.Parallel()
 	cfg := filepath.Join(t.TempDir(), "config.yaml")
 	os.WriteFile(cfg, []byte("profiles:\n  acme:\n    coupa-url: https://acme.coupahost.com\n    client-secret: nope\n"), 0o600)
 	r := run(t, nil, "--config", cfg, "--profile", "acme", "fetch", "--out", filepath.Join(t.TempDir(), "s.json"))
@@ -254,6 +259,7 @@ func TestProfilesRefuseSecrets(t *testing.T) {
 }
 
 func TestMappingFileCarriesSegmentLookups(t *testing.T) {
+	t.Parallel()
 	url := emulate(t)
 	env := []string{"COUPA_URL=" + url, "COUPA_API_KEY=emulator-api-key"}
 	dir := t.TempDir()

@@ -17,6 +17,7 @@ import (
 // TestPullAndRemoteFeed: a PGP-encrypted file in /Outgoing/CCW is pulled and
 // decrypted, and read directly as --feed sftp:///Outgoing/CCW/....
 func TestPullAndRemoteFeed(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	srv, err := feeds.StartSFTPServer(ctx, "acme", "sftp-pass-123")

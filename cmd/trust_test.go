@@ -25,6 +25,7 @@ func apiEnv(url string) []string {
 // The JSON output counts what apply does by default; an error user has
 // nothing selected; problems name users as the feed writes them.
 func TestJSONCountsWhatApplyDoes(t *testing.T) {
+	t.Parallel()
 	url := emulate(t)
 	r := run(t, apiEnv(url), append([]string{"diff", "--feed", fx + "ccw_delta.csv", "--format", "json"}, lookups...)...)
 	var doc struct {
@@ -67,6 +68,7 @@ func TestJSONCountsWhatApplyDoes(t *testing.T) {
 // After an apply that succeeded, the same diff has nothing left to do:
 // --detailed-exitcode is a "we are done" gate.
 func TestApplyConverges(t *testing.T) {
+	t.Parallel()
 	url := emulate(t)
 	env := apiEnv(url)
 	plan := filepath.Join(t.TempDir(), "plan.json")
@@ -88,6 +90,7 @@ func TestApplyConverges(t *testing.T) {
 
 // Coupa may accept a write and not store it; only the read-back shows it.
 func TestAcceptedButNotStoredIsReported(t *testing.T) {
+	t.Parallel()
 	url := emulate(t, "--ignore-writes", "phone-work")
 	env := apiEnv(url)
 	plan := filepath.Join(t.TempDir(), "plan.json")
@@ -139,6 +142,7 @@ func planUser(doc map[string]any, key string) map[string]any {
 // apply checks every rule itself: a plan edited after diff wrote it is
 // refused, whatever was edited, and nothing is written.
 func TestEditedPlansAreRefused(t *testing.T) {
+	t.Parallel()
 	url := emulate(t)
 	env := apiEnv(url)
 	dir := t.TempDir()
@@ -211,6 +215,7 @@ func TestEditedPlansAreRefused(t *testing.T) {
 
 // The instance always comes from the settings, never from a plan.
 func TestThePlanNeverChoosesTheInstance(t *testing.T) {
+	t.Parallel()
 	url := emulate(t)
 	other := emulate(t)
 	plan := filepath.Join(t.TempDir(), "plan.json")
@@ -230,6 +235,7 @@ func TestThePlanNeverChoosesTheInstance(t *testing.T) {
 // One run per plan at a time: a second apply exits at once, naming the
 // process that holds the plan.
 func TestOneRunPerPlan(t *testing.T) {
+	t.Parallel()
 	url := emulate(t)
 	env := apiEnv(url)
 	plan := filepath.Join(t.TempDir(), "plan.json")
@@ -257,7 +263,8 @@ func TestOneRunPerPlan(t *testing.T) {
 // flight finish, exits non-zero with the resume command; resume completes
 // it, and nothing is applied twice.
 func TestInterruptedApplyResumes(t *testing.T) {
-	url := emulate(t, "--users", "400", "--latency", "150ms", "--rate", "0")
+	t.Parallel()
+	url := emulate(t, "--users", "200", "--latency", "80ms", "--rate", "0")
 	env := append(apiEnv(url), "COUPA_URL="+url)
 	dir := t.TempDir()
 	snap := filepath.Join(dir, "snap.json")
@@ -277,7 +284,7 @@ func TestInterruptedApplyResumes(t *testing.T) {
 	feed.WriteString("Status|User ID|Last Name|First Name|Email\n")
 	n := 0
 	for _, u := range s.Users[1:] {
-		if u.Active && u.CCW && n < 120 {
+		if u.Active && u.CCW && n < 80 {
 			fmt.Fprintf(&feed, "1|%s|%s|%s-renamed|%s\n", u.Login, u.Lastname, u.Firstname, u.Email)
 			n++
 		}
@@ -325,7 +332,7 @@ func TestInterruptedApplyResumes(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errText.String())
 	}
 	r := run(t, env, "apply", plan, "--via", "api", "--yes", "--resume", "--rate", "-1")
-	if r.code != 0 || !strings.Contains(r.stdout, "Apply complete: 120 changes to 120 users applied and verified.") {
+	if r.code != 0 || !strings.Contains(r.stdout, "Apply complete: 80 changes to 80 users applied and verified.") {
 		t.Fatalf("resume: %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	if r := run(t, env, diff...); r.code != 0 {
@@ -336,6 +343,7 @@ func TestInterruptedApplyResumes(t *testing.T) {
 // Data never drives the terminal, and spreadsheet exports never start a
 // formula.
 func TestHostileValuesAreEscaped(t *testing.T) {
+	t.Parallel()
 	url := emulate(t)
 	dir := t.TempDir()
 	snap := filepath.Join(dir, "snap.json")
@@ -361,6 +369,7 @@ func TestHostileValuesAreEscaped(t *testing.T) {
 // The typed-instance-name prompt honours Ctrl+C at once (on a real
 // terminal, through script's pty), and nothing is applied.
 func TestConfirmationPromptHonoursCtrlC(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("script"); err != nil {
 		t.Skip("script (util-linux) is not installed")
 	}
@@ -370,7 +379,9 @@ func TestConfirmationPromptHonoursCtrlC(t *testing.T) {
 		t.Fatal(r.stderr)
 	}
 	cmd := exec.Command("script", "-qec", bin+" apply "+plan+" --via api", "/dev/null")
-	cmd.Env = append(append(os.Environ(), "XDG_CONFIG_HOME="+t.TempDir(), "NO_COLOR=1"), apiEnv(url)...)
+	// TERM=dumb: script's pty has no terminal to answer Bubble Tea's start-up
+	// colour query, which would otherwise wait out its 5 s timeout
+	cmd.Env = append(append(os.Environ(), "XDG_CONFIG_HOME="+t.TempDir(), "NO_COLOR=1", "TERM=dumb"), apiEnv(url)...)
 	in, _ := cmd.StdinPipe()
 	out := &lockedBuffer{}
 	cmd.Stdout = out

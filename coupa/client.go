@@ -119,14 +119,7 @@ func New(cfg Config) (*Client, error) {
 		base = cfg.HTTPClient.Transport
 	}
 	c := &Client{cfg: cfg, base: u}
-	// Stay a little under the server's bucket: requests that leave evenly
-	// spaced arrive with jitter, and an exact match would earn stray 429s.
-	lim, burst := rate.Inf, cfg.Burst
-	if cfg.Rate > 0 { // negative: unlimited (tests, emulators)
-		lim = rate.Limit(cfg.Rate * 0.95)
-		burst = max(1, cfg.Burst-2)
-	}
-	c.limiter = rate.NewLimiter(lim, burst)
+	c.limiter = Pacing(cfg.Rate, cfg.Burst)
 	plain := &http.Client{Transport: base, CheckRedirect: c.checkRedirect}
 	at := &authTransport{base: base, origin: u}
 	switch {
@@ -151,6 +144,17 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.http = &http.Client{Transport: at, CheckRedirect: c.checkRedirect}
 	return c, nil
+}
+
+// Pacing is the client's request limiter for a server allowing r
+// requests a second with a burst of b: a little under the server's bucket,
+// because requests that leave evenly spaced arrive with jitter, and an
+// exact match would earn stray 429s. A negative rate is unlimited.
+func Pacing(r float64, b int) *rate.Limiter {
+	if r <= 0 {
+		return rate.NewLimiter(rate.Inf, b)
+	}
+	return rate.NewLimiter(rate.Limit(r*0.95), max(1, b-2))
 }
 
 // Instance is the instance's base URL (no credentials).
@@ -366,6 +370,10 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 		}
 		if wait == 0 {
 			wait = backoff(attempt)
+		} else {
+			// Retry-After, spread a little: parallel workers told the same
+			// wait would otherwise all come back in the same instant.
+			wait += time.Duration(rand.Int64N(int64(max(wait/4, 20*time.Millisecond)) + 1))
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -379,6 +387,13 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 }
 
 var errSafeRetry = errors.New("not processed by Coupa")
+
+// NotProcessed reports an answer that proves Coupa did not process the
+// request (a 429 or 503, even after the retries ran out).
+func NotProcessed(err error) bool {
+	var ae *APIError
+	return errors.Is(err, errSafeRetry) || (errors.As(err, &ae) && (ae.Status == 429 || ae.Status == 503))
+}
 
 var errTimeout = errors.New("timed out")
 

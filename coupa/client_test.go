@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/ccwrecon/ccwrecon/coupa"
 	"github.com/ccwrecon/ccwrecon/coupa/emulator"
 )
@@ -46,6 +48,7 @@ func client(t testing.TB, base string, mod func(*coupa.Config)) *coupa.Client {
 }
 
 func TestListPagesPast50AndKeepsEveryUser(t *testing.T) {
+	t.Parallel()
 	_, base := start(t, emulator.Generate(537), emulator.Options{})
 	c := client(t, base, nil)
 	var pages atomic.Int64
@@ -82,6 +85,7 @@ func countInactive(users []coupa.User) int {
 }
 
 func TestFiltersReachTheServerEncoded(t *testing.T) {
+	t.Parallel()
 	_, base := start(t, emulator.Generate(120), emulator.Options{})
 	c := client(t, base, nil)
 	// A '+' in a timestamp offset must arrive as '+', not as a space.
@@ -127,6 +131,7 @@ func IsStatus(err error, status int) bool {
 }
 
 func TestAuthFailuresAreClearAndSecretFree(t *testing.T) {
+	t.Parallel()
 	_, base := start(t, emulator.Generate(3), emulator.Options{})
 	ctx := context.Background()
 	bad := client(t, base, func(c *coupa.Config) { c.ClientSecret = "wrong-secret-123" })
@@ -147,7 +152,14 @@ func TestAuthFailuresAreClearAndSecretFree(t *testing.T) {
 }
 
 func TestThrottledFetchHonoursRetryAfter(t *testing.T) {
-	srv, base := start(t, emulator.Generate(400), emulator.Options{Rate: 50, Burst: 5})
+	t.Parallel()
+	// Every request moves the emulator's clock 5 ms: a client that ignores
+	// the limit meets 429s however fast or slow this machine is.
+	var tick atomic.Int64
+	virtual := func() time.Time {
+		return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(tick.Add(1)) * 50 * time.Millisecond / 10)
+	}
+	srv, base := start(t, emulator.Generate(400), emulator.Options{Rate: 50, Burst: 5, Now: virtual, FineRetryAfter: true})
 	// A client that ignores the server's limit gets 429s and must still finish.
 	c := client(t, base, func(c *coupa.Config) { c.Rate = -1 }) // ignores the server's limit
 	users, err := c.ListUsers(context.Background(), nil, nil)
@@ -160,19 +172,34 @@ func TestThrottledFetchHonoursRetryAfter(t *testing.T) {
 	if srv.Throttled.Load() == 0 || c.Throttled.Load() == 0 {
 		t.Fatal("expected the emulator to throttle an unlimited client")
 	}
-	// A client at the server's rate is never throttled.
-	srv.Throttled.Store(0)
-	time.Sleep(200 * time.Millisecond)
-	c2 := client(t, base, func(c *coupa.Config) { c.Rate, c.Burst = 50, 5 })
-	if _, err := c2.ListUsers(context.Background(), nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	if srv.Throttled.Load() != 0 {
-		t.Fatalf("rate-limited client was throttled %d times", srv.Throttled.Load())
+}
+
+// A client paced for the server's limit is never throttled, even when
+// its requests arrive with jitter: checked on a virtual clock, so the
+// answer does not depend on how busy the machine is.
+func TestPacingStaysUnderTheServersBucket(t *testing.T) {
+	t.Parallel()
+	for _, lim := range []struct {
+		rate  float64
+		burst int
+	}{{25, 20}, {50, 5}, {10, 3}} {
+		client := coupa.Pacing(lim.rate, lim.burst)
+		server := rate.NewLimiter(rate.Limit(lim.rate), lim.burst)
+		now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		jitter := []time.Duration{0, 3 * time.Millisecond, 0, 7 * time.Millisecond, time.Millisecond}
+		for i := 0; i < 2000; i++ {
+			send := now.Add(client.ReserveN(now, 1).DelayFrom(now))
+			arrive := send.Add(jitter[i%len(jitter)])
+			if d := server.ReserveN(arrive, 1).DelayFrom(arrive); d > 0 {
+				t.Fatalf("%v/s burst %d: request %d would be throttled (%s early)", lim.rate, lim.burst, i, d)
+			}
+			now = send
+		}
 	}
 }
 
 func TestBounded503Retries(t *testing.T) {
+	t.Parallel()
 	srv, base := start(t, emulator.Generate(10), emulator.Options{})
 	c := client(t, base, func(c *coupa.Config) { c.MaxRetries = 3 })
 	srv.InjectFaults(2, 0)
@@ -191,6 +218,7 @@ func TestBounded503Retries(t *testing.T) {
 }
 
 func TestTokenIsRefreshedBeforeExpiry(t *testing.T) {
+	t.Parallel()
 	srv, base := start(t, emulator.Generate(5), emulator.Options{TokenTTL: 290 * time.Second})
 	_ = srv
 	tokens := 0
@@ -217,6 +245,7 @@ type roundTripFunc func(*http.Request) (*http.Response, error)
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func TestCancellationStopsAFetch(t *testing.T) {
+	t.Parallel()
 	_, base := start(t, emulator.Generate(2000), emulator.Options{Latency: 50 * time.Millisecond})
 	c := client(t, base, func(c *coupa.Config) { c.Concurrency = 2 })
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
@@ -232,6 +261,7 @@ func TestCancellationStopsAFetch(t *testing.T) {
 }
 
 func TestHangingAndBrokenServers(t *testing.T) {
+	t.Parallel()
 	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
@@ -273,6 +303,7 @@ func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return 
 func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
 
 func TestSnapshotIsIncrementalAndAtomic(t *testing.T) {
+	t.Parallel()
 	clk := &clock{now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
 	srv, base := start(t, emulator.Generate(260), emulator.Options{Now: clk.Now})
 	c := client(t, base, nil)
@@ -339,6 +370,7 @@ func TestSnapshotIsIncrementalAndAtomic(t *testing.T) {
 
 // Coupa's own published samples decode into the models.
 func TestPublishedSamplesDecode(t *testing.T) {
+	t.Parallel()
 	var list []coupa.User
 	decodeFile(t, "users-list.response.json", &list)
 	if len(list) != 2 || list[0].ID != 771 || list[0].Login == "" {
@@ -379,6 +411,7 @@ func decodeFile(t *testing.T, name string, v any) {
 
 // The emulator's users have the keys Coupa's sample show has (same shape).
 func TestEmulatorAnswersHaveCoupasShape(t *testing.T) {
+	t.Parallel()
 	_, base := start(t, emulator.Generate(3), emulator.Options{})
 	req, _ := http.NewRequest("GET", base+"/api/users/2", nil)
 	req.Header.Set("Accept", "application/json")
@@ -414,6 +447,7 @@ func TestEmulatorAnswersHaveCoupasShape(t *testing.T) {
 }
 
 func TestGroupsAreOptionalButUsersAreNot(t *testing.T) {
+	t.Parallel()
 	_, base := start(t, emulator.Generate(30), emulator.Options{})
 	narrow := client(t, base, func(c *coupa.Config) {
 		c.Scopes = []string{"core.user.read", "core.common.read", "core.accounting.read"} // no core.user_group.read
@@ -433,6 +467,7 @@ func TestGroupsAreOptionalButUsersAreNot(t *testing.T) {
 }
 
 func TestRefusedDefaultScopesFallBackToUsers(t *testing.T) {
+	t.Parallel()
 	srv := emulator.New(emulator.Generate(20), emulator.Options{
 		Clients: map[string]emulator.Client{"users-only": {Secret: "s", Scopes: []string{"core.user.read"}}}})
 	ctx, cancel := context.WithCancel(context.Background())

@@ -49,6 +49,7 @@ func (h *headerLog) all() []string {
 // A Coupa URL answering 302 to another host gets no credential across,
 // for the API key, the bearer token and the token request alike.
 func TestCredentialsNeverFollowARedirectElsewhere(t *testing.T) {
+	t.Parallel()
 	other := &headerLog{}
 	evil := httptest.NewServer(other.handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -94,6 +95,7 @@ func TestCredentialsNeverFollowARedirectElsewhere(t *testing.T) {
 // A redirect within the instance is followed; the same host on another
 // scheme (https to http) is another origin.
 func TestRedirectsWithinTheInstanceAreFollowed(t *testing.T) {
+	t.Parallel()
 	_, base := start(t, emulator.Generate(3), emulator.Options{})
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, base+r.URL.RequestURI(), http.StatusTemporaryRedirect)
@@ -106,6 +108,7 @@ func TestRedirectsWithinTheInstanceAreFollowed(t *testing.T) {
 }
 
 func TestCredentialsInTheURLAreRefused(t *testing.T) {
+	t.Parallel()
 	_, err := coupa.New(coupa.Config{BaseURL: "https://user:hunter2@acme.coupahost.com", APIKey: "k"})
 	if err == nil || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "carries credentials") {
 		t.Fatalf("%v", err)
@@ -115,6 +118,7 @@ func TestCredentialsInTheURLAreRefused(t *testing.T) {
 // A server claiming an absurd highest id is not trusted: no huge
 // allocation, no thousands of requests for empty pages.
 func TestAbsurdHighestIDIsNotTrusted(t *testing.T) {
+	t.Parallel()
 	for _, claim := range []string{"9000000000000000000", "3000000000", "2000000"} {
 		var hits atomic.Int64
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -141,6 +145,7 @@ func TestAbsurdHighestIDIsNotTrusted(t *testing.T) {
 // After a sandbox refresh (same URL, other data) the cache is not laid
 // under the new data: a full read replaces it, with a warning.
 func TestACacheOfAnotherInstanceStateIsRebuilt(t *testing.T) {
+	t.Parallel()
 	_, base := start(t, emulator.Generate(120), emulator.Options{})
 	c := client(t, base, nil)
 	ctx := context.Background()
@@ -167,6 +172,7 @@ func TestACacheOfAnotherInstanceStateIsRebuilt(t *testing.T) {
 // A host that does not resolve fails at once with the cause: retrying
 // cannot fix it.
 func TestUnknownHostFailsFast(t *testing.T) {
+	t.Parallel()
 	c, err := coupa.New(coupa.Config{BaseURL: "https://nonexistent.invalid", APIKey: "k", MaxRetries: 5})
 	if err != nil {
 		t.Fatal(err)
@@ -182,6 +188,7 @@ func TestUnknownHostFailsFast(t *testing.T) {
 }
 
 func TestRefusedConnectionFailsFast(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.NotFoundHandler())
 	url := srv.URL
 	srv.Close() // nothing listens there now
@@ -195,6 +202,7 @@ func TestRefusedConnectionFailsFast(t *testing.T) {
 // The token request honours the command's context: an interrupted command
 // never waits on a token endpoint that does not answer.
 func TestTokenRequestHonoursTheContext(t *testing.T) {
+	t.Parallel()
 	release := make(chan struct{})
 	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {

@@ -32,6 +32,7 @@ func byLogin(f *Feed, login string) *record.User {
 }
 
 func TestCCWDeltaFile(t *testing.T) {
+	t.Parallel()
 	f := mustRead(t, fx+"ccw_delta.csv", Options{})
 	if f.Kind != KindCCW || f.Full || len(f.Users) != 13 {
 		t.Fatalf("kind %s full %v users %d", f.Kind, f.Full, len(f.Users))
@@ -50,6 +51,7 @@ func TestCCWDeltaFile(t *testing.T) {
 }
 
 func TestCCWFullFileUnified(t *testing.T) {
+	t.Parallel()
 	f := mustRead(t, fx+"ccw_full.csv", Options{})
 	if !f.Full || f.Users[0].Active != nil {
 		t.Fatal("a file without Status is full and states no status")
@@ -61,6 +63,7 @@ func TestCCWFullFileUnified(t *testing.T) {
 }
 
 func TestCoupaUsersCSV(t *testing.T) {
+	t.Parallel()
 	f := mustRead(t, fx+"coupa_users.csv", Options{})
 	if f.Kind != KindCoupa {
 		t.Fatal(f.Kind)
@@ -78,6 +81,7 @@ func TestCoupaUsersCSV(t *testing.T) {
 }
 
 func TestHRMappings(t *testing.T) {
+	t.Parallel()
 	m, err := LoadMapping(fx + "workday.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -107,6 +111,7 @@ func TestHRMappings(t *testing.T) {
 }
 
 func TestBadMappingNamesLines(t *testing.T) {
+	t.Parallel()
 	_, err := ParseMapping([]byte("fields:\n  email: {from: Mail}\n  favourite-colour: {from: Colour}\n  login: {}\n"), "m.yaml")
 	if err == nil {
 		t.Fatal("accepted")
@@ -120,6 +125,7 @@ func TestBadMappingNamesLines(t *testing.T) {
 }
 
 func TestBadFilesReportEveryProblem(t *testing.T) {
+	t.Parallel()
 	cases := map[string][]string{
 		"empty.csv":          {"empty.csv:1: the file is empty"},
 		"unterminated.csv":   {"unterminated.csv:3: quoted field opened here is never closed"},
@@ -156,6 +162,7 @@ func TestBadFilesReportEveryProblem(t *testing.T) {
 }
 
 func TestBOMAndCRLF(t *testing.T) {
+	t.Parallel()
 	data := "\xEF\xBB\xBFUser ID,Last Name,First Name,Email\r\nann,Lee,\"Ann\r\nMarie\",ann@acme.example\r\n"
 	f, err := Read(strings.NewReader(data), "bom.csv", Options{})
 	if err != nil {
@@ -168,6 +175,7 @@ func TestBOMAndCRLF(t *testing.T) {
 
 // Read -> write -> read gives the same records.
 func TestRoundTrips(t *testing.T) {
+	t.Parallel()
 	for _, delta := range []bool{true, false} {
 		src := "ccw_delta.csv"
 		if !delta {
@@ -221,6 +229,7 @@ func sameUsers(t *testing.T, a, b []*record.User) {
 }
 
 func TestCoupaCSVSplitsAndOrdersManagers(t *testing.T) {
+	t.Parallel()
 	var users []*record.User
 	creates := map[string]bool{}
 	mk := func(login, mgr string) {
@@ -252,6 +261,7 @@ func TestCoupaCSVSplitsAndOrdersManagers(t *testing.T) {
 }
 
 func TestWriteFixturesStayReadable(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	p := filepath.Join(dir, "x.csv")
 	os.WriteFile(p, []byte("User ID|Last Name|First Name|Email\n"), 0o644)
@@ -267,6 +277,7 @@ func fields(u *record.User) map[string]string {
 }
 
 func TestValidEmail(t *testing.T) {
+	t.Parallel()
 	for v, want := range map[string]bool{"a@acme.example": true, "first.last+tag@sub.acme.co.uk": true, "jürgen@acme.example": true,
 		"not-an-email": false, "a@b": false, "a@@b.com": false, "@acme.example": false, "a b@acme.example": false,
 		"Jane <j@acme.example>": false, "a@acme.": false, "a@acme..example": false} {
@@ -277,6 +288,7 @@ func TestValidEmail(t *testing.T) {
 }
 
 func TestUnknownColumnsAreKeptWithOneWarning(t *testing.T) {
+	t.Parallel()
 	f, err := Read(strings.NewReader("User ID,Last Name,First Name,Email,Badge Colour,Desk\nann,Lee,Ann,ann@acme.example,blue,4.12\n"), "x.csv", Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -290,6 +302,7 @@ func TestUnknownColumnsAreKeptWithOneWarning(t *testing.T) {
 }
 
 func TestMappingJoinsColumnsIntoAList(t *testing.T) {
+	t.Parallel()
 	m, err := ParseMapping([]byte(`fields:
   login: {from: Login}
   email: {from: Mail}

@@ -17,6 +17,7 @@ import (
 // Data never drives the terminal: a control character in a value is a
 // read error at its line and column; a line break in a quoted value stays.
 func TestControlCharactersAreReadErrors(t *testing.T) {
+	t.Parallel()
 	data := "User ID|Last Name|First Name|Email\n" +
 		"ok|Lee|\"Ann\nMarie\"|ok@acme.example\n" +
 		"bad|Lee\x1b[5A\x1b[J|Ann|bad@acme.example\n" +
@@ -40,6 +41,7 @@ func TestControlCharactersAreReadErrors(t *testing.T) {
 // Feeds must be regular files: /dev/zero never ends and a FIFO blocks for
 // ever; both are refused before reading.
 func TestFeedsMustBeRegularFiles(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	zero := filepath.Join(dir, "zero.csv")
 	os.Symlink("/dev/zero", zero)
@@ -64,6 +66,7 @@ func TestFeedsMustBeRegularFiles(t *testing.T) {
 
 // A line without end (a binary, a runaway export) is refused at its line.
 func TestOverlongLinesAndFieldsAreRefused(t *testing.T) {
+	t.Parallel()
 	long := "User ID|Last Name|First Name|Email\nx|" + strings.Repeat("a", MaxLineBytes+10) + "|A|x@acme.example\n"
 	_, err := Read(strings.NewReader(long), "long.csv", Options{})
 	if err == nil || !strings.Contains(err.Error(), "long.csv:2: is longer than") {
@@ -78,6 +81,7 @@ func TestOverlongLinesAndFieldsAreRefused(t *testing.T) {
 
 // A YAML alias bomb is refused before it is expanded.
 func TestMappingAliasBombIsRefused(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	b.WriteString("anchor: &a [" + strings.Repeat("x,", 1000) + "x]\nfields:\n  login:\n    from: [")
 	for i := 0; i < 1000; i++ {
@@ -99,6 +103,7 @@ func TestMappingAliasBombIsRefused(t *testing.T) {
 // A server that accepts the connection and says nothing cannot hold the
 // SSH handshake: the context (Ctrl+C) and the timeout end it.
 func TestSSHHandshakeHonoursTheContext(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

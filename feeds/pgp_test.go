@@ -14,8 +14,9 @@ import (
 func newGPG(t *testing.T) *feedstest.GPG { return feedstest.NewGPG(t) }
 
 func TestGPGDecryptsWhatWeEncrypt(t *testing.T) {
+	t.Parallel()
 	g := newGPG(t)
-	pub := g.NewKey("ccw@example.com", "")
+	pub := g.TestKey()
 	keys, err := ReadKeys(pub)
 	if err != nil {
 		t.Fatal(err)
@@ -37,9 +38,9 @@ func TestGPGDecryptsWhatWeEncrypt(t *testing.T) {
 }
 
 func TestWeDecryptWhatGPGEncrypts(t *testing.T) {
+	t.Parallel()
 	g := newGPG(t)
-	g.Run(nil, "--passphrase", "s3cret", "--quick-gen-key", "Acme Outbound <it@acme.example>", "default", "default", "never")
-	sec := g.Run(nil, "--passphrase", "s3cret", "--armor", "--export-secret-keys", "it@acme.example")
+	sec := g.OutboundKey() // Cv25519; RSA is covered by TestKey above
 	keys, err := ReadKeys(sec)
 	if err != nil {
 		t.Fatal(err)
@@ -67,6 +68,7 @@ func TestWeDecryptWhatGPGEncrypts(t *testing.T) {
 }
 
 func TestRefusesKeysGnuPG22CannotUse(t *testing.T) {
+	t.Parallel()
 	e, err := openpgp.NewEntity("v6", "", "v6@example.com", &packet.Config{V6Keys: true})
 	if err != nil {
 		t.Fatal(err)

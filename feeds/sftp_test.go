@@ -13,6 +13,7 @@ import (
 )
 
 func TestEmbeddedServerAndHostKeyPinning(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	srv, err := StartSFTPServer(ctx, "demo", "demo-pass")
@@ -56,6 +57,7 @@ func TestEmbeddedServerAndHostKeyPinning(t *testing.T) {
 }
 
 func TestRealSSHDKeyAuthUploadLeavesOnlyTheFinalFile(t *testing.T) {
+	t.Parallel()
 	s := feedstest.StartSSHD(t)
 	ctx := context.Background()
 	c, err := DialSFTP(ctx, SFTPConfig{Addr: s.Addr, User: s.User, KeyFile: s.KeyFile, KnownHosts: s.KnownHosts})
@@ -85,6 +87,7 @@ func TestRealSSHDKeyAuthUploadLeavesOnlyTheFinalFile(t *testing.T) {
 }
 
 func TestRealSSHDPasswordAuth(t *testing.T) {
+	t.Parallel()
 	s := feedstest.StartSSHD(t)
 	user, pass := feedstest.PasswordUser(t)
 	ctx := context.Background()
@@ -102,6 +105,7 @@ func TestRealSSHDPasswordAuth(t *testing.T) {
 }
 
 func TestRealSSHDChangedHostKeyIsRefused(t *testing.T) {
+	t.Parallel()
 	s := feedstest.StartSSHD(t)
 	old, _ := os.ReadFile(s.KnownHosts)
 	s.NewHostKey()

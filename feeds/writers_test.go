@@ -48,6 +48,7 @@ func segmented(login string) *record.User {
 // The CCW User file in the published layout: Name columns for segments
 // 1–7, Code columns for 8–11; the other layouts when asked for.
 func TestCCWWriterLayouts(t *testing.T) {
+	t.Parallel()
 	users := []*record.User{segmented("alee")}
 	var pub bytes.Buffer
 	if err := WriteCCW(&pub, users, CCWOptions{Delta: true}); err != nil {
@@ -77,6 +78,7 @@ func TestCCWWriterLayouts(t *testing.T) {
 // Coupa's Users CSV carries the Contingent Workforce licence: Yes where the
 // load grants it, blank where it leaves it as Coupa holds it.
 func TestCoupaCSVLicenceColumn(t *testing.T) {
+	t.Parallel()
 	a, b := segmented("grant"), segmented("keep")
 	b.Set(record.EmployeeNumber, "E2")
 	a.Set(record.CCWUser, "true")

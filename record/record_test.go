@@ -3,6 +3,7 @@ package record
 import "testing"
 
 func TestFieldsRoundTrip(t *testing.T) {
+	t.Parallel()
 	u := New(Source{})
 	for i, f := range known {
 		if index(f) != i {
@@ -29,6 +30,7 @@ func TestFieldsRoundTrip(t *testing.T) {
 }
 
 func TestParseBool(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]bool{"Yes": true, "active": true, "T": true, "1": true, "no": false, "Inactive": false, "0": false} {
 		if v, ok := ParseBool(in); !ok || v != want {
 			t.Errorf("%q", in)

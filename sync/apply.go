@@ -403,8 +403,11 @@ func (a *applier) runStep(ctx context.Context, u *UserPlan, st step) (string, er
 // definite reports an answer that proves Coupa did not apply the request
 // (a validation error, a refused credential, an unknown id).
 func definite(err error) bool {
+	if errors.Is(err, coupa.ErrUncertain) {
+		return false
+	}
 	var ae *coupa.APIError
-	return errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 && ae.Status != 408 && ae.Status != 429 && !errors.Is(err, coupa.ErrUncertain)
+	return coupa.NotProcessed(err) || (errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 && ae.Status != 408)
 }
 
 // create POSTs a user; when the answer is lost it looks the login up

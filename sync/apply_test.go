@@ -139,9 +139,10 @@ func expectFinal(t *testing.T, srv *emulator.Server, users, n, m int) {
 }
 
 func TestApplyUnderFaultsEndsInTheExpectedState(t *testing.T) {
+	t.Parallel()
 	seed, feed := population(t, 120, 40, 6)
-	srv, base := serve(t, seed, emulator.Options{Rate: 40, Burst: 10})
-	c := newClient(t, base, -1, 0) // ignores the server's limit: it will meet 429s
+	srv, base := serve(t, seed, emulator.Options{Rate: 40, Burst: 10, FineRetryAfter: true})
+	c := newClient(t, base, 80, 10) // above the server's limit: it will meet 429s
 	p, path, b := planFor(t, newClient(t, base, 100, 20), feed, t.TempDir())
 	srv.InjectFaults(4, 5) // 503s before, then 500s after the next writes (creates included)
 	rep, err := Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: b, Rules: defaultRules})
@@ -163,6 +164,7 @@ func TestApplyUnderFaultsEndsInTheExpectedState(t *testing.T) {
 }
 
 func TestStalePlanIsRefusedBeforeAnyWrite(t *testing.T) {
+	t.Parallel()
 	seed, feed := population(t, 30, 10, 2)
 	clk := &clock{now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
 	srv, base := serve(t, seed, emulator.Options{Now: clk.Now})
@@ -188,6 +190,7 @@ func TestStalePlanIsRefusedBeforeAnyWrite(t *testing.T) {
 // A supervisor the plan relies on, deactivated between diff and apply,
 // makes the plan stale.
 func TestSupervisorDeactivatedSinceThePlanIsStale(t *testing.T) {
+	t.Parallel()
 	srv, c, snap := acme(t)
 	p, _ := Diff(readFeed(t, "ccw_delta.csv", feeds.Options{}), snap, Config{SegmentLookups: lookups})
 	path := filepath.Join(t.TempDir(), "p.json")
@@ -215,6 +218,7 @@ func unwritten(t *testing.T, before, after []coupa.User) {
 }
 
 func TestRoleRemovalIsClearThenSetAndRestoresOnFailure(t *testing.T) {
+	t.Parallel()
 	_, c, snap := acme(t)
 	f := readFeed(t, "coupa_users.csv", feeds.Options{})
 	p, _ := Diff(f, snap, Config{SegmentLookups: lookups})
@@ -246,6 +250,7 @@ func TestRoleRemovalIsClearThenSetAndRestoresOnFailure(t *testing.T) {
 
 // The guard's limits come from the current settings, never from the plan.
 func TestMassDeactivationGuardRefusesWhateverThePlanSays(t *testing.T) {
+	t.Parallel()
 	srv, c, snap := acme(t)
 	p, _ := Diff(readFeed(t, "ccw_full.csv", feeds.Options{}), snap, Config{SegmentLookups: lookups, IncludeDeactivations: true, MaxDeactivations: 100})
 	if Deactivations(p) != 13 {
@@ -270,6 +275,7 @@ func TestMassDeactivationGuardRefusesWhateverThePlanSays(t *testing.T) {
 // TestKilledApplyResumes kills a real apply process with SIGKILL part-way
 // and resumes it: the final state is the same as an uninterrupted run.
 func TestKilledApplyResumes(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("CCWRECON_APPLY_CHILD") != "" {
 		return
 	}

@@ -70,7 +70,8 @@ func user(p *Plan, key string) *UserPlan {
 }
 
 func TestCCWDeltaPlan(t *testing.T) {
-	_, _, snap := acme(t)
+	t.Parallel()
+	snap := acmeSnapshot(t)
 	p, err := Diff(readFeed(t, "ccw_delta.csv", feeds.Options{}), snap, Config{SegmentLookups: lookups, Now: fixedNow, ToolVersion: "test"})
 	if err != nil {
 		t.Fatal(err)
@@ -148,7 +149,8 @@ func golden(t *testing.T, name string, p *Plan) {
 }
 
 func TestFullFeedInfersDeactivationsButNeverSelectsThem(t *testing.T) {
-	_, _, snap := acme(t)
+	t.Parallel()
+	snap := acmeSnapshot(t)
 	f := readFeed(t, "ccw_full.csv", feeds.Options{})
 	p, err := Diff(f, snap, Config{SegmentLookups: lookups, Now: fixedNow})
 	if err != nil {
@@ -192,7 +194,8 @@ func TestFullFeedInfersDeactivationsButNeverSelectsThem(t *testing.T) {
 }
 
 func TestCoupaCSVRolesAreTheWholeSet(t *testing.T) {
-	_, _, snap := acme(t)
+	t.Parallel()
+	snap := acmeSnapshot(t)
 	p, err := Diff(readFeed(t, "coupa_users.csv", feeds.Options{}), snap, Config{SegmentLookups: lookups})
 	if err != nil {
 		t.Fatal(err)
@@ -218,7 +221,8 @@ func TestCoupaCSVRolesAreTheWholeSet(t *testing.T) {
 }
 
 func TestHRFeedResolvesManagersThroughCoupa(t *testing.T) {
-	_, _, snap := acme(t)
+	t.Parallel()
+	snap := acmeSnapshot(t)
 	m, err := feeds.LoadMapping(fx + "workday.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -242,7 +246,8 @@ func TestHRFeedResolvesManagersThroughCoupa(t *testing.T) {
 }
 
 func TestDuplicateCoupaKeysAreProblems(t *testing.T) {
-	_, _, snap := acme(t)
+	t.Parallel()
+	snap := acmeSnapshot(t)
 	snap.Users[5].EmployeeNumber = snap.Users[4].EmployeeNumber // two Coupa users share E1004
 	p, _ := Diff(readFeed(t, "ccw_full.csv", feeds.Options{}), snap, Config{SegmentLookups: lookups})
 	u := user(p, "lrossi")
@@ -252,7 +257,8 @@ func TestDuplicateCoupaKeysAreProblems(t *testing.T) {
 }
 
 func TestPlanRoundTripAndValidation(t *testing.T) {
-	_, _, snap := acme(t)
+	t.Parallel()
+	snap := acmeSnapshot(t)
 	p, _ := Diff(readFeed(t, "ccw_delta.csv", feeds.Options{}), snap, Config{SegmentLookups: lookups})
 	path := filepath.Join(t.TempDir(), "plan.json")
 	if err := p.Save(path); err != nil {
@@ -280,7 +286,8 @@ func TestPlanRoundTripAndValidation(t *testing.T) {
 
 // Every problem kind the engine knows, one row each, against the golden plan.
 func TestEveryProblemKind(t *testing.T) {
-	_, _, snap := acme(t)
+	t.Parallel()
+	snap := acmeSnapshot(t)
 	p, err := Diff(readFeed(t, "ccw_problems.csv", feeds.Options{}), snap, Config{SegmentLookups: lookups, Now: fixedNow, ToolVersion: "test"})
 	if err != nil {
 		t.Fatal(err)
@@ -315,7 +322,8 @@ func TestEveryProblemKind(t *testing.T) {
 }
 
 func TestEachProblemIsReportedOnce(t *testing.T) {
-	_, _, snap := acme(t)
+	t.Parallel()
+	snap := acmeSnapshot(t)
 	p, _ := Diff(readFeed(t, "ccw_problems.csv", feeds.Options{}), snap, Config{SegmentLookups: lookups})
 	for _, u := range p.Users {
 		seen := map[string]bool{}
@@ -328,5 +336,28 @@ func TestEachProblemIsReportedOnce(t *testing.T) {
 	}
 	if probs := user(p, "hjenkins").Problems; len(probs) != 1 {
 		t.Errorf("self-supervision is one problem, not also a cycle: %v", probs)
+	}
+}
+
+// acmeSnapshot is the Acme instance as ccwrecon fetch wrote it: the diff
+// is a pure function, so its tests need no HTTP.
+func acmeSnapshot(t testing.TB) *coupa.Snapshot {
+	t.Helper()
+	s, err := coupa.LoadSnapshot("testdata/acme.snapshot.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// The fixture stays what the emulator serves for testdata/instance.json.
+func TestSnapshotFixtureMatchesTheEmulator(t *testing.T) {
+	t.Parallel()
+	_, _, live := acme(t)
+	fixture := acmeSnapshot(t)
+	a, _ := json.Marshal(live.Users)
+	b, _ := json.Marshal(fixture.Users)
+	if !bytes.Equal(a, b) {
+		t.Fatal("testdata/acme.snapshot.json is out of date: refresh it with ccwrecon fetch against ccwrecon emulate")
 	}
 }

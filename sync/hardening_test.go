@@ -20,6 +20,7 @@ import (
 // The journal reads lines of any length, mends a torn last line before
 // appending, and refuses a journal it cannot read completely.
 func TestJournalReadsAnyLineRepairsATornTailRefusesCorruption(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "journal.jsonl")
 	long, _ := json.Marshal(Entry{User: "u", Op: OpUpload, Phase: PhaseDone, Message: strings.Repeat("m", 2<<20)})
@@ -98,6 +99,7 @@ func TestAFullJournalStopsTheRun(t *testing.T) {
 // A create whose outcome is unknown is looked up by login on resume, never
 // sent twice.
 func TestUncertainCreateIsLookedUpOnResume(t *testing.T) {
+	t.Parallel()
 	seed, feed := population(t, 20, 0, 3)
 	srv, base := serve(t, seed, emulator.Options{})
 	c := newClient(t, base, -1, 0)
@@ -131,6 +133,7 @@ func TestUncertainCreateIsLookedUpOnResume(t *testing.T) {
 // Resume re-checks users whose only entry is an intent: an out-of-band
 // change to a field the plan writes, made meanwhile, refuses the resume.
 func TestResumeRechecksPartlyAppliedUsers(t *testing.T) {
+	t.Parallel()
 	seed, feed := population(t, 20, 5, 0)
 	_, base := serve(t, seed, emulator.Options{})
 	c := newClient(t, base, -1, 0)
@@ -151,6 +154,7 @@ func TestResumeRechecksPartlyAppliedUsers(t *testing.T) {
 
 // Two runs of one plan at once: the second is refused at once.
 func TestASecondRunOfAPlanIsRefused(t *testing.T) {
+	t.Parallel()
 	seed, feed := population(t, 20, 5, 0)
 	_, base := serve(t, seed, emulator.Options{Latency: 0})
 	c := newClient(t, base, -1, 0)
@@ -181,7 +185,8 @@ func TestASecondRunOfAPlanIsRefused(t *testing.T) {
 // The digest covers every field of a plan but the selection: a test that
 // fails when a new field is added and forgotten.
 func TestTheDigestCoversEveryField(t *testing.T) {
-	_, _, snap := acme(t)
+	t.Parallel()
+	snap := acmeSnapshot(t)
 	p, _ := Diff(readFeed(t, "ccw_delta.csv", feeds.Options{}), snap, Config{SegmentLookups: lookups})
 	base := DigestOf(p)
 	skip := map[string]bool{"Digest": true, "Selected": true, "NotSelected": true}
@@ -276,7 +281,8 @@ func changeValue(v reflect.Value) bool {
 // A CCW feed's users need the Contingent Workforce licence: a user who
 // lacks it gets a selected ccw-user change, and says why.
 func TestCCWFeedGrantsTheLicence(t *testing.T) {
-	_, _, snap := acme(t)
+	t.Parallel()
+	snap := acmeSnapshot(t)
 	f, err := feeds.Read(strings.NewReader("Status|User ID|Last Name|First Name|Email\n1|mlopez|Lopez|Maria|mlopez@acme.example\n"), "f.csv", feeds.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -14,9 +14,10 @@ import (
 )
 
 func TestSFTPApplyUploadsAnEncryptedCCWFileGPGCanRead(t *testing.T) {
+	t.Parallel()
 	s := feedstest.StartSSHD(t)
 	g := feedstest.NewGPG(t)
-	pub := g.NewKey("ccw-inbound@coupa.example", "")
+	pub := g.TestKey()
 	keys, err := feeds.ReadRecipients(pub)
 	if err != nil {
 		t.Fatal(err)
@@ -74,10 +75,11 @@ func TestSFTPApplyUploadsAnEncryptedCCWFileGPGCanRead(t *testing.T) {
 // then written from the plan alone, and the report says the plan was not
 // checked for staleness.
 func TestSFTPApplyWithoutAPIAccessUsesThePlansValues(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	cfg, conn := embeddedSFTP(t)
 
-	_, _, snap := acme(t)
+	snap := acmeSnapshot(t)
 	p, _ := Diff(readFeed(t, "ccw_delta.csv", feeds.Options{}), snap, Config{SegmentLookups: lookups})
 	path := filepath.Join(t.TempDir(), "plan.json")
 	p, b := saved(t, p, path) // only what the file holds
@@ -118,6 +120,7 @@ func TestSFTPApplyWithoutAPIAccessUsesThePlansValues(t *testing.T) {
 
 // The dry run shows byte for byte the file the real run uploads.
 func TestSFTPDryRunIsTheUploadedFile(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	cfg, conn := embeddedSFTP(t)
 	_, c, snap := acme(t)
@@ -176,6 +179,7 @@ func saved(t *testing.T, p *Plan, path string) (*Plan, []byte) {
 // Unified customers: Coupa's Users CSV with the Contingent Workforce
 // licence lands in /Incoming/Users (a real sshd), nothing in /Incoming/CCW.
 func TestSFTPCoreFileLandsInIncomingUsers(t *testing.T) {
+	t.Parallel()
 	s := feedstest.StartSSHD(t)
 	_, c, snap := acme(t)
 	p, _ := Diff(readFeed(t, "ccw_delta.csv", feeds.Options{}), snap, Config{SegmentLookups: lookups})

@@ -20,19 +20,6 @@ func (e *StaleError) Error() string {
 		plural(len(e.Users), "user", "users"), listSome(e.Users, 8))
 }
 
-// seen is what the plan saw Coupa hold for a field of a user.
-func (u *UserPlan) seen(field string) (Value, bool) {
-	if c := u.Change(field); c != nil {
-		return c.Before, true
-	}
-	for _, f := range u.Same {
-		if f.Field == field {
-			return f.Value, true
-		}
-	}
-	return Value{}, false
-}
-
 // checkStale re-reads every user this run still has to touch (id[in] and
 // login[in], 50 at a time) and refuses the whole plan when any moved: an
 // untouched user whose fingerprint changed, a partly applied user with a

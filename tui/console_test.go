@@ -78,7 +78,11 @@ func newEnv(t testing.TB, opts emulator.Options) *env {
 
 // loaded is a console with a loaded session, without a Program.
 func loaded(t testing.TB, w, h int) (*Model, *env) {
-	e := newEnv(t, emulator.Options{})
+	return open(t, newEnv(t, emulator.Options{}), w, h)
+}
+
+// open is a console on an existing environment (each gets a fresh plan).
+func open(t testing.TB, e *env, w, h int) (*Model, *env) {
 	m := New(e.svc, Options{PlanDir: e.dir}, style.Plain())
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	sess, err := e.svc.Open(context.Background(), nil)
@@ -118,7 +122,7 @@ func run(m *Model, cmd tea.Cmd, depth int) {
 	var msg tea.Msg
 	select {
 	case msg = <-done:
-	case <-time.After(5 * time.Second):
+	case <-time.After(500 * time.Millisecond): // a timer (a cursor's blink), not a result
 		return
 	}
 	switch msg := msg.(type) {
@@ -191,10 +195,12 @@ func widthOf(name string) int {
 
 // A golden per component, at 80×24 and 160×48.
 func TestComponentGoldens(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, emulator.Options{})
 	for _, size := range [][2]int{{80, 24}, {160, 48}} {
 		tag := fmt.Sprintf("_%dx%d", size[0], size[1])
 		check := func(name string, keys ...string) {
-			m, e := loaded(t, size[0], size[1])
+			m, e := open(t, e, size[0], size[1])
 			press(m, keys...)
 			golden(t, name+tag, screen(m, e))
 		}
@@ -218,6 +224,7 @@ func TestComponentGoldens(t *testing.T) {
 // Selection goes through the engine's rules: an error user refuses with a
 // reason, undo puts the last change back, U the default.
 func TestSelectionUndoAndDefault(t *testing.T) {
+	t.Parallel()
 	m, _ := loaded(t, 80, 24)
 	plan := m.Plan()
 	start := plan.Selected
@@ -260,6 +267,7 @@ func TestSelectionUndoAndDefault(t *testing.T) {
 
 // enter on a problem or a hierarchy row goes to that user.
 func TestEnterJumpsToTheUser(t *testing.T) {
+	t.Parallel()
 	m, _ := loaded(t, 80, 24)
 	press(m, "5", "down", "enter")
 	if m.active != 0 || m.users.current().Key != "wlee" {
@@ -279,6 +287,7 @@ func TestEnterJumpsToTheUser(t *testing.T) {
 // The filter understands field:value, action:, is: and free text on keys
 // and names only.
 func TestFilterQueries(t *testing.T) {
+	t.Parallel()
 	m, _ := loaded(t, 80, 24)
 	keys := func(q string) []string {
 		m.users.query = q
@@ -306,7 +315,8 @@ func TestFilterQueries(t *testing.T) {
 // A whole flow through a real Program: load → select → undo → dry-run →
 // apply → ctrl+c mid-apply → stop → resume → report → quit.
 func TestConsoleFlowWithInterruptAndResume(t *testing.T) {
-	e := newEnv(t, emulator.Options{Latency: 250 * time.Millisecond})
+	t.Parallel()
+	e := newEnv(t, emulator.Options{Latency: 120 * time.Millisecond})
 	m := New(e.svc, Options{PlanDir: e.dir}, style.Plain())
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 30))
 	wait := func(what string) {
@@ -361,6 +371,7 @@ func TestConsoleFlowWithInterruptAndResume(t *testing.T) {
 
 // A reload keeps the manual choices that still apply and says so.
 func TestReloadKeepsChoices(t *testing.T) {
+	t.Parallel()
 	m, _ := loaded(t, 80, 24)
 	press(m, "space") // lrossi off: a manual choice
 	_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyCtrlR})

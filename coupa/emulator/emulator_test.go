@@ -68,6 +68,7 @@ func roleNames(u map[string]any) string {
 }
 
 func TestDefaultAccountNeedsAStoredChart(t *testing.T) {
+	t.Parallel()
 	a := newAPI(t)
 	// xzhang (15) has no chart: segments in the same request as the chart are refused
 	st, body := a.call("PUT", "/api/users/15", map[string]any{"default-account-type": map[string]any{"name": "Acme Corporate"},
@@ -97,6 +98,7 @@ func TestDefaultAccountNeedsAStoredChart(t *testing.T) {
 func jsonText(v any) string { b, _ := json.Marshal(v); return string(b) }
 
 func TestUnknownReferencesChangeNothing(t *testing.T) {
+	t.Parallel()
 	a := newAPI(t)
 	before := a.user("4")
 	st, body := a.call("PUT", "/api/users/4", map[string]any{"firstname": "Changed", "manager": map[string]any{"login": "nobody"}})
@@ -116,6 +118,7 @@ func TestUnknownReferencesChangeNothing(t *testing.T) {
 }
 
 func TestRolesAddAndClearAsDocumented(t *testing.T) {
+	t.Parallel()
 	a := newAPI(t)
 	a.call("PUT", "/api/users/7", map[string]any{"roles": []any{map[string]any{"name": "Buyer"}}})
 	if r := roleNames(a.user("7")); r != "User,Buyer" {
@@ -133,6 +136,7 @@ func TestRolesAddAndClearAsDocumented(t *testing.T) {
 }
 
 func TestCreateDefaultsAndUniqueness(t *testing.T) {
+	t.Parallel()
 	a := newAPI(t)
 	st, u := a.call("POST", "/api/users", map[string]any{"login": "new1", "email": "new1@acme.example", "firstname": "New", "lastname": "One"})
 	if st != 201 {
@@ -152,6 +156,7 @@ func TestCreateDefaultsAndUniqueness(t *testing.T) {
 }
 
 func TestNoDeleteAndReadOnlyGroups(t *testing.T) {
+	t.Parallel()
 	a := newAPI(t)
 	if st, _ := a.call("DELETE", "/api/users/4", nil); st != 405 {
 		t.Fatal("DELETE must not exist")
@@ -165,6 +170,7 @@ func TestNoDeleteAndReadOnlyGroups(t *testing.T) {
 }
 
 func TestQueryFeatures(t *testing.T) {
+	t.Parallel()
 	a := newAPI(t)
 	q := url.Values{"fields": {`["id","login",{"manager":["login"]}]`}, "login[starts_with]": {"m"}, "return_object": {"shallow"}}
 	_, list := a.call("GET", "/api/users?"+q.Encode(), nil)
@@ -202,6 +208,7 @@ func TestQueryFeatures(t *testing.T) {
 }
 
 func TestTokenEndpoint(t *testing.T) {
+	t.Parallel()
 	a := newAPI(t)
 	form := url.Values{"grant_type": {"client_credentials"}, "scope": {"core.user.read"}}
 	req, _ := http.NewRequest("POST", a.base+"/oauth2/token", strings.NewReader(form.Encode()))
@@ -235,6 +242,7 @@ func TestTokenEndpoint(t *testing.T) {
 }
 
 func TestSeedAcceptsCoupaShapedUsersAndSnapshots(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	arr := dir + "/users.json"
 	os.WriteFile(arr, []byte(`[{"login":"boss","email":"boss@x.example","firstname":"B","lastname":"Oss","active":true},

@@ -52,6 +52,9 @@ type Options struct {
 	// Actors names the user each API key or OAuth client acts as, for
 	// updated-by (default: the API user "integration").
 	Actors map[string]string
+	// FineRetryAfter sends Retry-After in fractions of a second (tests:
+	// Coupa's whole seconds would make a throttling test wait seconds).
+	FineRetryAfter bool
 	// Now is the emulator's clock (default time.Now): tests move it
 	// instead of sleeping.
 	Now func() time.Time
@@ -213,11 +216,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.Hits.Add(1)
 	asJSON := strings.Contains(r.Header.Get("Accept"), "json")
 	if s.limiter != nil {
-		res := s.limiter.Reserve()
-		if d := res.Delay(); d > 0 {
-			res.Cancel()
+		now := s.now() // the emulator's clock: a test can make the rate independent of the machine's speed
+		res := s.limiter.ReserveN(now, 1)
+		if d := res.DelayFrom(now); d > 0 {
+			res.CancelAt(now)
 			s.Throttled.Add(1)
-			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))
+			if s.opts.FineRetryAfter {
+				w.Header().Set("Retry-After", strconv.FormatFloat(d.Seconds(), 'f', 3, 64))
+			} else {
+				w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))
+			}
 			writeErr(w, asJSON, http.StatusTooManyRequests, "request", "Rate limit exceeded")
 			return
 		}

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
+	_ "embed"
 	"encoding/pem"
 	"fmt"
 	"net"
@@ -228,8 +229,27 @@ func (g *GPG) Run(stdin []byte, args ...string) []byte {
 	return out.Bytes()
 }
 
-// NewKey creates a key pair for email and returns its armored public key.
-func (g *GPG) NewKey(email, passphrase string) []byte {
-	g.Run(nil, "--passphrase", passphrase, "--quick-gen-key", "Test <"+email+">", "default", "default", "never")
-	return g.Run(nil, "--armor", "--export", email)
+// Throwaway test keys made by GnuPG 2.2 itself ("default": RSA-3072 with
+// an encryption subkey, no passphrase; "future-default": Ed25519/Cv25519,
+// passphrase s3cret). Importing them is instant; generating keys in a test
+// waits seconds for entropy.
+//
+//go:embed testdata/test-rsa.sec.asc
+var testRSAKey []byte
+
+//go:embed testdata/outbound-cv25519.sec.asc
+var outboundKey []byte
+
+// TestKey imports GnuPG's default kind of key (RSA-3072, no passphrase)
+// and returns its armored public key; its uid is test@ccwrecon.example.
+func (g *GPG) TestKey() []byte {
+	g.Run(testRSAKey, "--import")
+	return g.Run(nil, "--armor", "--export", "test@ccwrecon.example")
+}
+
+// OutboundKey imports a Cv25519 key protected by the passphrase "s3cret"
+// (uid it@acme.example) and returns the armored secret key.
+func (g *GPG) OutboundKey() []byte {
+	g.Run(outboundKey, "--import")
+	return outboundKey
 }
