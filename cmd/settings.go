@@ -71,6 +71,7 @@ type globalFlags struct {
 	coupaURL, sftpAddr, sftpUser, sftpKey      string
 	knownHosts, sftpDir, encryptTo, decryptKey string
 	sftpUsersDir                               string
+	sftpAccept                                 string // --accept-host-key of the command at hand
 	rate                                       float64
 	burst                                      int
 	timeout                                    time.Duration
@@ -281,7 +282,7 @@ func (s *Settings) delivery() (ccsync.Delivery, error) {
 // the mapping file, then the profile.
 func (s *Settings) engagement(o *diffOptions) (ccsync.Engagement, error) {
 	e := ccsync.Engagement{Feed: o.feed, Encoding: o.encoding, Snapshot: o.snapshot, Refresh: o.refresh,
-		Coupa: s.coupaConfig(), SFTP: s.sftpConfig(""), DecryptKey: s.DecryptKey, Passphrase: s.PGPPassphrase}
+		Coupa: s.coupaConfig(), SFTP: s.sftpConfig(gf.sftpAccept), DecryptKey: s.DecryptKey, Passphrase: s.PGPPassphrase}
 	if o.full && o.delta {
 		return e, errors.New("--full and --delta are exclusive")
 	}

@@ -195,3 +195,6 @@ func WriteCSV(w io.Writer, p *Plan) error {
 	cw.Flush()
 	return cw.Error()
 }
+
+// Safe renders text from data so it cannot drive a terminal (for the views).
+func Safe(s string) string { return termtext.Safe(s) }

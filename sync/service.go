@@ -508,3 +508,60 @@ func (s *Service) Preview(ctx context.Context, plan *Plan, via string) (*Preview
 	}
 	return p, nil
 }
+
+// Pulled is one file pull brought down.
+type Pulled struct {
+	Remote, Local string
+	Bytes         int
+	Skipped       string // why it was left alone, or ""
+}
+
+// Pull downloads the files of the outgoing folder matching a glob into a
+// local folder (0600), decrypting PGP files.
+func (s *Service) Pull(ctx context.Context, dir, pattern string) ([]Pulled, error) {
+	if _, err := path.Match(pattern, ""); err != nil {
+		return nil, fmt.Errorf("--pattern %q: %v", pattern, err)
+	}
+	conn, err := feeds.DialSFTP(ctx, s.e.SFTP)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	out := s.e.Delivery.OutgoingDir
+	if out == "" {
+		out = "/Outgoing/CCW"
+	}
+	files, err := conn.List(ctx, out)
+	if err != nil {
+		return nil, err
+	}
+	var pulled []Pulled
+	for _, fi := range files {
+		name := fi.Name()
+		if ok, _ := path.Match(pattern, name); !ok {
+			continue
+		}
+		p := Pulled{Remote: path.Join(out, name)}
+		if name != filepath.Base(name) || name == "." || name == ".." || strings.ContainsAny(name, "/\\") {
+			p.Skipped = "not a plain file name"
+			pulled = append(pulled, p)
+			continue
+		}
+		data, err := conn.Download(ctx, p.Remote)
+		if err != nil {
+			return pulled, err
+		}
+		if feeds.IsEncryptedName(name) || feeds.LooksEncrypted(data) {
+			if data, err = s.Decrypt(data); err != nil {
+				return pulled, fmt.Errorf("%s: %v", name, err)
+			}
+			name = feeds.TrimPGPExt(name)
+		}
+		p.Local, p.Bytes = filepath.Join(dir, name), len(data)
+		if err := fileutil.WriteAtomic(p.Local, fileutil.Private, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
+			return pulled, err
+		}
+		pulled = append(pulled, p)
+	}
+	return pulled, nil
+}

@@ -12,7 +12,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/ccwrecon/ccwrecon/internal/termtext"
 	ccsync "github.com/ccwrecon/ccwrecon/sync"
 	"github.com/ccwrecon/ccwrecon/sync/style"
 )
@@ -76,7 +75,7 @@ func (c *programContext) context() (context.Context, context.CancelFunc) {
 }
 
 // safe renders data (names, logins, values) so it cannot drive the terminal.
-func safe(s string) string { return termtext.Safe(s) }
+func safe(s string) string { return ccsync.Safe(s) }
 
 // plural is "1 user", "2 users".
 func plural(n int, one, many string) string { return ccsync.Plural(n, one, many) }
