@@ -2,6 +2,7 @@ package feeds
 
 import (
 	"bytes"
+	"encoding/csv"
 	"fmt"
 	"os"
 	"os/exec"
@@ -97,5 +98,42 @@ func TestReadChild(t *testing.T) {
 	f, err := ReadFile(path, Options{})
 	if err != nil || len(f.Users) != 100_000 {
 		t.Fatalf("%v", err)
+	}
+}
+
+// csvFloor reads the same bytes with encoding/csv alone, reusing records
+// and keeping nothing: the floor a feed reader is measured against.
+func csvFloor(b *testing.B, data []byte, comma rune) {
+	b.SetBytes(int64(len(data)))
+	for i := 0; i < b.N; i++ {
+		r := csv.NewReader(bytes.NewReader(data))
+		r.Comma, r.ReuseRecord, r.FieldsPerRecord = comma, true, -1
+		n := 0
+		for {
+			if _, err := r.Read(); err != nil {
+				break
+			}
+			n++
+		}
+		if n != 100_001 {
+			b.Fatalf("%d rows", n)
+		}
+	}
+}
+
+// BenchmarkParse100k measures each reader next to its floor, in one run.
+func BenchmarkParse100k(b *testing.B) {
+	m, err := LoadMapping(fx + "workday.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, k := range []struct {
+		name  string
+		data  []byte
+		comma rune
+		opts  Options
+	}{{"ccw", ccw100k(), '|', Options{}}, {"coupa-csv", coupa100k(), ',', Options{}}, {"hr", hr100k(), ',', Options{Mapping: m}}} {
+		b.Run(k.name+"/floor", func(b *testing.B) { csvFloor(b, k.data, k.comma) })
+		b.Run(k.name+"/read", func(b *testing.B) { benchRead(b, k.data, k.opts) })
 	}
 }

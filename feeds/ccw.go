@@ -14,8 +14,16 @@ type ccwReader struct {
 	status, login, last, first, middle, email, role  column
 	supervisor, sso, nick, phone, currency, employee column
 	segName, segCode                                 [record.MaxSegments + 1]column
-	extra                                            map[string]column
+	extra                                            []extraColumn
 	warn                                             []string
+	slab                                             record.Slab
+	width                                            int // values a row may hold
+}
+
+// extraColumn is a CCW column carried as feed.<Header>, its key made once.
+type extraColumn struct {
+	key string
+	col column
 }
 
 func newCCWReader(t *table, cols map[string]int) (*ccwReader, error) {
@@ -25,8 +33,8 @@ func newCCWReader(t *table, cols map[string]int) (*ccwReader, error) {
 		role: find(cols, "ccw user role", "role"), supervisor: find(cols, "supervisor id"),
 		sso: find(cols, "sso attribute"), nick: find(cols, "nick name"), phone: find(cols, "phone number", "phone"),
 		currency: find(cols, "default currency"), employee: find(cols, "employee number"),
-		extra: map[string]column{"Job Title": find(cols, "job title"), "Spend Limit": find(cols, "spend limit"),
-			"Work Location Code": find(cols, "work location code")},
+		extra: []extraColumn{{"feed.Job Title", find(cols, "job title")}, {"feed.Spend Limit", find(cols, "spend limit")},
+			{"feed.Work Location Code", find(cols, "work location code")}},
 	}
 	for n := 1; n <= record.MaxSegments; n++ {
 		c.segName[n] = find(cols, fmt.Sprintf("master data segment %d name", n), fmt.Sprintf("master data segment-%d name", n))
@@ -39,8 +47,8 @@ func newCCWReader(t *table, cols map[string]int) (*ccwReader, error) {
 	for _, col := range []column{c.status, c.login, c.last, c.first, c.middle, c.email, c.role, c.supervisor, c.sso, c.nick, c.phone, c.currency, c.employee} {
 		used[int(col)] = true
 	}
-	for _, col := range c.extra {
-		used[int(col)] = true
+	for _, e := range c.extra {
+		used[int(e.col)] = true
 	}
 	for n := 1; n <= record.MaxSegments; n++ {
 		used[int(c.segName[n])], used[int(c.segCode[n])] = true, true
@@ -49,6 +57,7 @@ func newCCWReader(t *table, cols map[string]int) (*ccwReader, error) {
 		used[int(u)] = true // unified "User Name" duplicates User ID
 	}
 	c.warn = unknownColumns(t, used)
+	c.width = len(t.header) + 2
 	return c, nil
 }
 
@@ -56,16 +65,14 @@ func (c *ccwReader) warnings() []string { return c.warn }
 func (c *ccwReader) hasStatus() bool    { return c.status >= 0 }
 
 func (c *ccwReader) read(r row) *record.User {
-	u := record.New(record.Source{File: c.t.name, Line: r.line})
+	u := c.slab.New(record.Source{File: c.t.name, Line: r.line}, c.width)
 	chk := checker{c.t, r}
 	if c.status >= 0 {
 		switch s := c.status.get(r); s {
 		case "1":
-			t := true
-			u.Active = &t
+			u.Active = record.True
 		case "0":
-			f := false
-			u.Active = &f
+			u.Active = record.False
 		default:
 			chk.bad(int(c.status), "Status must be 1 (active) or 0 (inactive), not %q", s)
 		}
@@ -92,12 +99,15 @@ func (c *ccwReader) read(r row) *record.User {
 		u.RoleMode = record.RolesContain
 	}
 	for n := 1; n <= record.MaxSegments; n++ {
-		u.Segments[n] = record.Segment{Name: c.segName[n].get(r), Code: c.segCode[n].get(r)}
+		if s := (record.Segment{Name: c.segName[n].get(r), Code: c.segCode[n].get(r)}); !s.Empty() {
+			u.SetSegment(n, s)
+		}
 	}
-	for name, col := range c.extra {
-		u.Set("feed."+name, col.get(r))
+	for _, e := range c.extra {
+		u.Set(e.key, e.col.get(r))
 	}
 	keepExtra(c.t, r, u)
+	c.slab.Fit(u)
 	return u
 }
 
@@ -109,6 +119,8 @@ type coupaReader struct {
 	licence                                                   column
 	segs                                                      [21]column
 	warn                                                      []string
+	slab                                                      record.Slab
+	width                                                     int
 }
 
 func newCoupaReader(t *table, cols map[string]int) (*coupaReader, error) {
@@ -136,6 +148,7 @@ func newCoupaReader(t *table, cols map[string]int) (*coupaReader, error) {
 		used[int(c.segs[n])] = true
 	}
 	c.warn = unknownColumns(t, used)
+	c.width = len(t.header) + 2
 	return c, nil
 }
 
@@ -143,16 +156,14 @@ func (c *coupaReader) warnings() []string { return c.warn }
 func (c *coupaReader) hasStatus() bool    { return c.status >= 0 }
 
 func (c *coupaReader) read(r row) *record.User {
-	u := record.New(record.Source{File: c.t.name, Line: r.line})
+	u := c.slab.New(record.Source{File: c.t.name, Line: r.line}, c.width)
 	chk := checker{c.t, r}
 	if s := c.status.get(r); s != "" {
 		switch strings.ToLower(s) {
 		case "active":
-			t := true
-			u.Active = &t
+			u.Active = record.True
 		case "inactive":
-			f := false
-			u.Active = &f
+			u.Active = record.False
 		default:
 			chk.bad(int(c.status), "Status must be active or inactive, not %q", s)
 		}
@@ -193,20 +204,19 @@ func (c *coupaReader) read(r row) *record.User {
 			u.Roles = record.SplitList(v)
 		}
 	}
-	segs := map[int]string{}
 	if code := c.account.get(r); code != "" {
 		for i, p := range strings.Split(code, "-") {
-			segs[i+1] = strings.TrimSpace(p)
+			if i < 20 {
+				u.Set(record.SegmentField(i+1), p)
+			}
 		}
 	}
 	for n := 1; n <= 20; n++ {
 		if v := c.segs[n].get(r); v != "" {
-			segs[n] = v
+			u.Put(record.SegmentField(n), v) // a segment column wins over the whole code
 		}
 	}
-	for n, v := range segs {
-		u.Set(record.SegmentField(n), v)
-	}
 	keepExtra(c.t, r, u)
+	c.slab.Fit(u)
 	return u
 }

@@ -74,15 +74,20 @@ func (e *LineTooLong) Error() string {
 
 func (l *lineLimiter) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
-	for i := 0; i < n; i++ {
-		if p[i] == '\n' {
-			l.run = 0
-			l.line++
-			continue
+	for i := 0; i < n; {
+		j := bytes.IndexByte(p[i:n], '\n')
+		if j < 0 {
+			if l.run += n - i; l.run > l.max {
+				return i, &LineTooLong{Line: l.line, Max: l.max}
+			}
+			break
 		}
-		if l.run++; l.run > l.max {
+		if l.run+j > l.max {
 			return i, &LineTooLong{Line: l.line, Max: l.max}
 		}
+		l.run = 0
+		l.line++
+		i += j + 1
 	}
 	return n, err
 }
@@ -147,6 +152,7 @@ func openTable(src io.Reader, name, encoding string, delim rune) (*table, error)
 	}
 	t.delim = delim
 	t.r = csv.NewReader(br)
+	t.r.ReuseRecord = true // a row's values outlive the slice, not the strings
 	t.r.Comma = delim
 	t.r.FieldsPerRecord = -1 // counted here, so every bad row is reported
 	rec, err := t.r.Read()
@@ -252,8 +258,8 @@ func (t *table) next() (row, bool) {
 // problem at its own line and column; a line break inside a quoted value
 // stays valid.
 func (t *table) checkCell(i int, v string) (Problem, bool) {
-	line, col := t.r.FieldPos(i)
 	if len(v) > MaxFieldBytes {
+		line, col := t.r.FieldPos(i)
 		return Problem{File: t.name, Line: line, Column: col, Msg: fmt.Sprintf("a value of %d bytes (the limit is %d)", len(v), MaxFieldBytes)}, true
 	}
 	for k := 0; k < len(v); k++ {
@@ -265,6 +271,7 @@ func (t *table) checkCell(i int, v string) (Problem, bool) {
 		if !termtext.IsControl(r) {
 			continue
 		}
+		line, col := t.r.FieldPos(i)
 		// columns count bytes, as the csv reader's do
 		l, cc := line, col+k
 		if nl := strings.LastIndexByte(v[:k], '\n'); nl >= 0 {

@@ -445,7 +445,7 @@ func (h *hrReader) assign(u *record.User, target, v string, rule FieldRule, chk 
 			chk.bad(idx, "status %q is not understood (add it to the mapping's map:)", v)
 			return
 		}
-		u.Active = &b
+		u.Active = record.BoolPtr(b)
 	case target == record.Roles:
 		if v == "" {
 			return
@@ -457,11 +457,13 @@ func (h *hrReader) assign(u *record.User, target, v string, rule FieldRule, chk 
 		u.Roles = record.SplitList(strings.ReplaceAll(v, sep, ","))
 		u.RoleMode = record.RolesWholeSet
 	case rule.seg > 0:
+		seg := u.Segment(rule.seg)
 		if rule.segName {
-			u.Segments[rule.seg].Name = v
+			seg.Name = v
 		} else {
-			u.Segments[rule.seg].Code = v
+			seg.Code = v
 		}
+		u.SetSegment(rule.seg, seg)
 	case target == record.Email:
 		chk.email(idx, v)
 		u.Set(target, v)

@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"regexp"
+	"runtime/debug"
+	"sync"
 	"strconv"
 	"strings"
 
@@ -57,6 +58,7 @@ func Read(src io.Reader, name string, opts Options) (*Feed, error) {
 	if opts.Mapping != nil && opts.Mapping.Delimiter != "" {
 		delim = []rune(opts.Mapping.Delimiter)[0]
 	}
+	defer pauseGC()()
 	t, err := openTable(src, name, opts.Encoding, delim)
 	if err != nil {
 		return nil, err
@@ -111,6 +113,32 @@ func Read(src io.Reader, name string, opts Options) (*Feed, error) {
 	return feed, nil
 }
 
+var gcPause struct {
+	sync.Mutex
+	readers int
+	prev    int
+}
+
+// pauseGC lets the heap grow without collections while a feed is read:
+// reading builds only live records, so a collection then finds nothing to
+// free and only costs time. The previous setting comes back when the last
+// concurrent read ends; a memory limit still bounds the process.
+func pauseGC() (resume func()) {
+	gcPause.Lock()
+	if gcPause.readers == 0 {
+		gcPause.prev = debug.SetGCPercent(-1)
+	}
+	gcPause.readers++
+	gcPause.Unlock()
+	return func() {
+		gcPause.Lock()
+		if gcPause.readers--; gcPause.readers == 0 {
+			debug.SetGCPercent(gcPause.prev)
+		}
+		gcPause.Unlock()
+	}
+}
+
 type rowReader interface {
 	read(row) *record.User
 	warnings() []string
@@ -139,7 +167,7 @@ func hasPrefix(cols map[string]int, p string) bool {
 func duplicates(name string, users []*record.User) []Problem {
 	var out []Problem
 	for _, f := range []string{record.Login, record.EmployeeNumber} {
-		seen := map[string]int{}
+		seen := make(map[string]int, len(users))
 		for _, u := range users {
 			k := strings.ToLower(u.Get(f))
 			if k == "" {
@@ -156,7 +184,18 @@ func duplicates(name string, users []*record.User) []Problem {
 	return out
 }
 
-var currencyRe = regexp.MustCompile(`^[A-Za-z]{3}$`)
+// isCurrencyCode is three letters (ISO 4217's shape).
+func isCurrencyCode(v string) bool {
+	if len(v) != 3 {
+		return false
+	}
+	for i := 0; i < 3; i++ {
+		if c := v[i] | 0x20; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
+}
 
 // checker validates cell values and records problems at their column.
 type checker struct {
@@ -199,7 +238,7 @@ func validEmail(v string) bool {
 }
 
 func (c checker) currency(i int, v string) {
-	if v != "" && v != record.Clear && !currencyRe.MatchString(v) {
+	if v != "" && v != record.Clear && !isCurrencyCode(v) {
 		c.bad(i, "malformed currency code %q (want ISO 4217, e.g. USD)", v)
 	}
 }

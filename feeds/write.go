@@ -94,10 +94,10 @@ func ccwColumns(o CCWOptions) []ccwColumn {
 			which = PublishedSegmentColumns(n)
 		}
 		if which&SegmentName != 0 {
-			cols = append(cols, ccwColumn{fmt.Sprintf("Master Data Segment %d Name", n), func(u *record.User) string { return u.Segments[n].Name }})
+			cols = append(cols, ccwColumn{fmt.Sprintf("Master Data Segment %d Name", n), func(u *record.User) string { return u.Segment(n).Name }})
 		}
 		if which&SegmentCode != 0 {
-			cols = append(cols, ccwColumn{fmt.Sprintf("Master Data Segment %d Code", n), func(u *record.User) string { return u.Segments[n].Code }})
+			cols = append(cols, ccwColumn{fmt.Sprintf("Master Data Segment %d Code", n), func(u *record.User) string { return u.Segment(n).Code }})
 		}
 	}
 	if o.Unified {

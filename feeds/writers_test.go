@@ -40,7 +40,7 @@ func segmented(login string) *record.User {
 	}
 	u.Roles = []string{"Engaging Manager"}
 	for n := 1; n <= record.MaxSegments; n++ {
-		u.Segments[n] = record.Segment{Name: "Name" + string(rune('A'+n-1)), Code: "C" + string(rune('0'+n%10))}
+		u.SetSegment(n, record.Segment{Name: "Name" + string(rune('A'+n-1)), Code: "C" + string(rune('0'+n%10))})
 	}
 	return u
 }
@@ -70,7 +70,7 @@ func TestCCWWriterLayouts(t *testing.T) {
 	}
 	goldenFile(t, "ccw_full_unified_both.golden", other.Bytes())
 	back, err := Read(bytes.NewReader(other.Bytes()), "x.csv", Options{})
-	if err != nil || !back.Full || back.Users[0].Segments[2] != users[0].Segments[2] || back.Users[0].Get(record.PhoneWork) != "+1 415-5550100" {
+	if err != nil || !back.Full || back.Users[0].Segment(2) != users[0].Segment(2) || back.Users[0].Get(record.PhoneWork) != "+1 415-5550100" {
 		t.Fatalf("%v %+v", err, back)
 	}
 }

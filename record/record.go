@@ -89,66 +89,99 @@ const (
 	RolesContain
 )
 
-// known are the contract fields every record may carry, stored inline.
+// known are the contract fields, in display order (Range lists them first).
 var known = []string{Login, Email, FirstName, LastName, MiddleName, MentionName, PhoneWork, EmployeeNumber,
 	Currency, Manager, SSO, AccountType}
 
-// index is the slot of a contract field, or -1: a switch, because this
-// runs for every field of every record.
-func index(field string) int {
-	switch field {
-	case Login:
-		return 0
-	case Email:
-		return 1
-	case FirstName:
-		return 2
-	case LastName:
-		return 3
-	case MiddleName:
-		return 4
-	case MentionName:
-		return 5
-	case PhoneWork:
-		return 6
-	case EmployeeNumber:
-		return 7
-	case Currency:
-		return 8
-	case Manager:
-		return 9
-	case SSO:
-		return 10
-	case AccountType:
-		return 11
+func isKnown(field string) int {
+	for i, k := range known {
+		if k == field {
+			return i
+		}
 	}
 	return -1
 }
 
+var segName, segCode = func() (n, c [MaxSegments + 1]string) {
+	for i := 1; i <= MaxSegments; i++ {
+		n[i], c[i] = fmt.Sprintf("ccw-segment-%d-name", i), fmt.Sprintf("ccw-segment-%d-code", i)
+	}
+	return
+}()
+
+// kv is one field's value.
+type kv struct{ k, v string }
+
 // User is the canonical user record. A field that is empty means the
-// source has no opinion; the value Clear means "clear it". Contract fields
-// live in a fixed array and the rest (custom fields, chart segments,
-// feed-only columns) in a map made on first use: two records per user
-// at 100,000 users add up.
+// source has no opinion; the value Clear means "clear it". Every value,
+// CCW segments included, lives in one small slice: 100,000 records must
+// stay cheap to allocate and for the garbage collector to scan.
 type User struct {
-	fields   [12]string
-	extra    map[string]string
-	Roles    []string                 `json:"roles,omitempty"` // nil: no opinion
-	RoleMode RoleMode                 `json:"role-mode,omitempty"`
-	Active   *bool                    `json:"active,omitempty"` // nil: no opinion (full feed)
-	Segments [MaxSegments + 1]Segment `json:"-"`                // CCW segments 1..11, index 0 unused
-	Source   Source                   `json:"source"`
+	kv       []kv
+	Roles    []string `json:"roles,omitempty"` // nil: no opinion
+	RoleMode RoleMode `json:"role-mode,omitempty"`
+	Active   *bool    `json:"active,omitempty"` // nil: no opinion (full feed); points at True or False
+	Source   Source   `json:"source"`
+}
+
+// True and False are what Active points at (no allocation per record).
+var (
+	True  = func() *bool { b := true; return &b }()
+	False = func() *bool { b := false; return &b }()
+)
+
+// BoolPtr is True or False.
+func BoolPtr(b bool) *bool {
+	if b {
+		return True
+	}
+	return False
 }
 
 // New returns an empty record from the given source.
 func New(src Source) *User { return &User{Source: src} }
 
+// Slab hands out records in blocks: one allocation per thousand records.
+type Slab struct {
+	users []User
+	kvs   []kv
+}
+
+// New returns an empty record from the slab, with room for n values.
+func (s *Slab) New(src Source, n int) *User {
+	if len(s.users) == cap(s.users) {
+		s.users = make([]User, 0, 1024)
+	}
+	if len(s.kvs)+n > cap(s.kvs) {
+		s.kvs = make([]kv, 0, max(16*1024, n))
+	}
+	s.users = append(s.users, User{Source: src})
+	u := &s.users[len(s.users)-1]
+	u.kv = s.kvs[len(s.kvs) : len(s.kvs) : len(s.kvs)+n]
+	s.kvs = s.kvs[:len(s.kvs)+n]
+	return u
+}
+
+// Fit gives back the room a record did not use, when it is the newest
+// one: records are reserved for every column but hold only the filled ones.
+func (s *Slab) Fit(u *User) {
+	end := len(s.kvs)
+	if end == 0 || len(u.kv) == cap(u.kv) || cap(u.kv) == 0 || &u.kv[:cap(u.kv)][cap(u.kv)-1] != &s.kvs[end-1] {
+		return
+	}
+	spare := cap(u.kv) - len(u.kv)
+	u.kv = u.kv[:len(u.kv):len(u.kv)]
+	s.kvs = s.kvs[:end-spare]
+}
+
 // Get returns a field's value ("" when absent).
 func (u *User) Get(field string) string {
-	if i := index(field); i >= 0 {
-		return u.fields[i]
+	for i := range u.kv {
+		if u.kv[i].k == field {
+			return u.kv[i].v
+		}
 	}
-	return u.extra[field]
+	return ""
 }
 
 // Set stores a trimmed value; an empty value means "no opinion" and is not stored.
@@ -162,14 +195,13 @@ func (u *User) Set(field, value string) {
 
 // Put stores a value as given.
 func (u *User) Put(field, value string) {
-	if i := index(field); i >= 0 {
-		u.fields[i] = value
-		return
+	for i := range u.kv {
+		if u.kv[i].k == field {
+			u.kv[i].v = value
+			return
+		}
 	}
-	if u.extra == nil {
-		u.extra = make(map[string]string, 4)
-	}
-	u.extra[field] = value
+	u.kv = append(u.kv, kv{field, value})
 }
 
 // Has reports whether a field carries a value.
@@ -177,31 +209,54 @@ func (u *User) Has(field string) bool { return u.Get(field) != "" }
 
 // Delete forgets a field.
 func (u *User) Delete(field string) {
-	if i := index(field); i >= 0 {
-		u.fields[i] = ""
-		return
-	}
-	delete(u.extra, field)
-}
-
-// Range calls fn for every field with a value: contract fields first, in
-// contract order, then the others in sorted order.
-func (u *User) Range(fn func(field, value string)) {
-	for i, v := range u.fields {
-		if v != "" {
-			fn(known[i], v)
+	for i := range u.kv {
+		if u.kv[i].k == field {
+			u.kv = append(u.kv[:i], u.kv[i+1:]...)
+			return
 		}
 	}
-	if len(u.extra) == 0 {
+}
+
+// Segment is CCW segment n (1..11) as the feed carries it.
+func (u *User) Segment(n int) Segment {
+	if n < 1 || n > MaxSegments {
+		return Segment{}
+	}
+	return Segment{Name: u.Get(segName[n]), Code: u.Get(segCode[n])}
+}
+
+// SetSegment stores CCW segment n (1..11).
+func (u *User) SetSegment(n int, s Segment) {
+	if n < 1 || n > MaxSegments {
 		return
 	}
-	keys := make([]string, 0, len(u.extra))
-	for k := range u.extra {
-		keys = append(keys, k)
+	u.Delete(segName[n])
+	u.Delete(segCode[n])
+	u.Set(segName[n], s.Name)
+	u.Set(segCode[n], s.Code)
+}
+
+// isSegmentKey reports the internal keys of CCW segments.
+func isSegmentKey(k string) bool { return strings.HasPrefix(k, "ccw-segment-") }
+
+// Range calls fn for every field with a value: contract fields first, in
+// contract order, then the others in sorted order (CCW segments, reached
+// through Segment, are not fields).
+func (u *User) Range(fn func(field, value string)) {
+	for _, k := range known {
+		if v := u.Get(k); v != "" {
+			fn(k, v)
+		}
 	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		fn(k, u.extra[k])
+	var rest []kv
+	for _, e := range u.kv {
+		if e.v != "" && isKnown(e.k) < 0 && !isSegmentKey(e.k) {
+			rest = append(rest, e)
+		}
+	}
+	sort.Slice(rest, func(i, j int) bool { return rest[i].k < rest[j].k })
+	for _, e := range rest {
+		fn(e.k, e.v)
 	}
 }
 
@@ -214,8 +269,8 @@ func (u *User) Len() int {
 
 // HasSegments reports whether any CCW segment carries a value.
 func (u *User) HasSegments() bool {
-	for i := 1; i <= MaxSegments; i++ {
-		if !u.Segments[i].Empty() {
+	for _, e := range u.kv {
+		if isSegmentKey(e.k) && e.v != "" {
 			return true
 		}
 	}

@@ -5,10 +5,7 @@ import "testing"
 func TestFieldsRoundTrip(t *testing.T) {
 	t.Parallel()
 	u := New(Source{})
-	for i, f := range known {
-		if index(f) != i {
-			t.Fatalf("%s has slot %d, want %d", f, index(f), i)
-		}
+	for _, f := range known {
 		u.Set(f, " v"+f+" ")
 	}
 	u.Set(CustomField("cost-center"), "4100")
@@ -38,5 +35,23 @@ func TestParseBool(t *testing.T) {
 	}
 	if _, ok := ParseBool("maybe"); ok {
 		t.Error("maybe")
+	}
+}
+
+func TestSegmentsAndSlab(t *testing.T) {
+	t.Parallel()
+	var slab Slab
+	a := slab.New(Source{Line: 2}, 2)
+	b := slab.New(Source{Line: 3}, 2)
+	a.SetSegment(3, Segment{Name: "Engineering"})
+	a.Set(Login, "ann")
+	a.Set(Email, "ann@x") // past the slab's room: grows on its own
+	b.Set(Login, "bob")
+	if a.Segment(3).Name != "Engineering" || !a.HasSegments() || b.HasSegments() || a.Get(Login) != "ann" || b.Get(Login) != "bob" || a.Len() != 2 {
+		t.Fatalf("%+v %+v", a, b)
+	}
+	a.SetSegment(3, Segment{Code: "4100"})
+	if a.Segment(3) != (Segment{Code: "4100"}) {
+		t.Fatalf("%+v", a.Segment(3))
 	}
 }

@@ -130,8 +130,7 @@ func coupaRecord(u *coupa.User) *record.User {
 			r.Set(record.CustomField(k), customString(v))
 		}
 	}
-	active := u.Active
-	r.Active = &active
+	r.Active = record.BoolPtr(u.Active)
 	r.Roles = u.RoleNames()
 	return r
 }

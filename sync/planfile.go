@@ -19,11 +19,13 @@ const MaxPlanBytes = 1 << 30
 var ErrEdited = errors.New("the plan was edited after diff wrote it")
 
 // Save writes the plan as indented JSON, atomically and private (0600):
-// plans name people and their data.
+// plans name people and their data. It counts and digests a copy, so a
+// plan on screen can be saved while the console still draws it.
 func (p *Plan) Save(path string) error {
-	p.Recount()
-	p.Digest = DigestOf(p)
-	return fileutil.WriteAtomic(path, fileutil.Private, func(w io.Writer) error { return WriteJSON(w, p) })
+	q := *p
+	q.Recount()
+	q.Digest = DigestOf(&q)
+	return fileutil.WriteAtomic(path, fileutil.Private, func(w io.Writer) error { return WriteJSON(w, &q) })
 }
 
 // LoadPlan reads and validates a plan file (see ParsePlan).

@@ -60,7 +60,7 @@ func (e *engine) compareSegments(rp *rowPlan, f *record.User) {
 	}
 	ccw := map[int]record.Segment{}
 	for n := 1; n <= record.MaxSegments; n++ {
-		s := f.Segments[n]
+		s := f.Segment(n)
 		if s.Empty() {
 			continue
 		}

@@ -97,13 +97,10 @@ func (a *applier) records() ([]*record.User, map[string]bool) {
 			r.Delete(record.CCWUser) // blank: the load leaves the licence as Coupa holds it
 		}
 		if r.Active == nil {
-			t := true
-			r.Active = &t
+			r.Active = record.True
 		}
 		for n, s := range u.CCWSegments {
-			if n <= record.MaxSegments {
-				r.Segments[n] = s
-			}
+			r.SetSegment(n, s)
 		}
 		for n := 1; n <= record.MaxSegments; n++ { // a segment change left out keeps Coupa's value
 			field := record.SegmentField(n)
@@ -112,11 +109,11 @@ func (a *applier) records() ([]*record.User, map[string]bool) {
 			}
 			if c := u.Change(field); c != nil && !c.Selected {
 				if held, ok := u.CCWHeld[n]; ok {
-					r.Segments[n] = held
+					r.SetSegment(n, held)
 				} else if n <= 7 {
-					r.Segments[n] = record.Segment{Name: c.Before.Text()}
+					r.SetSegment(n, record.Segment{Name: c.Before.Text()})
 				} else {
-					r.Segments[n] = record.Segment{Code: c.Before.Text()}
+					r.SetSegment(n, record.Segment{Code: c.Before.Text()})
 				}
 			}
 		}
@@ -145,8 +142,7 @@ func putValue(r *record.User, field string, v Value) {
 	case record.Roles:
 		r.Roles = v.RoleList()
 	case record.Active:
-		b := v.BoolValue()
-		r.Active = &b
+		r.Active = record.BoolPtr(v.BoolValue())
 	default:
 		r.Set(field, v.String())
 	}

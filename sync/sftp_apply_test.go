@@ -62,7 +62,7 @@ func TestSFTPApplyUploadsAnEncryptedCCWFileGPGCanRead(t *testing.T) {
 		t.Fatal("jbrown must be Status 0")
 	}
 	// the published layout: segments 1–7 as names
-	if a := rows["akim"]; a.Segments[2].Name != "Marketing" || a.Get(record.Manager) != "spatel" || a.Get(record.FirstName) != "Anna" {
+	if a := rows["akim"]; a.Segment(2).Name != "Marketing" || a.Get(record.Manager) != "spatel" || a.Get(record.FirstName) != "Anna" {
 		t.Fatalf("akim row: %+v", a)
 	}
 	if r := rows["lrossi"]; r.Get(record.Email) != "luca.rossi@acme.example" {
@@ -110,7 +110,7 @@ func TestSFTPApplyWithoutAPIAccessUsesThePlansValues(t *testing.T) {
 			akim = u
 		}
 	}
-	if akim == nil || akim.Segments[1].Name != "Acme US" || akim.Segments[2].Name != "Marketing" || akim.Segments[3].Name != "Software" {
+	if akim == nil || akim.Segment(1).Name != "Acme US" || akim.Segment(2).Name != "Marketing" || akim.Segment(3).Name != "Software" {
 		t.Fatalf("akim's whole account code: %+v", akim)
 	}
 	if _, err := Apply(ctx, nil, p, ApplyOptions{PlanPath: path, PlanBytes: b, Rules: defaultRules}); err == nil || !strings.Contains(err.Error(), "needs Coupa credentials") {
