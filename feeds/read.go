@@ -5,9 +5,9 @@ import (
 	"io"
 	"path/filepath"
 	"runtime/debug"
-	"sync"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/ccwrecon/ccwrecon/internal/fileutil"
 	"github.com/ccwrecon/ccwrecon/record"
