@@ -2,6 +2,7 @@ package coupa_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -90,4 +91,57 @@ func TestSnapshotChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	fmt.Println(len(s.Users))
+}
+
+// BenchmarkLoadSnapshot100k loads a 100,000-user snapshot file three ways:
+// reading its bytes (the floor), encoding/json (the reference the fast
+// path replaced) and LoadSnapshot. Each checks what it decoded.
+func BenchmarkLoadSnapshot100k(b *testing.B) {
+	seed := emulator.Generate(100_000)
+	snap := &coupa.Snapshot{Format: coupa.SnapshotFormat, Instance: "https://acme.coupahost.com", Currencies: seed.Currencies,
+		Lookups: seed.Lookups, LookupValues: seed.LookupValues, Users: seed.Users}
+	path := b.TempDir() + "/snap.json"
+	if err := snap.Save(path); err != nil {
+		b.Fatal(err)
+	}
+	want := snap.Users[54321]
+	check := func(s *coupa.Snapshot) {
+		if len(s.Users) != 100_000 || s.Users[54321].Login != want.Login || s.Users[54321].Email != want.Email {
+			b.Fatalf("decoded %d users, user 54321 %q", len(s.Users), s.Users[54321].Login)
+		}
+	}
+	b.Run("floor-read-bytes", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			data, err := os.ReadFile(path)
+			if err != nil || len(data) == 0 {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			data, _ := os.ReadFile(path)
+			var s coupa.Snapshot
+			if err := json.Unmarshal(data, &s); err != nil {
+				b.Fatal(err)
+			}
+			check(&s)
+		}
+	})
+	b.Run("ccwrecon", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			s, err := coupa.LoadSnapshot(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			check(s)
+		}
+	})
+	b.Run("save", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if err := snap.Save(path); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -97,24 +96,43 @@ func BenchmarkDiffSnapshotEndToEnd100k(b *testing.B) {
 	snap = nil
 	runtime.GC()
 	b.ResetTimer()
+	var load, read, diff, write time.Duration
 	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
 		s, err := coupa.LoadSnapshot(sp)
 		if err != nil {
 			b.Fatal(err)
 		}
+		t1 := time.Now()
 		f, err := feeds.ReadFile(fp, feeds.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
+		t2 := time.Now()
 		p, err := Diff(f, s, Config{})
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := WriteJSON(io.Discard, p); err != nil {
+		t3 := time.Now()
+		var out countingWriter
+		if err := WriteJSON(&out, p); err != nil {
 			b.Fatal(err)
 		}
+		load, read, diff, write = load+t1.Sub(t0), read+t2.Sub(t1), diff+t3.Sub(t2), write+time.Since(t3)
+		if m := p.Summary; m.Create != 973 || m.Update != 30680 || m.Errors != 2381 || out.n < 50<<20 {
+			b.Fatalf("%+v, %d bytes of JSON", p.Summary, out.n)
+		}
 	}
+	n := float64(b.N)
+	b.ReportMetric(load.Seconds()/n, "load-s")
+	b.ReportMetric(read.Seconds()/n, "feed-s")
+	b.ReportMetric(diff.Seconds()/n, "diff-s")
+	b.ReportMetric(write.Seconds()/n, "json-s")
 }
+
+type countingWriter struct{ n int }
+
+func (w *countingWriter) Write(b []byte) (int, error) { w.n += len(b); return len(b), nil }
 
 // BenchmarkApply1000UpdatesAt25PerSecond: wall time against the floor
 // (requests − burst) / rate, and the 429s met.

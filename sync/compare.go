@@ -80,7 +80,7 @@ func (e *engine) compareRoles(rp *rowPlan, f *record.User) {
 			}
 		}
 		if len(all) == len(cur.RoleList()) {
-			rp.same(record.Roles, cur)
+			rp.same(record.Roles)
 			return
 		}
 		c := rp.change(record.Roles, cur, Roles(all), false, roleNote)
@@ -89,7 +89,7 @@ func (e *engine) compareRoles(rp *rowPlan, f *record.User) {
 	}
 	after := Roles(want)
 	if Same(record.Roles, cur, after) {
-		rp.same(record.Roles, cur)
+		rp.same(record.Roles)
 		return
 	}
 	note := ""

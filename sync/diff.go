@@ -84,20 +84,15 @@ func Diff(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) (*Plan, error) {
 		Settings: Settings{MatchOn: cfg.MatchOn, Chart: e.chart, SegmentLookups: cfg.SegmentLookups, SegmentTargets: cfg.SegmentTargets,
 			MaxDeactivate: cfg.MaxDeactivations, MaxDeactPct: cfg.MaxDeactivationPct},
 		Warnings: append(append([]string(nil), feed.Warnings...), snap.Warnings...)}
-	rows := make([]*rowPlan, len(feed.Users))
+	n := len(feed.Users)
+	rows := make([]*rowPlan, n)
+	// One slab each for the rows and their plans: 2 allocations, not 200,000.
+	rowSlab, planSlab := make([]rowPlan, n), make([]UserPlan, n)
 	// Rows are independent (the indexes are read-only): diff them on every core.
-	workers := min(runtime.GOMAXPROCS(0), max(1, len(feed.Users)/1000))
-	var wg gosync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := w; i < len(feed.Users); i += workers {
-				rows[i] = e.diffRow(feed.Users[i])
-			}
-		}(w)
-	}
-	wg.Wait()
+	parallelWith(n, func() *scratch { return &scratch{} }, func(i int, sc *scratch) {
+		rows[i] = &rowSlab[i]
+		e.diffRow(feed.Users[i], rows[i], &planSlab[i], sc)
+	})
 	matched := make(map[int]bool, len(rows))
 	for _, rp := range rows {
 		if rp.coupa != nil {
@@ -105,12 +100,11 @@ func Diff(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) (*Plan, error) {
 		}
 	}
 	e.checkHierarchy(rows)
-	plan.Users = make([]*UserPlan, 0, len(rows))
-	for _, rp := range rows {
-		rp.finish()
-		plan.Users = append(plan.Users, rp.plan)
-	}
-	plan.dropSameOfUnchanged()
+	plan.Users = make([]*UserPlan, n)
+	parallel(n, func(i int) {
+		rows[i].finish()
+		plan.Users[i] = rows[i].plan
+	})
 	orderCreates(plan.Users, rows)
 	if feed.Full {
 		plan.Users = append(plan.Users, e.candidates(matched, &plan.Settings)...)
@@ -121,6 +115,28 @@ func Diff(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) (*Plan, error) {
 	plan.Recount()
 	plan.Digest = DigestOf(plan)
 	return plan, nil
+}
+
+// parallel runs do(i) for i in [0,n) on every core, in contiguous blocks.
+func parallel(n int, do func(i int)) {
+	parallelWith(n, func() struct{} { return struct{}{} }, func(i int, _ struct{}) { do(i) })
+}
+
+// parallelWith is parallel with one piece of state per worker.
+func parallelWith[S any](n int, state func() S, do func(i int, s S)) {
+	workers := min(runtime.GOMAXPROCS(0), max(1, n/1000))
+	var wg gosync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(lo, hi int) {
+			defer wg.Done()
+			s := state()
+			for i := lo; i < hi; i++ {
+				do(i, s)
+			}
+		}(n*w/workers, n*(w+1)/workers)
+	}
+	wg.Wait()
 }
 
 func newEngine(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) *engine {
@@ -208,6 +224,8 @@ type rowPlan struct {
 	wantMgr  string // the supervisor the feed names (resolved from an employee number), as written
 	creating bool
 	leaving  bool // explicitly deactivated by the feed
+	// sameFields names the fields that match Coupa, in compare order.
+	sameFields []string
 }
 
 func (rp *rowPlan) problem(kind ProblemKind, users []string, f string, a ...any) {
@@ -220,9 +238,12 @@ func (rp *rowPlan) change(field string, before, after Value, selected bool, note
 	return &rp.plan.Changes[len(rp.plan.Changes)-1]
 }
 
-func (rp *rowPlan) same(field string, v Value) {
+// same records that a field matches what Coupa holds. Only the name is
+// kept: the value is Coupa's, read again in finish for the users that keep
+// it (most rows turn out unchanged and keep nothing).
+func (rp *rowPlan) same(field string) {
 	rp.plan.Unchanged++
-	rp.plan.Same = append(rp.plan.Same, FieldValue{field, v})
+	rp.sameFields = append(rp.sameFields, field)
 }
 
 // current is what Coupa holds for a field (none for a user to create).
@@ -242,7 +263,7 @@ func (rp *rowPlan) compare(field, feedText string) {
 	cur := rp.current(field)
 	if feedText == record.Clear {
 		if cur.IsNone() {
-			rp.same(field, cur)
+			rp.same(field)
 		} else {
 			rp.change(field, cur, None(field), true, "cleared")
 		}
@@ -258,19 +279,52 @@ func (rp *rowPlan) compare(field, feedText string) {
 
 func (rp *rowPlan) compareValue(field string, cur, want Value) {
 	if Same(field, cur, want) {
-		rp.same(field, cur)
+		rp.same(field)
 		return
 	}
 	rp.change(field, cur, want, true, "")
 }
 
-func (e *engine) diffRow(f *record.User) *rowPlan {
-	rp := &rowPlan{feed: f, plan: &UserPlan{Key: f.Key(), Line: f.Source.Line,
-		Name: displayName(f.Get(record.FirstName), f.Get(record.LastName)), Changes: make([]Change, 0, 2), Same: make([]FieldValue, 0, 12)}}
+// scratch is one worker's reusable buffers: a row's changes and matching
+// fields are gathered here, then copied out at their exact size (the
+// field names into shared chunks: small, and short-lived).
+type scratch struct {
+	changes []Change
+	same    []string
+	chunk   []string
+}
+
+func (sc *scratch) keep(fields []string) []string {
+	if len(fields) == 0 {
+		return nil
+	}
+	if cap(sc.chunk)-len(sc.chunk) < len(fields) {
+		sc.chunk = make([]string, 0, max(8192, len(fields)))
+	}
+	at := len(sc.chunk)
+	sc.chunk = append(sc.chunk, fields...)
+	return sc.chunk[at:len(sc.chunk):len(sc.chunk)]
+}
+
+// diffRow compares one feed row into rp and up.
+func (e *engine) diffRow(f *record.User, rp *rowPlan, up *UserPlan, sc *scratch) {
+	*up = UserPlan{Key: f.Key(), Line: f.Source.Line, Name: displayName(f.Get(record.FirstName), f.Get(record.LastName)),
+		Changes: sc.changes[:0]}
+	*rp = rowPlan{feed: f, plan: up, sameFields: sc.same[:0]}
+	e.compareRow(f, rp)
+	sc.changes, sc.same = up.Changes, rp.sameFields
+	up.Changes = nil
+	if len(sc.changes) > 0 {
+		up.Changes = append(make([]Change, 0, len(sc.changes)), sc.changes...)
+	}
+	rp.sameFields = sc.keep(sc.same)
+}
+
+func (e *engine) compareRow(f *record.User, rp *rowPlan) {
 	c := e.match(f, rp)
 	if len(rp.plan.Problems) > 0 {
 		rp.plan.Action = Error
-		return rp
+		return
 	}
 	rp.coupa = c
 	rp.leaving = f.Active != nil && !*f.Active
@@ -287,12 +341,11 @@ func (e *engine) diffRow(f *record.User) *rowPlan {
 		rp.creating = true
 	} else {
 		rp.plan.Key = c.Login
-		rp.plan.Fingerprint = FingerprintOf(c)
 	}
 	if rp.creating && rp.leaving {
 		rp.plan.Action = Unchanged // an inactive row for a user Coupa never had: nothing to do
 		rp.plan.Problems = nil
-		return rp
+		return
 	}
 	e.compareScalars(rp, f)
 	e.compareRoles(rp, f)
@@ -329,7 +382,6 @@ func (e *engine) diffRow(f *record.User) *rowPlan {
 		}
 	}
 	e.compareLicence(rp)
-	return rp
 }
 
 // licenceNote says why a CCW feed grants the Contingent Workforce licence.
@@ -343,7 +395,7 @@ func (e *engine) compareLicence(rp *rowPlan) {
 	}
 	cur := rp.current(record.CCWUser)
 	if cur.BoolValue() {
-		rp.same(record.CCWUser, cur)
+		rp.same(record.CCWUser)
 		return
 	}
 	rp.change(record.CCWUser, cur, Bool(true), true, licenceNote)
@@ -351,8 +403,25 @@ func (e *engine) compareLicence(rp *rowPlan) {
 
 // finish sets the action and selection once problems are known. A user
 // with problems has nothing selected: neither itself nor any change.
+// Only a user with something to say keeps its matching fields, segments
+// and the fingerprint of its Coupa record (computed here, for the few).
 func (rp *rowPlan) finish() {
 	p := rp.plan
+	defer func() {
+		if p.Action == Unchanged {
+			p.CCWSegments, p.CCWHeld, p.CoupaAccount = nil, nil, nil
+			return
+		}
+		if len(rp.sameFields) > 0 {
+			p.Same = make([]FieldValue, len(rp.sameFields))
+			for i, f := range rp.sameFields {
+				p.Same[i] = FieldValue{f, rp.current(f)}
+			}
+		}
+		if rp.coupa != nil {
+			p.Fingerprint = FingerprintOf(rp.coupa)
+		}
+	}()
 	if p.Action == Unchanged && rp.creating && rp.leaving {
 		return
 	}

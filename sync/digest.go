@@ -17,7 +17,7 @@ import (
 // It is written field by field rather than through JSON: it runs on every
 // diff, and a 100,000-user plan must not pay for reflection.
 func DigestOf(p *Plan) string {
-	d := digester{h: sha256.New()}
+	d := &digester{h: sha256.New(), buf: make([]byte, 0, 80<<10)}
 	d.put("plan", p.Format, p.ToolVersion, p.CreatedAt.UTC().Format(time.RFC3339Nano), p.Instance)
 	d.put("feed", p.Feed.Name, p.Feed.SHA256, p.Feed.Kind, strconv.FormatBool(p.Feed.Full))
 	s := p.Settings
@@ -28,10 +28,19 @@ func DigestOf(p *Plan) string {
 	d.ints("summary", m.Create, m.Update, m.Deactivate, m.Reactivate, m.Unchanged, m.Errors, m.Problems)
 	d.put(append([]string{"warnings"}, p.Warnings...)...)
 	for _, u := range p.Users {
-		d.put("user", u.Key, u.Name, string(u.Action), strconv.FormatBool(u.Inferred))
+		d.part("user")
+		d.part(u.Key)
+		d.part(u.Name)
+		d.part(string(u.Action))
+		d.part(strconv.FormatBool(u.Inferred))
+		d.end()
 		d.ints("user-n", u.Line, u.Unchanged)
 		if f := u.Fingerprint; f != nil {
-			d.put("fp", strconv.Itoa(f.ID), f.UpdatedAt, f.Hash)
+			d.part("fp")
+			d.intPart(f.ID)
+			d.part(f.UpdatedAt)
+			d.part(f.Hash)
+			d.end()
 		}
 		if a := u.CoupaAccount; a != nil {
 			d.put("account", a.Chart)
@@ -44,72 +53,124 @@ func DigestOf(p *Plan) string {
 		}
 		for i := range u.Changes {
 			c := &u.Changes[i]
-			d.put("change", c.Field, string(c.Op), strconv.FormatBool(c.Informational), c.Note)
+			d.part("change")
+			d.part(c.Field)
+			d.part(string(c.Op))
+			d.part(strconv.FormatBool(c.Informational))
+			d.part(c.Note)
+			d.end()
 			d.value(c.Before)
 			d.value(c.After)
 		}
 		for _, f := range u.Same {
-			d.put("same", f.Field)
+			d.part("same")
+			d.part(f.Field)
+			d.end()
 			d.value(f.Value)
 		}
 	}
+	d.flush()
 	return "sha256:" + hex.EncodeToString(d.h.Sum(nil))
 }
 
-type digester struct{ h hash.Hash }
+// digester frames each part as "len:part" and each record with a newline,
+// appending into one buffer that is hashed in large blocks: no allocation
+// per part.
+type digester struct {
+	h   hash.Hash
+	buf []byte
+}
 
-func (d digester) put(parts ...string) {
+func (d *digester) flush() {
+	d.h.Write(d.buf)
+	d.buf = d.buf[:0]
+}
+
+func (d *digester) part(s string) {
+	d.buf = strconv.AppendInt(d.buf, int64(len(s)), 10)
+	d.buf = append(d.buf, ':')
+	d.buf = append(d.buf, s...)
+}
+
+func (d *digester) end() {
+	d.buf = append(d.buf, '\n')
+	if len(d.buf) >= 64<<10 {
+		d.flush()
+	}
+}
+
+func (d *digester) put(parts ...string) {
 	for _, s := range parts {
-		d.h.Write([]byte(strconv.Itoa(len(s))))
-		d.h.Write([]byte{':'})
-		d.h.Write([]byte(s))
+		d.part(s)
 	}
-	d.h.Write([]byte{'\n'})
+	d.end()
 }
 
-func (d digester) ints(tag string, ns ...int) {
-	parts := []string{tag}
+func (d *digester) intPart(n int) {
+	var tmp [20]byte
+	digits := strconv.AppendInt(tmp[:0], int64(n), 10)
+	d.buf = strconv.AppendInt(d.buf, int64(len(digits)), 10)
+	d.buf = append(d.buf, ':')
+	d.buf = append(d.buf, digits...)
+}
+
+func (d *digester) ints(tag string, ns ...int) {
+	d.part(tag)
 	for _, n := range ns {
-		parts = append(parts, strconv.Itoa(n))
+		d.intPart(n)
 	}
-	d.put(parts...)
+	d.end()
 }
 
-func (d digester) intMap(tag string, m map[int]string) {
+func (d *digester) intMap(tag string, m map[int]string) {
+	d.part(tag)
+	for _, k := range sortedKeys(m) {
+		d.intPart(k)
+		d.part(m[k])
+	}
+	d.end()
+}
+
+func sortedKeys[V any](m map[int]V) []int {
 	keys := make([]int, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
 	sort.Ints(keys)
-	parts := []string{tag}
-	for _, k := range keys {
-		parts = append(parts, strconv.Itoa(k), m[k])
-	}
-	d.put(parts...)
+	return keys
 }
 
-func (d digester) segments(tag string, m map[int]record.Segment) {
-	keys := make([]int, 0, len(m))
-	for n := range m {
-		keys = append(keys, n)
+func (d *digester) segments(tag string, m map[int]record.Segment) {
+	if len(m) == 0 {
+		return
 	}
-	sort.Ints(keys)
-	for _, n := range keys {
-		d.put(tag, strconv.Itoa(n), m[n].Name, m[n].Code)
+	for _, n := range sortedKeys(m) {
+		d.part(tag)
+		d.intPart(n)
+		d.part(m[n].Name)
+		d.part(m[n].Code)
+		d.end()
 	}
 }
 
-func (d digester) value(v Value) {
-	parts := []string{"v", strconv.Itoa(int(v.kind)), strconv.FormatBool(v.IsNone())}
+func (d *digester) value(v Value) {
+	d.part("v")
+	d.intPart(int(v.kind))
+	d.part(strconv.FormatBool(v.IsNone()))
 	switch v.kind {
 	case KindRoles:
-		parts = append(parts, v.roles...)
+		for _, r := range v.roles {
+			d.part(r)
+		}
 	case KindPhone:
 		if v.phone != nil {
-			parts = append(parts, v.phone.CountryCode, v.phone.AreaCode, v.phone.Number, v.phone.Extension)
+			d.part(v.phone.CountryCode)
+			d.part(v.phone.AreaCode)
+			d.part(v.phone.Number)
+			d.part(v.phone.Extension)
 		}
 	default:
-		parts = append(parts, v.String())
+		d.part(v.String())
 	}
-	d.put(parts...)
+	d.end()
 }

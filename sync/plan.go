@@ -385,18 +385,6 @@ func (p *Plan) User(key string) *UserPlan {
 	return nil
 }
 
-// dropSameOfUnchanged keeps saved plans small: an unchanged user's values
-// are never needed to apply anything.
-func (p *Plan) dropSameOfUnchanged() {
-	for _, u := range p.Users {
-		if u.Action == Unchanged {
-			u.Same = nil
-			u.CCWSegments = nil
-			u.CCWHeld = nil
-		}
-	}
-}
-
 // --- JSON ------------------------------------------------------------------
 
 type changeJSON struct {

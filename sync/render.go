@@ -1,9 +1,7 @@
 package sync
 
 import (
-	"bytes"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -153,19 +151,6 @@ func quote(s string) string {
 		return "(none)"
 	}
 	return strconv.Quote(s)
-}
-
-// WriteJSON writes the plan document (the contract's diff JSON), with
-// DEL and C1 characters escaped too.
-func WriteJSON(w io.Writer, p *Plan) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(p); err != nil {
-		return err
-	}
-	_, err := w.Write(termtext.JSON(buf.Bytes()))
-	return err
 }
 
 // WriteCSV writes one row per field change, for spreadsheets: cells that

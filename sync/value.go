@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ccwrecon/ccwrecon/record"
 )
@@ -116,10 +117,11 @@ func ParsePhone(s string) (Phone, bool) {
 // kind is "none" (Coupa holds nothing, or the feed clears it).
 type Value struct {
 	kind  Kind
+	set   bool // a bool or int value is present
+	b     bool
+	n     int
 	text  string
 	roles []string // nil: none; empty: no roles
-	b     *bool
-	n     *int
 	phone *Phone
 }
 
@@ -135,10 +137,10 @@ func Roles(list []string) Value {
 }
 
 // Bool values: active, ccw-user.
-func Bool(b bool) Value { return Value{kind: KindBool, b: &b} }
+func Bool(b bool) Value { return Value{kind: KindBool, set: true, b: b} }
 
 // Int values: account-security-type.
-func Int(n int) Value { return Value{kind: KindInt, n: &n} }
+func Int(n int) Value { return Value{kind: KindInt, set: true, n: n} }
 
 // PhoneValue is a phone number.
 func PhoneValue(p Phone) Value { return Value{kind: KindPhone, phone: &p} }
@@ -151,10 +153,8 @@ func (v Value) IsNone() bool {
 	switch v.kind {
 	case KindRoles:
 		return v.roles == nil
-	case KindBool:
-		return v.b == nil
-	case KindInt:
-		return v.n == nil
+	case KindBool, KindInt:
+		return !v.set
 	case KindPhone:
 		return v.phone == nil
 	}
@@ -171,15 +171,10 @@ func (v Value) Text() string { return v.text }
 func (v Value) RoleList() []string { return v.roles }
 
 // BoolValue is a boolean value (false when none).
-func (v Value) BoolValue() bool { return v.b != nil && *v.b }
+func (v Value) BoolValue() bool { return v.set && v.b }
 
 // IntValue is an integer value (0 when none).
-func (v Value) IntValue() int {
-	if v.n == nil {
-		return 0
-	}
-	return *v.n
-}
+func (v Value) IntValue() int { return v.n }
 
 // PhoneParts is a phone value's parts.
 func (v Value) PhoneParts() (Phone, bool) {
@@ -195,15 +190,15 @@ func (v Value) String() string {
 	case KindRoles:
 		return strings.Join(v.roles, ", ")
 	case KindBool:
-		if v.b == nil {
+		if !v.set {
 			return ""
 		}
-		return strconv.FormatBool(*v.b)
+		return strconv.FormatBool(v.b)
 	case KindInt:
-		if v.n == nil {
+		if !v.set {
 			return ""
 		}
-		return strconv.Itoa(*v.n)
+		return strconv.Itoa(v.n)
 	case KindPhone:
 		if v.phone == nil {
 			return ""
@@ -213,10 +208,41 @@ func (v Value) String() string {
 	return v.text
 }
 
+// sortedRoles copies a role list into display order: case-insensitive,
+// stable. Lists are short, so an insertion sort on a fold comparison
+// beats allocating lower-cased copies.
 func sortedRoles(list []string) []string {
 	r := append([]string(nil), list...)
-	sort.SliceStable(r, func(i, j int) bool { return strings.ToLower(r[i]) < strings.ToLower(r[j]) })
+	for i := 1; i < len(r); i++ {
+		for j := i; j > 0 && lessFold(r[j], r[j-1]); j-- {
+			r[j], r[j-1] = r[j-1], r[j]
+		}
+	}
 	return r
+}
+
+// lessFold orders strings as strings.ToLower(a) < strings.ToLower(b) does,
+// without allocating.
+func lessFold(a, b string) bool {
+	for a != "" && b != "" {
+		ra, na := utf8.DecodeRuneInString(a)
+		rb, nb := utf8.DecodeRuneInString(b)
+		if ra < utf8.RuneSelf && 'A' <= ra && ra <= 'Z' {
+			ra += 'a' - 'A'
+		} else if ra >= utf8.RuneSelf {
+			ra = unicode.ToLower(ra)
+		}
+		if rb < utf8.RuneSelf && 'A' <= rb && rb <= 'Z' {
+			rb += 'a' - 'A'
+		} else if rb >= utf8.RuneSelf {
+			rb = unicode.ToLower(rb)
+		}
+		if ra != rb {
+			return ra < rb
+		}
+		a, b = a[na:], b[nb:]
+	}
+	return a == "" && b != ""
 }
 
 // ParseValue reads a feed's text for a field. ok is false when the text
@@ -252,20 +278,16 @@ func Same(field string, a, b Value) bool {
 		if len(a.roles) != len(b.roles) {
 			return false
 		}
-		have := make(map[string]bool, len(a.roles))
-		for _, r := range a.roles {
-			have[strings.ToLower(r)] = true
-		}
 		for _, r := range b.roles {
-			if !have[strings.ToLower(r)] {
+			if !containsFold(a.roles, r) {
 				return false
 			}
 		}
 		return true
 	case KindBool:
-		return *a.b == *b.b
+		return a.b == b.b
 	case KindInt:
-		return *a.n == *b.n
+		return a.n == b.n
 	case KindPhone:
 		return a.phone.digits() == b.phone.digits()
 	}
@@ -286,9 +308,9 @@ func (v Value) MarshalJSON() ([]byte, error) {
 	case KindRoles:
 		return json.Marshal(v.roles)
 	case KindBool:
-		return json.Marshal(*v.b)
+		return json.Marshal(v.b)
 	case KindInt:
-		return json.Marshal(*v.n)
+		return json.Marshal(v.n)
 	case KindPhone:
 		return json.Marshal(v.phone)
 	}
@@ -356,4 +378,14 @@ func strictJSON(raw []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	return dec.Decode(v)
+}
+
+// containsFold reports whether list holds s, case-insensitively.
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
 }

@@ -3,6 +3,7 @@
 package fileutil
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -118,10 +119,12 @@ func ReadRegular(path string, max int64) ([]byte, error) {
 	if st.Size() > max {
 		return nil, fmt.Errorf("%s is %d bytes; the limit is %d", path, st.Size(), max)
 	}
-	b, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
+	// sized from stat, so a 60 MB snapshot is one read, not a dozen copies
+	buf := bytes.NewBuffer(make([]byte, 0, st.Size()+512))
+	if _, err := buf.ReadFrom(io.LimitReader(f, max+1)); err != nil {
 		return nil, err
 	}
+	b := buf.Bytes()
 	if int64(len(b)) > max {
 		return nil, fmt.Errorf("%s is larger than the limit of %d bytes", path, max)
 	}
