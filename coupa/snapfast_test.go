@@ -21,7 +21,7 @@ func fastSample(t testing.TB) *Snapshot {
 			UpdatedBy: &Ref{ID: 9, Login: "api"}, DefaultCurrency: &Currency{ID: 3, Code: "USD"}, Manager: &Ref{ID: 1, Login: "ann"},
 			DefaultAccountType: &Ref{ID: 4, Name: "Acme"}, PhoneWork: &Phone{CountryCode: "1", AreaCode: "415", Number: "5550100", Extension: "7"},
 			DefaultAccount: &Account{ID: 5, Name: "A-1", Active: &yes, AccountType: &Ref{ID: 4, Name: "Acme"}, Segments: map[int]string{1: "200", 3: "61"}},
-			AccountGroups: []Ref{{ID: 7, Name: "EU"}}, CCWUser: true, APIUser: true, Roles: []Role{},
+			AccountGroups:  []Ref{{ID: 7, Name: "EU"}}, CCWUser: true, APIUser: true, Roles: []Role{},
 			CustomFields: map[string]any{"cost-centre": "CC-1", "grade": 7.5, "flag": true, "lk": map[string]any{"id": 3.0, "name": "x"}}},
 		{ID: 3, Login: "cy", Roles: nil},
 	}
