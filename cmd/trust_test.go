@@ -73,7 +73,7 @@ func TestApplyConverges(t *testing.T) {
 	env := apiEnv(url)
 	plan := filepath.Join(t.TempDir(), "plan.json")
 	diff := append([]string{"diff", "--feed", fx + "ccw_clean.csv", "--detailed-exitcode"}, lookups...)
-	if r := run(t, env, append(diff, "--out", plan)...); r.code != 2 || !strings.Contains(r.stdout, "Plan digest: sha256:") {
+	if r := run(t, env, append(diff, "--out", plan)...); r.code != 2 || !strings.Contains(r.stdout, "Plan digest: "+ccsync.DigestPrefix) {
 		t.Fatalf("before: %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	r := run(t, env, "apply", plan, "--via", "api", "--yes")

@@ -42,23 +42,14 @@ func (e *engine) compareRoles(rp *rowPlan, f *record.User) {
 	if f.Roles == nil {
 		return
 	}
+	var want []string
 	for _, r := range f.Roles {
-		if _, ok := e.roles[strings.ToLower(r)]; !ok {
+		c, ok := e.role(r)
+		if !ok {
 			rp.problem(ProblemRole, []string{rp.plan.Key}, "role %q is not a role of this Coupa instance", r)
 		}
-	}
-	canon := func(r string) string {
-		if c, ok := e.roles[strings.ToLower(r)]; ok {
-			return c
-		}
-		return r
-	}
-	var want []string
-	seen := map[string]bool{}
-	for _, r := range f.Roles {
-		if !seen[strings.ToLower(r)] {
-			seen[strings.ToLower(r)] = true
-			want = append(want, canon(r))
+		if !containsFold(want, c) {
+			want = append(want, c)
 		}
 	}
 	if rp.creating {
@@ -68,15 +59,11 @@ func (e *engine) compareRoles(rp *rowPlan, f *record.User) {
 		return
 	}
 	cur := rp.current(record.Roles)
-	has := map[string]bool{}
-	for _, r := range cur.RoleList() {
-		has[strings.ToLower(r)] = true
-	}
 	if f.RoleMode == record.RolesContain {
-		all := append([]string(nil), cur.RoleList()...)
+		all := cur.RoleList()
 		for _, r := range want {
-			if !has[strings.ToLower(r)] {
-				all = append(all, r)
+			if !containsFold(cur.RoleList(), r) {
+				all = append(all[:len(all):len(all)], r)
 			}
 		}
 		if len(all) == len(cur.RoleList()) {
@@ -101,14 +88,22 @@ func (e *engine) compareRoles(rp *rowPlan, f *record.User) {
 
 // removesRoles reports whether going from one role set to another drops one.
 func removesRoles(before, after Value) bool {
-	want := map[string]bool{}
-	for _, r := range after.RoleList() {
-		want[strings.ToLower(r)] = true
-	}
 	for _, r := range before.RoleList() {
-		if !want[strings.ToLower(r)] {
+		if !containsFold(after.RoleList(), r) {
 			return true
 		}
 	}
 	return false
+}
+
+// role is a role's name as Coupa spells it, and whether Coupa has it.
+// The exact spelling is tried first: lower-casing costs an allocation.
+func (e *engine) role(r string) (string, bool) {
+	if c, ok := e.roles[r]; ok {
+		return c, true
+	}
+	if c, ok := e.roles[strings.ToLower(r)]; ok {
+		return c, true
+	}
+	return r, false
 }

@@ -84,12 +84,17 @@ func CoupaValue(u *coupa.User, field string) Value {
 // FingerprintOf identifies the state of a Coupa user: its id, updated-at
 // and a hash of every field the engine reads or writes.
 func FingerprintOf(u *coupa.User) *Fingerprint {
-	h := sha256.New()
+	var stack [1024]byte
+	buf := stack[:0]
 	put := func(k string, v Value) {
-		h.Write([]byte(k))
-		h.Write([]byte{'='})
-		h.Write([]byte(v.String()))
-		h.Write([]byte{'\n'})
+		buf = append(buf, k...)
+		buf = append(buf, '=')
+		if v.kind == KindText {
+			buf = append(buf, v.text...)
+		} else {
+			buf = append(buf, v.String()...)
+		}
+		buf = append(buf, '\n')
 	}
 	for _, f := range compared {
 		put(f, CoupaValue(u, f))
@@ -111,8 +116,8 @@ func FingerprintOf(u *coupa.User) *Fingerprint {
 			put(record.CustomField(k), CoupaValue(u, record.CustomField(k)))
 		}
 	}
-	var sum [sha256.Size]byte
-	return &Fingerprint{ID: u.ID, UpdatedAt: u.UpdatedAt, Hash: hex.EncodeToString(h.Sum(sum[:0])[:8])}
+	sum := sha256.Sum256(buf)
+	return &Fingerprint{ID: u.ID, UpdatedAt: u.UpdatedAt, Hash: hex.EncodeToString(sum[:8])}
 }
 
 // coupaRecord turns a Coupa user into the canonical record (the

@@ -58,9 +58,9 @@ type engine struct {
 	cfg      Config
 	snap     *coupa.Snapshot
 	feed     *feeds.Feed
-	byNumber map[string][]*coupa.User
+	byNumber *multiIndex
 	byLogin  map[string]*coupa.User
-	byEmail  map[string][]*coupa.User
+	byEmail  *multiIndex
 	roles    map[string]string // lower -> canonical name
 	chart    string
 	lookups  lookupIndex
@@ -93,20 +93,20 @@ func Diff(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) (*Plan, error) {
 		rows[i] = &rowSlab[i]
 		e.diffRow(feed.Users[i], rows[i], &planSlab[i], sc)
 	})
-	matched := make(map[int]bool, len(rows))
-	for _, rp := range rows {
-		if rp.coupa != nil {
-			matched[rp.coupa.ID] = true
-		}
-	}
 	e.checkHierarchy(rows)
 	plan.Users = make([]*UserPlan, n)
 	parallel(n, func(i int) {
-		rows[i].finish()
+		rows[i].finish(e)
 		plan.Users[i] = rows[i].plan
 	})
 	orderCreates(plan.Users, rows)
 	if feed.Full {
+		matched := make(map[int]bool, len(rows))
+		for _, rp := range rows {
+			if rp.coupa != nil {
+				matched[rp.coupa.ID] = true
+			}
+		}
 		plan.Users = append(plan.Users, e.candidates(matched, &plan.Settings)...)
 	} else {
 		plan.Settings.Scope = e.scopeSize()
@@ -122,9 +122,19 @@ func parallel(n int, do func(i int)) {
 	parallelWith(n, func() struct{} { return struct{}{} }, func(i int, _ struct{}) { do(i) })
 }
 
+// parallelTasks runs n coarse tasks on every core.
+func parallelTasks(n int, do func(i int)) {
+	parallelGrain(n, 1, func() struct{} { return struct{}{} }, func(i int, _ struct{}) { do(i) })
+}
+
 // parallelWith is parallel with one piece of state per worker.
 func parallelWith[S any](n int, state func() S, do func(i int, s S)) {
-	workers := min(runtime.GOMAXPROCS(0), max(1, n/1000))
+	parallelGrain(n, 1000, state, do)
+}
+
+// parallelGrain splits n items over the cores, at least grain per worker.
+func parallelGrain[S any](n, grain int, state func() S, do func(i int, s S)) {
+	workers := min(runtime.GOMAXPROCS(0), max(1, n/grain))
 	var wg gosync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
@@ -141,8 +151,12 @@ func parallelWith[S any](n int, state func() S, do func(i int, s S)) {
 
 func newEngine(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) *engine {
 	n := len(snap.Users)
-	e := &engine{cfg: cfg, snap: snap, feed: feed, byNumber: make(map[string][]*coupa.User, n), byLogin: make(map[string]*coupa.User, n),
-		byEmail: make(map[string][]*coupa.User, n), roles: map[string]string{}}
+	ptrs := make([]*coupa.User, n)
+	for i := range snap.Users {
+		ptrs[i] = &snap.Users[i]
+	}
+	e := &engine{cfg: cfg, snap: snap, feed: feed, byNumber: newMultiIndex(ptrs), byLogin: make(map[string]*coupa.User, n),
+		byEmail: newMultiIndex(ptrs), roles: map[string]string{}}
 	// four independent indexes, built side by side
 	var ix gosync.WaitGroup
 	ix.Add(4)
@@ -150,7 +164,7 @@ func newEngine(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) *engine {
 		defer ix.Done()
 		for i := range snap.Users {
 			if u := &snap.Users[i]; u.EmployeeNumber != "" {
-				e.byNumber[u.EmployeeNumber] = append(e.byNumber[u.EmployeeNumber], u)
+				e.byNumber.add(u.EmployeeNumber, i)
 			}
 		}
 	}()
@@ -163,8 +177,7 @@ func newEngine(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) *engine {
 	go func() {
 		defer ix.Done()
 		for i := range snap.Users {
-			k := strings.ToLower(snap.Users[i].Email)
-			e.byEmail[k] = append(e.byEmail[k], &snap.Users[i])
+			e.byEmail.add(strings.ToLower(snap.Users[i].Email), i)
 		}
 	}()
 	go func() {
@@ -172,6 +185,7 @@ func newEngine(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) *engine {
 		for i := range snap.Users {
 			for _, r := range snap.Users[i].Roles {
 				e.roles[strings.ToLower(r.Name)] = r.Name
+				e.roles[r.Name] = r.Name // the spelling feeds usually use: found without lower-casing
 			}
 		}
 	}()
@@ -179,8 +193,43 @@ func newEngine(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) *engine {
 	ix.Wait()
 	for _, r := range cfg.KnownRoles {
 		e.roles[strings.ToLower(r)] = r
+		e.roles[r] = r
 	}
 	return e
+}
+
+// multiIndex finds Coupa users by a key several may share (employee
+// number, email). A key held once costs a map entry and no allocation;
+// only shared keys keep a list.
+type multiIndex struct {
+	users []*coupa.User // &snap.Users[i], so one user is users[i:i+1]
+	one   map[string]int32
+	more  map[string][]*coupa.User
+}
+
+func newMultiIndex(users []*coupa.User) *multiIndex {
+	return &multiIndex{users: users, one: make(map[string]int32, len(users)), more: map[string][]*coupa.User{}}
+}
+
+func (m *multiIndex) add(k string, i int) {
+	if list, ok := m.more[k]; ok {
+		m.more[k] = append(list, m.users[i])
+		return
+	}
+	if j, ok := m.one[k]; ok {
+		delete(m.one, k)
+		m.more[k] = []*coupa.User{m.users[j], m.users[i]}
+		return
+	}
+	m.one[k] = int32(i)
+}
+
+// get lists the users holding k (nil for none).
+func (m *multiIndex) get(k string) []*coupa.User {
+	if i, ok := m.one[k]; ok {
+		return m.users[i : i+1 : i+1]
+	}
+	return m.more[k]
 }
 
 func (e *engine) resolveChart() error {
@@ -331,7 +380,7 @@ func (e *engine) compareRow(f *record.User, rp *rowPlan) {
 	rp.wantMgr = f.Get(record.Manager)
 	// HR feeds may name the supervisor by employee number.
 	if ref := f.Get("feed.manager-employee-number"); ref != "" {
-		if list := e.byNumber[ref]; len(list) == 1 {
+		if list := e.byNumber.get(ref); len(list) == 1 {
 			rp.wantMgr = list[0].Login
 		} else {
 			rp.problem(ProblemSupervisor, []string{rp.plan.Key}, "supervisor with employee number %s is not in Coupa or in the feed", ref)
@@ -369,7 +418,7 @@ func (e *engine) compareRow(f *record.User, rp *rowPlan) {
 			}
 		}
 		if email := f.Get(record.Email); email != "" {
-			if list := e.byEmail[strings.ToLower(email)]; len(list) > 0 {
+			if list := e.byEmail.get(strings.ToLower(email)); len(list) > 0 {
 				rp.problem(ProblemCreate, []string{rp.plan.Key, list[0].Login}, "cannot create %s: email %s belongs to Coupa user %s", f.Key(), email, list[0].Login)
 			}
 		}
@@ -405,13 +454,14 @@ func (e *engine) compareLicence(rp *rowPlan) {
 // with problems has nothing selected: neither itself nor any change.
 // Only a user with something to say keeps its matching fields, segments
 // and the fingerprint of its Coupa record (computed here, for the few).
-func (rp *rowPlan) finish() {
+func (rp *rowPlan) finish(e *engine) {
 	p := rp.plan
 	defer func() {
 		if p.Action == Unchanged {
 			p.CCWSegments, p.CCWHeld, p.CoupaAccount = nil, nil, nil
 			return
 		}
+		p.CCWSegments = e.heldSegments(rp, p.CCWSegments)
 		if len(rp.sameFields) > 0 {
 			p.Same = make([]FieldValue, len(rp.sameFields))
 			for i, f := range rp.sameFields {

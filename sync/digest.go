@@ -17,7 +17,18 @@ import (
 // It is written field by field rather than through JSON: it runs on every
 // diff, and a 100,000-user plan must not pay for reflection.
 func DigestOf(p *Plan) string {
-	d := &digester{h: sha256.New(), buf: make([]byte, 0, 80<<10)}
+	// Users are hashed in fixed blocks on every core; the plan's hash
+	// covers the head and each block's hash in order.
+	blocks := make([][sha256.Size]byte, (len(p.Users)+digestBlock-1)/digestBlock)
+	parallelTasks(len(blocks), func(k int) {
+		d := &digester{h: sha256.New(), buf: make([]byte, 0, 80<<10)}
+		for _, u := range p.Users[k*digestBlock : min(len(p.Users), (k+1)*digestBlock)] {
+			d.user(u)
+		}
+		d.flush()
+		d.h.Sum(blocks[k][:0])
+	})
+	d := &digester{h: sha256.New(), buf: make([]byte, 0, 4<<10)}
 	d.put("plan", p.Format, p.ToolVersion, p.CreatedAt.UTC().Format(time.RFC3339Nano), p.Instance)
 	d.put("feed", p.Feed.Name, p.Feed.SHA256, p.Feed.Kind, strconv.FormatBool(p.Feed.Full))
 	s := p.Settings
@@ -27,50 +38,64 @@ func DigestOf(p *Plan) string {
 	m := p.Summary
 	d.ints("summary", m.Create, m.Update, m.Deactivate, m.Reactivate, m.Unchanged, m.Errors, m.Problems)
 	d.put(append([]string{"warnings"}, p.Warnings...)...)
-	for _, u := range p.Users {
-		d.part("user")
-		d.part(u.Key)
-		d.part(u.Name)
-		d.part(string(u.Action))
-		d.part(strconv.FormatBool(u.Inferred))
+	for k := range blocks {
+		d.part("users")
+		d.part(hex.EncodeToString(blocks[k][:]))
 		d.end()
-		d.ints("user-n", u.Line, u.Unchanged)
-		if f := u.Fingerprint; f != nil {
-			d.part("fp")
-			d.intPart(f.ID)
-			d.part(f.UpdatedAt)
-			d.part(f.Hash)
-			d.end()
-		}
-		if a := u.CoupaAccount; a != nil {
-			d.put("account", a.Chart)
-			d.intMap("account-segments", a.Segments)
-		}
-		d.segments("ccw-segment", u.CCWSegments)
-		d.segments("ccw-held", u.CCWHeld)
-		for _, pr := range u.Problems {
-			d.put(append([]string{"problem", string(pr.Kind), strconv.Itoa(pr.Line), pr.Message}, pr.Users...)...)
-		}
-		for i := range u.Changes {
-			c := &u.Changes[i]
-			d.part("change")
-			d.part(c.Field)
-			d.part(string(c.Op))
-			d.part(strconv.FormatBool(c.Informational))
-			d.part(c.Note)
-			d.end()
-			d.value(c.Before)
-			d.value(c.After)
-		}
-		for _, f := range u.Same {
-			d.part("same")
-			d.part(f.Field)
-			d.end()
-			d.value(f.Value)
-		}
 	}
 	d.flush()
-	return "sha256:" + hex.EncodeToString(d.h.Sum(nil))
+	return DigestPrefix + hex.EncodeToString(d.h.Sum(nil))
+}
+
+// DigestPrefix names the digest's method; a plan whose digest has another
+// prefix was written by another version of ccwrecon.
+const DigestPrefix = "sha256tree:"
+
+// digestBlock is how many users one block hash covers (fixed, so the
+// digest does not depend on the number of cores).
+const digestBlock = 4096
+
+func (d *digester) user(u *UserPlan) {
+	d.part("user")
+	d.part(u.Key)
+	d.part(u.Name)
+	d.part(string(u.Action))
+	d.part(strconv.FormatBool(u.Inferred))
+	d.end()
+	d.ints("user-n", u.Line, u.Unchanged)
+	if f := u.Fingerprint; f != nil {
+		d.part("fp")
+		d.intPart(f.ID)
+		d.part(f.UpdatedAt)
+		d.part(f.Hash)
+		d.end()
+	}
+	if a := u.CoupaAccount; a != nil {
+		d.put("account", a.Chart)
+		d.intMap("account-segments", a.Segments)
+	}
+	d.segments("ccw-segment", u.CCWSegments)
+	d.segments("ccw-held", u.CCWHeld)
+	for _, pr := range u.Problems {
+		d.put(append([]string{"problem", string(pr.Kind), strconv.Itoa(pr.Line), pr.Message}, pr.Users...)...)
+	}
+	for i := range u.Changes {
+		c := &u.Changes[i]
+		d.part("change")
+		d.part(c.Field)
+		d.part(string(c.Op))
+		d.part(strconv.FormatBool(c.Informational))
+		d.part(c.Note)
+		d.end()
+		d.value(c.Before)
+		d.value(c.After)
+	}
+	for _, f := range u.Same {
+		d.part("same")
+		d.part(f.Field)
+		d.end()
+		d.value(f.Value)
+	}
 }
 
 // digester frames each part as "len:part" and each record with a newline,

@@ -10,14 +10,22 @@ import (
 // departing supervisors, self-supervision and cycles in the final
 // hierarchy. Users are named as the feed and Coupa write them.
 func (e *engine) checkHierarchy(rows []*rowPlan) {
-	feedBy := make(map[string]*rowPlan, len(rows))
-	for _, rp := range rows {
-		if l := strings.ToLower(rp.feed.Get(record.Login)); l != "" {
-			feedBy[l] = rp
+	// rows by lower-cased login (the feed's and Coupa's), as row indexes
+	feedAt := make(map[string]int32, len(rows))
+	for i, rp := range rows {
+		l := strings.ToLower(rp.feed.Get(record.Login))
+		if l != "" {
+			feedAt[l] = int32(i)
 		}
-		if rp.coupa != nil {
-			feedBy[strings.ToLower(rp.coupa.Login)] = rp
+		if rp.coupa != nil && !strings.EqualFold(rp.coupa.Login, l) {
+			feedAt[strings.ToLower(rp.coupa.Login)] = int32(i)
 		}
+	}
+	feedBy := func(l string) (*rowPlan, bool) {
+		if i, ok := feedAt[l]; ok {
+			return rows[i], true
+		}
+		return nil, false
 	}
 	for _, rp := range rows {
 		m := rp.wantMgr
@@ -33,7 +41,7 @@ func (e *engine) checkHierarchy(rows []*rowPlan) {
 			rp.problem(ProblemSupervisor, []string{rp.plan.Key}, "%s cannot be their own supervisor", rp.plan.Key)
 			continue
 		}
-		sup, inFeed := feedBy[lm]
+		sup, inFeed := feedBy(lm)
 		cu := e.byLogin[lm]
 		switch {
 		case !inFeed && cu == nil:
@@ -47,17 +55,13 @@ func (e *engine) checkHierarchy(rows []*rowPlan) {
 	// Cycles in the final hierarchy. Each row has at most one supervisor, so
 	// resolve it to a row index once (walking through Coupa users outside the
 	// feed), then find cycles with arrays instead of maps.
-	index := make(map[*rowPlan]int, len(rows))
-	for i, rp := range rows {
-		index[rp] = i
-	}
 	up := make([]int, len(rows))
 	for i, rp := range rows {
 		up[i] = -1
 		l := rp.manager
 		for hops := 0; l != "" && hops < 64; hops++ {
-			if sup, ok := feedBy[l]; ok {
-				up[i] = index[sup]
+			if j, ok := feedAt[l]; ok {
+				up[i] = int(j)
 				break
 			}
 			u := e.byLogin[l]
@@ -101,7 +105,7 @@ func (e *engine) checkHierarchy(rows []*rowPlan) {
 			if !rp.creating || len(rp.plan.Problems) > 0 {
 				continue
 			}
-			if sup, ok := feedBy[rp.manager]; ok && sup != rp && sup.creating && len(sup.plan.Problems) > 0 {
+			if sup, ok := feedBy(rp.manager); ok && sup != rp && sup.creating && len(sup.plan.Problems) > 0 {
 				rp.problem(ProblemSupervisor, []string{rp.plan.Key, sup.plan.Key}, "supervisor %s cannot be created (see its problems)", sup.plan.Key)
 				changed = true
 			}

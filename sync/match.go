@@ -32,16 +32,16 @@ func (e *engine) match(f *record.User, rp *rowPlan) *coupa.User {
 	case "login":
 		return e.byLogin[login]
 	case "email":
-		return one(e.byEmail[strings.ToLower(email)], "email", email)
+		return one(e.byEmail.get(strings.ToLower(email)), "email", email)
 	case "employee-number":
 		if number == "" {
 			rp.problem(ProblemMatch, []string{f.Key()}, "no employee number to match on (--match-on employee-number)")
 			return nil
 		}
-		return one(e.byNumber[number], "employee number", number)
+		return one(e.byNumber.get(number), "employee number", number)
 	}
 	if number != "" {
-		if u := one(e.byNumber[number], "employee number", number); u != nil || len(e.byNumber[number]) > 1 {
+		if u := one(e.byNumber.get(number), "employee number", number); u != nil || len(e.byNumber.get(number)) > 1 {
 			return u
 		}
 	}

@@ -70,6 +70,9 @@ func ParsePlan(b []byte) (*Plan, error) {
 	if p.Digest == "" {
 		return nil, errors.New("the plan has no digest")
 	}
+	if !strings.HasPrefix(p.Digest, DigestPrefix) {
+		return nil, errors.New("this plan was written by another version of ccwrecon (its digest is not " + strings.TrimSuffix(DigestPrefix, ":") + "); make a new one with ccwrecon diff --out")
+	}
 	for i, u := range p.Users {
 		if err := checkUser(u); err != nil {
 			if u == nil || u.Key == "" {

@@ -2,7 +2,6 @@ package sync
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/ccwrecon/ccwrecon/coupa"
@@ -50,15 +49,13 @@ func (l lookupIndex) name(lookup, code string) string { return l.byCode[strings.
 // keeps the CCW segments as a CCW User file will carry them.
 func (e *engine) compareSegments(rp *rowPlan, f *record.User) {
 	c := rp.coupa
-	want := map[int]string{}
-	notes := map[int]string{}
-	checked := map[int]bool{} // codes already checked against their lookup
+	// by segment number; arrays, not maps: this runs for every row
+	var want, notes [21]string
+	var checked [21]bool // codes already checked against their lookup
 	for n := 1; n <= 20; n++ {
-		if v := f.Get(record.SegmentField(n)); v != "" {
-			want[n] = v
-		}
+		want[n] = f.Get(record.SegmentField(n))
 	}
-	ccw := map[int]record.Segment{}
+	var ccw map[int]record.Segment // made when the first segment is found
 	for n := 1; n <= record.MaxSegments; n++ {
 		s := f.Segment(n)
 		if s.Empty() {
@@ -100,9 +97,12 @@ func (e *engine) compareSegments(rp *rowPlan, f *record.User) {
 			}
 			rp.compare(target, v)
 		}
+		if ccw == nil {
+			ccw = map[int]record.Segment{}
+		}
 		ccw[n] = s
 	}
-	if c != nil {
+	if c != nil && len(ccw) > 0 {
 		held := map[int]record.Segment{}
 		for n, s := range ccw {
 			if e.cfg.SegmentTargets[n] != "chart" {
@@ -120,17 +120,21 @@ func (e *engine) compareSegments(rp *rowPlan, f *record.User) {
 			rp.plan.CCWHeld = held
 		}
 	}
-	e.heldSegments(rp, ccw)
 	if len(ccw) > 0 {
-		rp.plan.CCWSegments = ccw
+		rp.plan.CCWSegments = ccw // finish adds the segments Coupa holds, for users that keep them
 	}
-	if len(want) == 0 {
-		return
-	}
+	wanted := false
 	for n, code := range want {
+		if code == "" {
+			continue
+		}
+		wanted = true
 		if lookup := e.cfg.SegmentLookups[n]; lookup != "" && notes[n] == "" && !checked[n] && !e.lookups.has(lookup, code) {
 			rp.problem(ProblemSegment, []string{rp.plan.Key}, "segment %d code %q is not a value of lookup %s", n, code, lookup)
 		}
+	}
+	if !wanted {
+		return
 	}
 	if c != nil && (c.DefaultAccountType != nil || c.DefaultAccount != nil) {
 		seen := &AccountSeen{Segments: map[int]string{}}
@@ -144,11 +148,6 @@ func (e *engine) compareSegments(rp *rowPlan, f *record.User) {
 		}
 		rp.plan.CoupaAccount = seen
 	}
-	keys := make([]int, 0, len(want))
-	for n := range want {
-		keys = append(keys, n)
-	}
-	sort.Ints(keys)
 	chart := f.Get(record.AccountType)
 	if chart == "" {
 		chart = e.chart
@@ -165,7 +164,10 @@ func (e *engine) compareSegments(rp *rowPlan, f *record.User) {
 			rp.change(record.SecurityType, cur, Int(derived), true, "derived: 1 without account groups, 2 with")
 		}
 	}
-	for _, n := range keys {
+	for n := 1; n <= 20; n++ {
+		if want[n] == "" {
+			continue
+		}
 		field := record.SegmentField(n)
 		before := len(rp.plan.Changes)
 		rp.compareValue(field, rp.current(field), Text(want[n]))
@@ -179,10 +181,16 @@ func (e *engine) compareSegments(rp *rowPlan, f *record.User) {
 // Coupa holds: a chart segment's code with its lookup value's name, or a
 // custom field's text in the column the published layout has (Name for
 // 1–7, Code for 8–11).
-func (e *engine) heldSegments(rp *rowPlan, ccw map[int]record.Segment) {
+func (e *engine) heldSegments(rp *rowPlan, ccw map[int]record.Segment) map[int]record.Segment {
 	c := rp.coupa
 	if c == nil {
-		return
+		return ccw
+	}
+	put := func(n int, s record.Segment) {
+		if ccw == nil {
+			ccw = map[int]record.Segment{}
+		}
+		ccw[n] = s
 	}
 	for n := 1; n <= record.MaxSegments; n++ {
 		if _, ok := ccw[n]; ok {
@@ -195,17 +203,18 @@ func (e *engine) heldSegments(rp *rowPlan, ccw map[int]record.Segment) {
 				continue
 			}
 			code := c.DefaultAccount.Segments[n]
-			ccw[n] = record.Segment{Name: e.lookups.name(e.cfg.SegmentLookups[n], code), Code: code}
+			put(n, record.Segment{Name: e.lookups.name(e.cfg.SegmentLookups[n], code), Code: code})
 		case strings.HasPrefix(target, "custom-fields."):
 			v := CoupaValue(c, target).Text()
 			if v == "" {
 				continue
 			}
 			if n <= 7 {
-				ccw[n] = record.Segment{Name: v}
+				put(n, record.Segment{Name: v})
 			} else {
-				ccw[n] = record.Segment{Code: v}
+				put(n, record.Segment{Code: v})
 			}
 		}
 	}
+	return ccw
 }
