@@ -112,11 +112,15 @@ func runDiffWith(ctx context.Context, o *diffOptions, svc *ccsync.Service, stdou
 	for _, w := range plan.Warnings {
 		fmt.Fprintln(os.Stderr, "warning:", termtext.Safe(w))
 	}
-	if o.out != "" {
-		if err := plan.Save(o.out); err != nil {
-			return err
+	// The plan file is written while the plan is printed.
+	saved := make(chan error, 1)
+	go func() {
+		if o.out == "" {
+			saved <- nil
+			return
 		}
-	}
+		saved <- plan.Save(o.out)
+	}()
 	switch o.format {
 	case "json":
 		err = ccsync.WriteJSON(stdout, plan)
@@ -124,12 +128,15 @@ func runDiffWith(ctx context.Context, o *diffOptions, svc *ccsync.Service, stdou
 		err = ccsync.WriteCSV(stdout, plan)
 	default:
 		err = ccsync.WriteText(stdout, plan, style.For(stdout))
-		if o.out != "" {
-			fmt.Fprintf(stdout, "\nSaved the plan to %s. Apply it with: ccwrecon apply %s --via api|sftp\n", o.out, o.out)
-		}
+	}
+	if serr := <-saved; serr != nil {
+		return serr
 	}
 	if err != nil {
 		return err
+	}
+	if o.out != "" && o.format != "json" && o.format != "csv" {
+		fmt.Fprintf(stdout, "\nSaved the plan to %s. Apply it with: ccwrecon apply %s --via api|sftp\n", o.out, o.out)
 	}
 	if o.detailed && plan.Pending() {
 		return exitCode(2, nil)

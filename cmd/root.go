@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"sync"
 	"syscall"
 
@@ -81,6 +82,7 @@ func Execute() int {
 			}
 		}
 	}()
+	defer profileCPU()()
 	root := newRoot()
 	err := root.ExecuteContext(ctx)
 	if err == nil {
@@ -129,3 +131,19 @@ diff, apply, verify, fetch and pull.`,
 }
 
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
+
+// profileCPU writes a CPU profile to $CCWRECON_CPUPROFILE when it is set:
+// how support measures a slow run on the operator's own data.
+func profileCPU() (stop func()) {
+	path := os.Getenv("CCWRECON_CPUPROFILE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ccwrecon: CCWRECON_CPUPROFILE:", err)
+		return func() {}
+	}
+	pprof.StartCPUProfile(f)
+	return func() { pprof.StopCPUProfile(); f.Close() }
+}

@@ -61,6 +61,17 @@ type FetchStats struct {
 // longer describes the instance (a sandbox refresh: a lower highest id, or
 // another user under the same id) is replaced by a full read, with a warning.
 func (c *Client) Fetch(ctx context.Context, prev *Snapshot, progress ProgressFunc) (*Snapshot, error) {
+	return c.fetch(ctx, prev, progress, false)
+}
+
+// Refresh is Fetch taking prev over: its users are updated in place
+// rather than copied (100,000 users are 40 MB), so prev must not be used
+// afterwards. For a cache loaded for this one refresh.
+func (c *Client) Refresh(ctx context.Context, prev *Snapshot, progress ProgressFunc) (*Snapshot, error) {
+	return c.fetch(ctx, prev, progress, true)
+}
+
+func (c *Client) fetch(ctx context.Context, prev *Snapshot, progress ProgressFunc, inPlace bool) (*Snapshot, error) {
 	start := c.Requests.Load()
 	s := &Snapshot{Format: SnapshotFormat, Instance: c.Instance(), FetchedAt: time.Now().UTC()}
 	incremental := prev != nil && prev.Instance == s.Instance && prev.HighWater != "" && prev.Format == SnapshotFormat
@@ -77,7 +88,11 @@ func (c *Client) Fetch(ctx context.Context, prev *Snapshot, progress ProgressFun
 		if err != nil {
 			return nil, err
 		}
-		s.Users, s.Stats.Changed = mergeUsers(prev.Users, changed)
+		base := prev.Users
+		if !inPlace {
+			base = append([]User(nil), base...)
+		}
+		s.Users, s.Stats.Changed = mergeUsers(base, changed)
 	} else {
 		users, err := c.ListUsers(ctx, nil, progress)
 		if err != nil {
@@ -176,22 +191,25 @@ func (c *Client) fetchReference(ctx context.Context, s *Snapshot, progress Progr
 
 // mergeUsers lays re-read users over the cached ones and counts those
 // whose record actually differs.
-func mergeUsers(old, changed []User) ([]User, int) {
-	idx := make(map[int]int, len(old))
-	out := append([]User(nil), old...)
-	for i, u := range out {
-		idx[u.ID] = i
+func mergeUsers(out, changed []User) ([]User, int) {
+	// index the few changed users, not the many cached ones
+	at := make(map[int]int, len(changed))
+	for j := range changed {
+		at[changed[j].ID] = j
 	}
 	n := 0
-	for _, u := range changed {
-		if i, ok := idx[u.ID]; ok {
-			if !reflect.DeepEqual(out[i], u) {
+	for i := range out {
+		if j, ok := at[out[i].ID]; ok {
+			if !reflect.DeepEqual(out[i], changed[j]) {
 				n++
 			}
-			out[i] = u
-		} else {
-			idx[u.ID] = len(out)
-			out = append(out, u)
+			out[i] = changed[j]
+			delete(at, out[i].ID)
+		}
+	}
+	for j := range changed { // new since the cache, in the order read
+		if _, ok := at[changed[j].ID]; ok {
+			out = append(out, changed[j])
 			n++
 		}
 	}

@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"bufio"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -68,7 +69,7 @@ type TextOptions struct {
 // ticket. Every value from a feed or from Coupa is escaped: data never
 // drives the terminal.
 func WriteText(w io.Writer, p *Plan, t *style.Theme) error {
-	b := &strings.Builder{}
+	b := bufio.NewWriterSize(w, 256<<10) // streamed: 10,000 changed users are megabytes of text
 	safe := termtext.Safe
 	fmt.Fprintf(b, "Feed %s (%s, %s) against %s\n", safe(p.Feed.Name), p.Feed.Kind, map[bool]string{true: "full", false: "delta"}[p.Feed.Full], safe(p.Instance))
 	for _, warn := range p.Warnings {
@@ -78,8 +79,7 @@ func WriteText(w io.Writer, p *Plan, t *style.Theme) error {
 	if quiet {
 		fmt.Fprintf(b, "\nNo changes. Coupa matches the feed (%s unchanged).\n", plural(p.Summary.Unchanged, "user", "users"))
 		fmt.Fprintf(b, "Plan digest: %s\n", p.Digest)
-		_, err := io.WriteString(w, b.String())
-		return err
+		return b.Flush()
 	}
 	b.WriteString("\nSymbols: + create, ~ update, - deactivate, ↺ reactivate, ! problem.\n\n")
 	for _, u := range p.Users {
@@ -142,8 +142,7 @@ func WriteText(w io.Writer, p *Plan, t *style.Theme) error {
 		b.WriteString(line + "\n")
 	}
 	fmt.Fprintf(b, "Plan digest: %s\n", p.Digest)
-	_, err := io.WriteString(w, b.String())
-	return err
+	return b.Flush()
 }
 
 func quote(s string) string {

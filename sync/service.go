@@ -101,12 +101,29 @@ func (s *Service) Client(write bool) (*coupa.Client, error) {
 
 // Open reads the feed and Coupa and makes the plan.
 func (s *Service) Open(ctx context.Context, progress func(Progress)) (*Session, error) {
+	// The feed is read while Coupa answers: they do not depend on each
+	// other. A feed that cannot be read stops the fetch (reads only).
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type coupaResult struct {
+		snap *coupa.Snapshot
+		live bool
+		err  error
+	}
+	got := make(chan coupaResult, 1)
+	go func() {
+		snap, live, err := s.Coupa(ctx, progress)
+		got <- coupaResult{snap, live, err}
+	}()
 	feed, err := s.ReadFeed(ctx)
 	if err != nil {
+		cancel()
+		<-got
 		return nil, err
 	}
-	snap, live, err := s.Coupa(ctx, progress)
-	if err != nil {
+	r := <-got
+	snap, live := r.snap, r.live
+	if err := r.err; err != nil {
 		return nil, err
 	}
 	plan, err := Diff(feed, snap, s.e.Config)
@@ -147,14 +164,22 @@ func (s *Service) Coupa(ctx context.Context, progress func(Progress)) (snap *cou
 	if progress != nil {
 		pf = func(p coupa.Progress) { progress(Progress(p)) }
 	}
-	snap, err = client.Fetch(ctx, prev, pf)
+	snap, err = client.Refresh(ctx, prev, pf) // prev was loaded for this refresh alone
 	if err != nil {
 		return nil, true, err
 	}
-	if cerr == nil {
+	if cerr == nil && cacheStale(snap) {
 		_ = snap.Save(cachePath) // the cache is an optimisation; failing to write it is not an error
 	}
 	return snap, true, nil
+}
+
+// cacheStale says whether a fetch must rewrite the cache. A refresh that
+// found fewer changed users than one page leaves it as it is: its high
+// water stays where it was, so the next refresh reads those few again in
+// the same one request, and 60 MB are not rewritten for them.
+func cacheStale(snap *coupa.Snapshot) bool {
+	return !snap.Stats.Incremental || snap.Stats.Changed >= coupa.PageSize
 }
 
 func (s *Service) cachePath(instance string) (string, error) {

@@ -1,0 +1,173 @@
+package cmd_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ccwrecon/ccwrecon/coupa/emulator"
+)
+
+// live100k is a 100,000-user emulator (the built binary, as operators run
+// it), a CCW delta feed touching 10% of them, and a cache warmed by one
+// full fetch; then one user is changed out of band, as happens between
+// two runs on a cutover night.
+type live100k struct {
+	url, feed, dir string
+	env            []string
+}
+
+func newLive100k(b *testing.B) *live100k {
+	b.Helper()
+	l := &live100k{dir: b.TempDir()}
+	cmd := exec.Command(bin, "emulate", "--addr", "127.0.0.1:0", "--users", "100000", "--rate", "0")
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line := make([]byte, 64)
+	n, _ := out.Read(line)
+	l.url = strings.TrimSpace(string(line[:n]))
+	l.env = append(os.Environ(), "COUPA_URL="+l.url, "COUPA_API_KEY="+emulator.DefaultAPIKey,
+		"XDG_CACHE_HOME="+filepath.Join(l.dir, "cache"), "XDG_CONFIG_HOME="+filepath.Join(l.dir, "config"), "NO_COLOR=1")
+
+	seed := emulator.Generate(100_000)
+	login := make([]string, len(seed.Users)+1)
+	for _, u := range seed.Users {
+		login[u.ID] = u.Login
+	}
+	var f bytes.Buffer
+	f.WriteString("Status|User ID|Last Name|First Name|Email|Supervisor ID|Employee Number\n")
+	for i, u := range seed.Users {
+		first, mgr, status := u.Firstname, "", "1"
+		if i%10 == 0 {
+			first += "x"
+		}
+		if u.Manager != nil {
+			mgr = login[u.Manager.ID]
+		}
+		if !u.Active {
+			status = "0"
+		}
+		fmt.Fprintf(&f, "%s|%s|%s|%s|%s|%s|%s\n", status, u.Login, u.Lastname, first, u.Email, mgr, u.EmployeeNumber)
+	}
+	l.feed = filepath.Join(l.dir, "feed.csv")
+	os.WriteFile(l.feed, f.Bytes(), 0o600)
+
+	if _, err := l.run("--rate", "-1", "fetch", "--out", filepath.Join(l.dir, "warm.json")); err != nil {
+		b.Fatal(err)
+	}
+	req, _ := http.NewRequest("PUT", l.url+"/api/users/4242", strings.NewReader(`{"lastname":"Changed"}`))
+	req.Header.Set("X-COUPA-API-KEY", emulator.DefaultAPIKey)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		b.Fatalf("out-of-band change: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	return l
+}
+
+// run runs the binary and returns its peak resident memory.
+func (l *live100k) run(args ...string) (rssMB float64, err error) {
+	cmd := exec.Command(bin, args...)
+	cmd.Env = l.env
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = nil, &stderr
+	if err := cmd.Run(); err != nil {
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 {
+			return 0, fmt.Errorf("%v: %v\n%s", args, err, stderr.String())
+		}
+	}
+	return float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) / 1024, nil
+}
+
+// floor is what no run can beat: starting the binary, plus the incremental
+// refresh's requests answered by this emulator, made in-process.
+func (l *live100k) floor(b *testing.B) (startup, requests time.Duration) {
+	t0 := time.Now()
+	if _, err := l.run("--version"); err != nil {
+		b.Fatal(err)
+	}
+	startup = time.Since(t0)
+	t0 = time.Now()
+	for _, path := range []string{"users?updated_at[gt_or_eq]=2026-03-15T00:00:00Z&limit=50", "users?order_by=id&dir=desc&limit=1",
+		"currencies", "account_types", "lookups", "lookup_values", "user_groups", "account_groups", "business_groups"} {
+		req, _ := http.NewRequest("GET", l.url+"/api/"+path, nil)
+		req.Header.Set("X-COUPA-API-KEY", emulator.DefaultAPIKey)
+		req.Header.Set("Accept", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != 200 {
+			b.Fatalf("%s: %v %v", path, err, resp)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	return startup, time.Since(t0)
+}
+
+// BenchmarkLiveDiff100k: `ccwrecon diff --feed` (100,000-row CCW delta,
+// 10% touched) on a cached 100,000-user instance with one user changed
+// since: wall time and peak RSS of the binary, next to its floor.
+func BenchmarkLiveDiff100k(b *testing.B) {
+	l := newLive100k(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		out := filepath.Join(l.dir, fmt.Sprintf("plan%d.json", i))
+		t0 := time.Now()
+		rss, err := l.run("diff", "--feed", l.feed, "--out", out)
+		wall := time.Since(t0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(wall.Seconds(), "wall-s")
+		b.ReportMetric(rss, "peak-RSS-MB")
+		plan, err := os.ReadFile(out)
+		if err != nil || !bytes.Contains(plan, []byte(`"feed": "Changed"`)) && !bytes.Contains(plan, []byte(`"coupa": "Changed"`)) {
+			b.Fatalf("the out-of-band change is not in the plan: %v", err)
+		}
+	}
+	b.StopTimer()
+	startup, requests := l.floor(b)
+	b.ReportMetric(startup.Seconds(), "floor-startup-s")
+	b.ReportMetric(requests.Seconds(), "floor-requests-s")
+}
+
+// BenchmarkFetchReopen100k: `ccwrecon fetch --out` of an unchanged
+// (cached) 100,000-user instance, next to its floor.
+func BenchmarkFetchReopen100k(b *testing.B) {
+	l := newLive100k(b)
+	out := filepath.Join(l.dir, "snap.json")
+	if _, err := l.run("fetch", "--out", out); err != nil { // takes in the out-of-band change
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		os.Remove(out)
+		t0 := time.Now()
+		rss, err := l.run("fetch", "--out", out)
+		wall := time.Since(t0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(wall.Seconds(), "wall-s")
+		b.ReportMetric(rss, "peak-RSS-MB")
+		if st, err := os.Stat(out); err != nil || st.Size() < 50<<20 {
+			b.Fatalf("snapshot: %v", err)
+		}
+	}
+	b.StopTimer()
+	startup, requests := l.floor(b)
+	b.ReportMetric(startup.Seconds(), "floor-startup-s")
+	b.ReportMetric(requests.Seconds(), "floor-requests-s")
+}
