@@ -190,6 +190,11 @@ type User struct {
 	CCWUser              bool           `json:"ccw-user"`
 	APIUser              bool           `json:"api-user"`
 	CustomFields         map[string]any `json:"custom-fields,omitempty"`
+	// raw is the snapshot line this user was decoded from, written back
+	// as it is when the snapshot is saved again (re-encoding 100,000
+	// unchanged users costs more than anything else in a re-open). Users
+	// are replaced whole, never edited in place, so it stays true.
+	raw string
 }
 
 // RoleNames returns the names of the user's roles.

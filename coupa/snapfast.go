@@ -55,6 +55,7 @@ func decodeFast(doc string) (*Snapshot, error) {
 				}
 				lx := lexer{s: line}
 				lx.user(&s.Users[k])
+				s.Users[k].raw = line
 				if lx.ws(); lx.err != nil || lx.i != len(lx.s) {
 					errs[w] = errSlowPath
 					return

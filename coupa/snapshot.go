@@ -200,7 +200,9 @@ func mergeUsers(out, changed []User) ([]User, int) {
 	n := 0
 	for i := range out {
 		if j, ok := at[out[i].ID]; ok {
-			if !reflect.DeepEqual(out[i], changed[j]) {
+			cached := out[i]
+			cached.raw = ""
+			if !reflect.DeepEqual(cached, changed[j]) {
 				n++
 			}
 			out[i] = changed[j]
@@ -297,7 +299,7 @@ func (s *Snapshot) encode(w io.Writer) error {
 func encodeUsers(w io.Writer, users []User) error {
 	const block = 2048
 	type result struct {
-		b   []byte
+		b   *bytes.Buffer
 		err error
 	}
 	n := (len(users) + block - 1) / block
@@ -305,34 +307,43 @@ func encodeUsers(w io.Writer, users []User) error {
 	for k := range out {
 		out[k] = make(chan result, 1)
 	}
-	sem := make(chan struct{}, 2*runtime.GOMAXPROCS(0))
+	// a fixed set of buffers goes round: the look-ahead bound, and no
+	// fresh memory per block
+	free := make(chan *bytes.Buffer, 2*runtime.GOMAXPROCS(0))
+	for i := 0; i < cap(free); i++ {
+		free <- bytes.NewBuffer(make([]byte, 0, block*700))
+	}
 	go func() {
 		for k := 0; k < n; k++ {
-			sem <- struct{}{}
+			buf := <-free
 			go func(k int) {
-				var buf bytes.Buffer
-				enc := json.NewEncoder(&buf)
+				buf.Reset()
+				enc := json.NewEncoder(buf)
 				var err error
 				for j := k * block; j < min(len(users), (k+1)*block) && err == nil; j++ {
 					if j > 0 {
 						buf.WriteString(",\n")
 					}
+					if users[j].raw != "" {
+						buf.WriteString(users[j].raw)
+						continue
+					}
 					err = enc.Encode(&users[j])
 					buf.Truncate(buf.Len() - 1)
 				}
-				out[k] <- result{buf.Bytes(), err}
+				out[k] <- result{buf, err}
 			}(k)
 		}
 	}()
 	var first error
 	for k := 0; k < n; k++ {
 		r := <-out[k]
-		<-sem
 		if first == nil {
 			if first = r.err; first == nil {
-				_, first = w.Write(r.b)
+				_, first = w.Write(r.b.Bytes())
 			}
 		}
+		free <- r.b
 	}
 	return first
 }

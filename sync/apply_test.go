@@ -142,7 +142,13 @@ func TestApplyUnderFaultsEndsInTheExpectedState(t *testing.T) {
 	t.Parallel()
 	seed, feed := population(t, 120, 40, 6)
 	srv, base := serve(t, seed, emulator.Options{Rate: 40, Burst: 10, FineRetryAfter: true})
-	c := newClient(t, base, 80, 10) // above the server's limit: it will meet 429s
+	// above the server's limit: it will meet 429s; with enough retries that
+	// workers competing on a loaded machine do not exhaust them (giving up
+	// is tested elsewhere)
+	c, err := coupa.New(coupa.Config{BaseURL: base, APIKey: emulator.DefaultAPIKey, Rate: 80, Burst: 10, MaxRetries: 30, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
 	p, path, b := planFor(t, newClient(t, base, 100, 20), feed, t.TempDir())
 	srv.InjectFaults(4, 5) // 503s before, then 500s after the next writes (creates included)
 	rep, err := Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: b, Rules: defaultRules})

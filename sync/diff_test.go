@@ -265,7 +265,7 @@ func TestPlanRoundTripAndValidation(t *testing.T) {
 		t.Fatal(err)
 	}
 	back, _, err := LoadPlan(path)
-	if err != nil || back.Summary != p.Summary || len(back.Users) != len(p.Users) {
+	if err != nil || back.Summary != p.Summary || len(back.Users) != len(Saved(p.Users)) || back.Selected != p.Selected {
 		t.Fatalf("%v", err)
 	}
 	var m map[string]any

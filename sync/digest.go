@@ -19,10 +19,13 @@ import (
 func DigestOf(p *Plan) string {
 	// Users are hashed in fixed blocks on every core; the plan's hash
 	// covers the head and each block's hash in order.
-	blocks := make([][sha256.Size]byte, (len(p.Users)+digestBlock-1)/digestBlock)
+	// Unchanged users are not covered (plan files may leave them out);
+	// the summary, which counts them, is.
+	users := Saved(p.Users)
+	blocks := make([][sha256.Size]byte, (len(users)+digestBlock-1)/digestBlock)
 	parallelTasks(len(blocks), func(k int) {
 		d := &digester{h: sha256.New(), buf: make([]byte, 0, 80<<10)}
-		for _, u := range p.Users[k*digestBlock : min(len(p.Users), (k+1)*digestBlock)] {
+		for _, u := range users[k*digestBlock : min(len(users), (k+1)*digestBlock)] {
 			d.user(u)
 		}
 		d.flush()
@@ -45,6 +48,18 @@ func DigestOf(p *Plan) string {
 	}
 	d.flush()
 	return DigestPrefix + hex.EncodeToString(d.h.Sum(nil))
+}
+
+// Saved lists the users a plan file holds: all but the unchanged, which
+// the file counts in its summary only.
+func Saved(users []*UserPlan) []*UserPlan {
+	out := make([]*UserPlan, 0, len(users)/4)
+	for _, u := range users {
+		if u.Action != Unchanged {
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 // DigestPrefix names the digest's method; a plan whose digest has another

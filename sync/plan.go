@@ -258,6 +258,9 @@ type Plan struct {
 	NotSelected Unselected  `json:"not-selected"`
 	Users       []*UserPlan `json:"users"`
 	Warnings    []string    `json:"warnings,omitempty"`
+	// omittedUnchanged counts unchanged users a plan file left out of
+	// users (the contract allows it); Recount keeps counting them.
+	omittedUnchanged int
 }
 
 // Recount recomputes the summary and the selection counts; call it after
@@ -281,6 +284,7 @@ func (p *Plan) Recount() {
 		}
 		s.Problems += len(u.Problems)
 	}
+	s.Unchanged += p.omittedUnchanged
 	p.Summary = s
 	p.Selected, p.NotSelected = p.count()
 }

@@ -83,6 +83,11 @@ func ParsePlan(b []byte) (*Plan, error) {
 	}
 	want := p.Summary
 	p.Recount()
+	// unchanged users may be left out of the file; the summary (under the
+	// digest) still counts them
+	if p.omittedUnchanged = want.Unchanged - p.Summary.Unchanged; p.omittedUnchanged >= 0 {
+		p.Recount()
+	}
 	if p.Summary != want {
 		return nil, fmt.Errorf("%w: its summary does not count its users", ErrEdited)
 	}

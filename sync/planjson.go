@@ -12,7 +12,9 @@ import (
 )
 
 // WriteJSON writes the plan document (the contract's diff JSON), with
-// DEL and C1 characters escaped too. It is byte for byte what
+// DEL and C1 characters escaped too. Unchanged users are counted in the
+// summary and left out of users, as the contract allows: at 100,000 users
+// they would be two thirds of the file and say nothing. It is byte for byte what
 // json.Encoder with a two-space indent writes, but streamed: the head is
 // encoded alone and the users are encoded in blocks on every core and
 // written in order, so a 100,000-user plan is never one giant buffer that
@@ -33,11 +35,11 @@ func WriteJSON(w io.Writer, p *Plan) error {
 	}
 	bw := bufio.NewWriterSize(w, 1<<20)
 	bw.Write(termtext.JSON(hb.Bytes()[:i]))
-	if len(p.Users) == 0 {
+	if users := Saved(p.Users); len(users) == 0 {
 		bw.WriteString("\n  \"users\": []")
 	} else {
 		bw.WriteString("\n  \"users\": [")
-		if err := encodeBlocks(bw, p.Users); err != nil {
+		if err := encodeBlocks(bw, users); err != nil {
 			return err
 		}
 		bw.WriteString("\n  ]")
@@ -51,7 +53,7 @@ func WriteJSON(w io.Writer, p *Plan) error {
 func encodeBlocks(w io.Writer, users []*UserPlan) error {
 	const block = 1024
 	type result struct {
-		b   []byte
+		b   *bytes.Buffer
 		err error
 	}
 	n := (len(users) + block - 1) / block
@@ -59,14 +61,18 @@ func encodeBlocks(w io.Writer, users []*UserPlan) error {
 	for k := range out {
 		out[k] = make(chan result, 1)
 	}
-	sem := make(chan struct{}, 2*runtime.GOMAXPROCS(0))
+	// a fixed set of buffers goes round: the look-ahead bound, and no
+	// fresh memory per block (page faults cost more than encoding)
+	free := make(chan *bytes.Buffer, 2*runtime.GOMAXPROCS(0))
+	for i := 0; i < cap(free); i++ {
+		free <- bytes.NewBuffer(make([]byte, 0, block*640))
+	}
 	go func() {
 		for k := 0; k < n; k++ {
-			sem <- struct{}{}
+			buf := <-free
 			go func(k int) {
-				var buf bytes.Buffer
-				buf.Grow(block * 640)
-				uw := userWriter{buf: &buf}
+				buf.Reset()
+				uw := userWriter{buf: buf}
 				for j := k * block; j < min(len(users), (k+1)*block) && uw.err == nil; j++ {
 					if j > 0 {
 						buf.WriteByte(',')
@@ -74,20 +80,24 @@ func encodeBlocks(w io.Writer, users []*UserPlan) error {
 					buf.WriteString("\n    ")
 					uw.user(users[j])
 				}
-				out[k] <- result{termtext.JSON(buf.Bytes()), uw.err}
+				if esc := termtext.JSON(buf.Bytes()); len(esc) != buf.Len() {
+					buf.Reset()
+					buf.Write(esc)
+				}
+				out[k] <- result{buf, uw.err}
 			}(k)
 		}
 	}()
 	var first error
 	for k := 0; k < n; k++ {
 		r := <-out[k]
-		<-sem
 		if first == nil {
 			first = r.err
 			if first == nil {
-				_, first = w.Write(r.b)
+				_, first = w.Write(r.b.Bytes())
 			}
 		}
+		free <- r.b
 	}
 	return first
 }
