@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ccwrecon/ccwrecon/coupa/emulator"
-	"github.com/ccwrecon/ccwrecon/feeds"
 	"github.com/ccwrecon/ccwrecon/internal/termtext"
 	ccsync "github.com/ccwrecon/ccwrecon/sync"
 )
@@ -90,26 +89,17 @@ func startDemo(ctx context.Context) (*ccsync.Service, string, func(), error) {
 	pw := make([]byte, 12)
 	rand.Read(pw)
 	password := hex.EncodeToString(pw)
-	sftpSrv, err := feeds.StartSFTPServer(ctx, "demo", password)
-	if err != nil {
-		return nil, "", nil, err
-	}
 	dir, err := os.MkdirTemp("", "ccwrecon-demo-")
 	if err != nil {
 		return nil, "", nil, err
 	}
 	cleanup := func() { os.RemoveAll(dir) }
-	kh := filepath.Join(dir, "known_hosts")
-	if err := os.WriteFile(kh, []byte(sftpSrv.KnownHostsLine()), 0o600); err != nil {
+	sftpSrv, err := startTryoutSFTP(ctx, dir, "demo", password)
+	if err != nil {
 		return nil, "", cleanup, err
 	}
 	feed := filepath.Join(dir, "ccw_delta.csv")
-	var data []byte
-	if Assets != nil {
-		data, err = fs.ReadFile(Assets, "testdata/feeds/ccw_delta.csv")
-	} else {
-		data, err = os.ReadFile("testdata/feeds/ccw_delta.csv")
-	}
+	data, err := sampleFeed()
 	if err != nil {
 		return nil, "", cleanup, err
 	}
@@ -117,16 +107,8 @@ func startDemo(ctx context.Context) (*ccsync.Service, string, func(), error) {
 		return nil, "", cleanup, err
 	}
 	s := &Settings{APIKey: emulator.DefaultAPIKey, SFTPPassword: password}
-	s.CoupaURL, s.SFTPAddr, s.SFTPUser, s.KnownHosts = url, sftpSrv.Addr, "demo", kh
-	s.SFTPDir, s.SFTPUsersDir, s.SFTPOutDir = "/Incoming/CCW", "/Incoming/Users", "/Outgoing/CCW"
-	conn, err := feeds.DialSFTP(ctx, s.sftpConfig(""))
-	if err != nil {
-		return nil, "", cleanup, err
-	}
-	for _, d := range []string{s.SFTPDir, s.SFTPUsersDir, s.SFTPOutDir} {
-		conn.MkdirAll(d)
-	}
-	conn.Close()
+	s.CoupaURL, s.SFTPAddr, s.SFTPUser, s.KnownHosts = url, sftpSrv.srv.Addr, "demo", sftpSrv.knownHosts
+	s.SFTPDir, s.SFTPUsersDir, s.SFTPOutDir = tryoutInDir, tryoutUsersDir, tryoutOutDir
 	o := &diffOptions{feed: feed, format: "text", segmentLookups: []string{"1=Company", "2=Cost Center", "3=GL Account"}}
 	e, err := s.engagement(o)
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 type diffOptions struct {
 	feed, mapping, matchOn, snapshot, format, out, chart, encoding string
 	full, delta, includeDeact, allowMass, detailed, refresh        bool
+	allowLogin                                                     bool
 	segmentLookups, segmentTargets                                 []string
 }
 
@@ -49,6 +50,7 @@ FILE:LINE[:COLUMN]: message on stderr.`,
 	f.StringVar(&o.out, "out", "", "save the plan to this file, for ccwrecon apply")
 	f.BoolVar(&o.includeDeact, "include-deactivations", false, "select deactivations inferred from a full feed")
 	f.BoolVar(&o.allowMass, "allow-mass-deactivation", false, "override the mass-deactivation guard")
+	f.BoolVar(&o.allowLogin, "allow-login-change", false, "select login changes of existing users (shown, not selected, by default)")
 	f.BoolVar(&o.detailed, "detailed-exitcode", false, "exit 0 when apply would change nothing, 2 when it would, 1 on error")
 	f.StringVar(&o.chart, "chart", "", "chart of accounts the CCW segments belong to")
 	f.StringArrayVar(&o.segmentLookups, "segment-lookup", nil, "N=LOOKUP: chart segment N takes the values of lookup LOOKUP (repeatable)")

@@ -3,6 +3,7 @@ package cmd
 import (
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,8 +17,9 @@ func newEmulateCmd() *cobra.Command {
 		users, burst, fail503, fail500             int
 		rateLimit                                  float64
 		latency                                    time.Duration
-		replace                                    bool
+		replace, withSFTP                          bool
 		ignore                                     []string
+		sftpUser, sftpPassword                     string
 	)
 	c := &cobra.Command{
 		Use:   "emulate",
@@ -52,6 +54,28 @@ Credentials (defaults shown by --help): an API key and an OAuth client with ever
 			fmt.Fprintln(os.Stdout, url)
 			fmt.Fprintf(os.Stderr, "Coupa emulator at %s with %d users (rate %g/s, burst %d); OAuth client %q, API key set; Ctrl-C to stop\n",
 				url, len(s.Users), rateLimit, burst, clientID)
+			if withSFTP {
+				dir, err := os.MkdirTemp("", "ccwrecon-emulate-")
+				if err != nil {
+					return err
+				}
+				defer os.RemoveAll(dir)
+				t, err := startTryoutSFTP(c.Context(), dir, sftpUser, sftpPassword)
+				if err != nil {
+					return fmt.Errorf("SFTP server: %v", err)
+				}
+				fmt.Fprintf(os.Stderr, `SFTP server at %s (loopback, in memory), user %q, password from --sftp-password
+  host key %s
+  known_hosts line (written to %s):
+  %s
+  folders %s, %s, and %s holding the sample feed ccw_delta.csv
+Try it:
+  export CCW_SFTP_ADDR=%s CCW_SFTP_USER=%s CCW_SFTP_KNOWN_HOSTS=%s CCW_SFTP_PASSWORD=...
+  ccwrecon pull --out .                   # the sample feed from %s, into this folder
+  ccwrecon apply PLAN --via sftp --yes    # the CCW User file into %s
+`, t.srv.Addr, sftpUser, t.fingerprint(), t.knownHosts, strings.TrimSpace(t.srv.KnownHostsLine()),
+					tryoutInDir, tryoutUsersDir, tryoutOutDir, t.srv.Addr, sftpUser, t.knownHosts, tryoutOutDir, tryoutInDir)
+			}
 			<-c.Context().Done()
 			return nil
 		},
@@ -67,6 +91,9 @@ Credentials (defaults shown by --help): an API key and an OAuth client with ever
 	f.IntVar(&fail500, "fail-500-after-write", 0, "answer 500 after applying the next N writes")
 	f.BoolVar(&replace, "replace-collections", false, "non-empty roles/groups lists replace instead of adding")
 	f.StringSliceVar(&ignore, "ignore-writes", nil, "user fields accepted in a write but not stored (as Coupa does with read-only attributes), e.g. phone-work")
+	f.BoolVar(&withSFTP, "sftp", false, "also serve an SFTP server on loopback (Coupa's folders, the sample feed); prints how to use it")
+	f.StringVar(&sftpUser, "sftp-user", "ccw", "user of the --sftp server")
+	f.StringVar(&sftpPassword, "sftp-password", "emulator-sftp-password", "password of the --sftp server")
 	f.StringVar(&apiKey, "api-key", emulator.DefaultAPIKey, "accepted X-COUPA-API-KEY")
 	f.StringVar(&clientID, "client-id", emulator.DefaultClientID, "accepted OAuth client id")
 	f.StringVar(&clientSecret, "client-secret", emulator.DefaultClientSecret, "accepted OAuth client secret")

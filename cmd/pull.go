@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ccwrecon/ccwrecon/internal/termtext"
+	ccsync "github.com/ccwrecon/ccwrecon/sync"
 )
 
 func newPullCmd() *cobra.Command {
@@ -38,7 +39,7 @@ func newPullCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(os.Stderr, "%d files pulled from %s\n", n, termtext.Safe(s.SFTPOutDir))
+			fmt.Fprintf(os.Stderr, "%s pulled from %s\n", ccsync.Plural(n, "file", "files"), termtext.Safe(s.SFTPOutDir))
 			return nil
 		},
 	}

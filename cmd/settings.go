@@ -312,7 +312,7 @@ func (s *Settings) engagement(o *diffOptions) (ccsync.Engagement, error) {
 		return e, err
 	}
 	e.Config = ccsync.Config{MatchOn: pick(o.matchOn, s.MatchOn), Chart: pick(o.chart, mappingChart, s.Chart), SegmentLookups: lookups,
-		IncludeDeactivations: o.includeDeact, AllowMassDeactivation: o.allowMass, MaxDeactivations: s.MaxDeactivate,
+		IncludeDeactivations: o.includeDeact, AllowMassDeactivation: o.allowMass, AllowLoginChange: o.allowLogin, MaxDeactivations: s.MaxDeactivate,
 		MaxDeactivationPct: s.MaxDeactPct, ScopeFilter: s.ScopeFilter, KnownRoles: s.KnownRoles, ToolVersion: Version,
 		IgnoreCCWLicence: s.CCWLicence != nil && !*s.CCWLicence}
 	if e.Config.SegmentTargets, err = segmentTargets(o.segmentTargets, baseSegments); err != nil {

@@ -99,7 +99,7 @@ type filterExpr struct {
 
 var (
 	filterRe   = regexp.MustCompile(`^\s*(.+?)\s*(==|!=)\s*(.*?)\s*$`)
-	templateRe = regexp.MustCompile(`\{\{\s*(?:(lower|upper|trim)\(\s*([^)]+?)\s*\)|([^}]+?))\s*\}\}`)
+	templateRe = regexp.MustCompile(`\{\{\s*(?:(lower|upper|trim|localpart)\(\s*([^)]+?)\s*\)|([^}]+?))\s*\}\}`)
 )
 
 // validTarget reports whether a mapping target is a canonical field.
@@ -498,6 +498,10 @@ func (h *hrReader) template(parts []tplPart, u *record.User, r row) string {
 			val = strings.ToUpper(val)
 		case "trim":
 			val = strings.TrimSpace(val)
+		case "localpart": // an e-mail address's part before the @
+			if at := strings.LastIndexByte(val, '@'); at >= 0 {
+				val = val[:at]
+			}
 		}
 		b.WriteString(val)
 	}

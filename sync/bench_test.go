@@ -119,7 +119,7 @@ func BenchmarkDiffSnapshotEndToEnd100k(b *testing.B) {
 			b.Fatal(err)
 		}
 		load, read, diff, write = load+t1.Sub(t0), read+t2.Sub(t1), diff+t3.Sub(t2), write+time.Since(t3)
-		if m := p.Summary; m.Create != 973 || m.Update != 30680 || m.Errors != 2381 || out.n < 50<<20 {
+		if m := p.Summary; m.Create != 973 || m.Update != 30680 || m.Errors != 2381 || out.n < 30<<20 {
 			b.Fatalf("%+v, %d bytes of JSON", p.Summary, out.n)
 		}
 	}

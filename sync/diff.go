@@ -21,10 +21,13 @@ type Config struct {
 	SegmentTargets        map[int]string // CCW segment N -> "chart" | "custom-fields.NAME" | "feed-only"
 	IncludeDeactivations  bool
 	AllowMassDeactivation bool
-	MaxDeactivations      int
-	MaxDeactivationPct    float64
-	ScopeFilter           map[string]string // non-CCW feeds: canonical field -> value for the deactivation scope
-	KnownRoles            []string          // roles that exist though no user holds them yet
+	// AllowLoginChange selects login changes of existing users; without it
+	// they are shown and left out: a login is an identity.
+	AllowLoginChange   bool
+	MaxDeactivations   int
+	MaxDeactivationPct float64
+	ScopeFilter        map[string]string // non-CCW feeds: canonical field -> value for the deactivation scope
+	KnownRoles         []string          // roles that exist though no user holds them yet
 	// IgnoreCCWLicence stops a CCW feed from granting the Contingent
 	// Workforce licence (ccw-user) to users who lack it.
 	IgnoreCCWLicence bool
@@ -275,6 +278,7 @@ type rowPlan struct {
 	leaving  bool // explicitly deactivated by the feed
 	// sameFields names the fields that match Coupa, in compare order.
 	sameFields []string
+	allowLogin bool // Config.AllowLoginChange
 }
 
 func (rp *rowPlan) problem(kind ProblemKind, users []string, f string, a ...any) {
@@ -331,8 +335,15 @@ func (rp *rowPlan) compareValue(field string, cur, want Value) {
 		rp.same(field)
 		return
 	}
+	if field == record.Login && !rp.creating && !rp.allowLogin {
+		rp.change(field, cur, want, false, LoginNote)
+		return
+	}
 	rp.change(field, cur, want, true, "")
 }
+
+// LoginNote says why a login change is not selected by default.
+const LoginNote = "a login is an identity (SSO, integrations, CCW's User ID): shown, not selected (--allow-login-change)"
 
 // scratch is one worker's reusable buffers: a row's changes and matching
 // fields are gathered here, then copied out at their exact size (the
@@ -359,7 +370,7 @@ func (sc *scratch) keep(fields []string) []string {
 func (e *engine) diffRow(f *record.User, rp *rowPlan, up *UserPlan, sc *scratch) {
 	*up = UserPlan{Key: f.Key(), Line: f.Source.Line, Name: displayName(f.Get(record.FirstName), f.Get(record.LastName)),
 		Changes: sc.changes[:0]}
-	*rp = rowPlan{feed: f, plan: up, sameFields: sc.same[:0]}
+	*rp = rowPlan{feed: f, plan: up, sameFields: sc.same[:0], allowLogin: e.cfg.AllowLoginChange}
 	e.compareRow(f, rp)
 	sc.changes, sc.same = up.Changes, rp.sameFields
 	up.Changes = nil

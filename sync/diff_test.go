@@ -236,12 +236,46 @@ func TestHRFeedResolvesManagersThroughCoupa(t *testing.T) {
 	if j == nil || j.Action != Deactivate || j.Change(record.Manager) != nil {
 		t.Fatalf("jbrown (manager E1003 = spatel in Coupa): %+v", j)
 	}
-	k := user(p, "akim")
-	if c := k.Change(record.Login); c == nil || c.Feed() != "akim@acme.example" {
-		t.Fatalf("matched by employee number, the login changes: %+v", k.Changes)
+	for _, u := range p.Users {
+		if u.Action != Create && u.Change(record.Login) != nil {
+			t.Fatalf("the sample mapping renames %s", u.Key)
+		}
 	}
-	if o := user(p, "ohaddad@acme.example"); o == nil || o.Action != Create {
+	if o := user(p, "ohaddad"); o == nil || o.Action != Create {
 		t.Fatalf("new contractor: %+v", o)
+	}
+}
+
+// A login is an identity: a feed that would rename a user shows it, and
+// only --allow-login-change selects it.
+func TestLoginChangesAreNotSelectedByDefault(t *testing.T) {
+	t.Parallel()
+	snap := acmeSnapshot(t)
+	yaml, _ := os.ReadFile(fx + "workday.yaml")
+	renaming := strings.Replace(string(yaml), `{{localpart(EmailAddress)}}`, `{{EmailAddress}}`, 1)
+	path := filepath.Join(t.TempDir(), "renaming.yaml")
+	os.WriteFile(path, []byte(renaming), 0o600)
+	m, err := feeds.LoadMapping(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := readFeed(t, "workday.csv", feeds.Options{Mapping: m})
+	for _, allow := range []bool{false, true} {
+		p, err := Diff(f, snap, Config{MatchOn: "employee-number", AllowLoginChange: allow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := user(p, "akim")
+		c := k.Change(record.Login)
+		if c == nil || c.Feed() != "akim@acme.example" || c.Selected != allow {
+			t.Fatalf("allow %v: %+v", allow, k.Changes)
+		}
+		if !allow && (c.Note != LoginNote || p.NotSelected.Logins == 0 || !strings.Contains(NotSelectedLine(p.NotSelected), "--allow-login-change")) {
+			t.Fatalf("not said why: %q %+v", c.Note, p.NotSelected)
+		}
+		if allow && p.NotSelected.Logins != 0 {
+			t.Fatalf("%+v", p.NotSelected)
+		}
 	}
 }
 

@@ -223,6 +223,7 @@ type Unselected struct {
 	Candidates    int `json:"candidates"`    // deactivations inferred from a full feed
 	Errors        int `json:"errors"`        // users with problems
 	Held          int `json:"held"`          // users with changes the operator (or the guard) left out
+	Logins        int `json:"logins"`        // login changes left out (a login is an identity)
 }
 
 // FeedInfo identifies the feed a plan was made from.
@@ -321,6 +322,8 @@ func (u *UserPlan) counts() (Counts, Unselected) {
 		switch {
 		case ch.Informational && !(u.Selected && ch.Selected):
 			n.Informational++
+		case ch.Field == record.Login && !(u.Selected && ch.Selected):
+			n.Logins++
 		case !(u.Selected && ch.Selected):
 			held = true
 		}
@@ -360,6 +363,7 @@ func (n *Unselected) add(o Unselected, sign int) {
 	n.Candidates += sign * o.Candidates
 	n.Errors += sign * o.Errors
 	n.Held += sign * o.Held
+	n.Logins += sign * o.Logins
 }
 
 // Edit changes one user's selection and keeps the plan's counts right

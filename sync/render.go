@@ -51,6 +51,9 @@ func NotSelectedLine(n Unselected) string {
 	if n.Errors > 0 {
 		parts = append(parts, plural(n.Errors, "user with problems", "users with problems"))
 	}
+	if n.Logins > 0 {
+		parts = append(parts, plural(n.Logins, "login change (--allow-login-change)", "login changes (--allow-login-change)"))
+	}
 	if n.Held > 0 {
 		parts = append(parts, plural(n.Held, "user with changes left out", "users with changes left out"))
 	}

@@ -1,0 +1,69 @@
+package cmd
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/ccwrecon/ccwrecon/feeds"
+)
+
+// sampleFeed is the CCW delta feed the demo and the try-out SFTP server
+// carry (embedded in the binary; read from the tree under go test).
+func sampleFeed() ([]byte, error) {
+	if Assets != nil {
+		return fs.ReadFile(Assets, "testdata/feeds/ccw_delta.csv")
+	}
+	return os.ReadFile("testdata/feeds/ccw_delta.csv")
+}
+
+// tryoutSFTP is the embedded SFTP server of `demo` and `emulate --sftp`:
+// loopback only, a throwaway host key, Coupa's folders, and the sample
+// feed in /Outgoing/CCW for pull. It writes a known_hosts file into dir.
+type tryoutSFTP struct {
+	srv        *feeds.SFTPServer
+	knownHosts string
+	user       string
+}
+
+const (
+	tryoutInDir, tryoutUsersDir, tryoutOutDir = "/Incoming/CCW", "/Incoming/Users", "/Outgoing/CCW"
+)
+
+func startTryoutSFTP(ctx context.Context, dir, user, password string) (*tryoutSFTP, error) {
+	srv, err := feeds.StartSFTPServer(ctx, user, password)
+	if err != nil {
+		return nil, err
+	}
+	t := &tryoutSFTP{srv: srv, knownHosts: filepath.Join(dir, "known_hosts"), user: user}
+	if err := os.WriteFile(t.knownHosts, []byte(srv.KnownHostsLine()), 0o600); err != nil {
+		return nil, err
+	}
+	conn, err := feeds.DialSFTP(ctx, feeds.SFTPConfig{Addr: srv.Addr, User: user, Password: password, KnownHosts: t.knownHosts})
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	for _, d := range []string{tryoutInDir, tryoutUsersDir, tryoutOutDir} {
+		if err := conn.MkdirAll(d); err != nil {
+			return nil, err
+		}
+	}
+	feed, err := sampleFeed()
+	if err != nil {
+		return nil, err
+	}
+	if err := conn.Upload(ctx, tryoutOutDir, "ccw_delta.csv", feed); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// fingerprint is the host key's SHA256 fingerprint, as ssh-keygen -l prints it.
+func (t *tryoutSFTP) fingerprint() string {
+	sum := sha256.Sum256(t.srv.HostKey.Marshal())
+	return "SHA256:" + base64.RawStdEncoding.EncodeToString(sum[:])
+}
