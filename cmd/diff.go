@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ type diffOptions struct {
 	feed, mapping, matchOn, snapshot, format, out, chart, encoding string
 	full, delta, includeDeact, allowMass, detailed, refresh        bool
 	allowLogin                                                     bool
+	missingValues                                                  string
 	segmentLookups, segmentTargets                                 []string
 }
 
@@ -50,6 +52,7 @@ FILE:LINE[:COLUMN]: message on stderr.`,
 	f.StringVar(&o.out, "out", "", "save the plan to this file, for ccwrecon apply")
 	f.BoolVar(&o.includeDeact, "include-deactivations", false, "select deactivations inferred from a full feed")
 	f.BoolVar(&o.allowMass, "allow-mass-deactivation", false, "override the mass-deactivation guard")
+	f.StringVar(&o.missingValues, "missing-values", "", "write the segment values Coupa's lookups lack as a Lookup Values import CSV")
 	f.BoolVar(&o.allowLogin, "allow-login-change", false, "select login changes of existing users (shown, not selected, by default)")
 	f.BoolVar(&o.detailed, "detailed-exitcode", false, "exit 0 when apply would change nothing, 2 when it would, 1 on error")
 	f.StringVar(&o.chart, "chart", "", "chart of accounts the CCW segments belong to")
@@ -113,6 +116,17 @@ func runDiffWith(ctx context.Context, o *diffOptions, svc *ccsync.Service, stdou
 	plan := sess.Plan
 	for _, w := range plan.Warnings {
 		fmt.Fprintln(os.Stderr, "warning:", termtext.Safe(w))
+	}
+	if o.missingValues != "" {
+		var buf bytes.Buffer
+		if err := ccsync.WriteMissingValues(&buf, plan.MissingValues); err != nil {
+			return err
+		}
+		if err := os.WriteFile(o.missingValues, buf.Bytes(), 0o600); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "%s Coupa's lookups lack written to %s (a Lookup Values CSV for /Incoming/LookupValues; fill in External Ref Num where empty)\n",
+			ccsync.Plural(len(plan.MissingValues), "value", "values"), o.missingValues)
 	}
 	// The plan file is written while the plan is printed.
 	saved := make(chan error, 1)

@@ -2,7 +2,10 @@ package feeds
 
 import (
 	"fmt"
+	"path/filepath"
+	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -10,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/ccwrecon/ccwrecon/internal/fileutil"
+	"github.com/ccwrecon/ccwrecon/internal/suggest"
 	"github.com/ccwrecon/ccwrecon/record"
 )
 
@@ -102,6 +106,44 @@ var (
 	templateRe = regexp.MustCompile(`\{\{\s*(?:(lower|upper|trim|localpart)\(\s*([^)]+?)\s*\)|([^}]+?))\s*\}\}`)
 )
 
+// yamlKeys lists the yaml keys a struct accepts.
+func yamlKeys(v any) []string {
+	var keys []string
+	t := reflect.TypeOf(v)
+	for i := 0; i < t.NumField(); i++ {
+		if k, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); k != "" && k != "-" {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// unknownKeys checks a mapping node's keys against allowed; for a key
+// whose value is a map of named entries (fields: {login: {...}}), inner
+// gives the keys each entry accepts.
+func unknownKeys(path string, n *yaml.Node, allowed []string, inner func(key string) []string) []Problem {
+	var probs []Problem
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if !slices.Contains(allowed, k.Value) {
+			probs = append(probs, Problem{File: path, Line: k.Line, Column: k.Column,
+				Msg: fmt.Sprintf("unknown key %q%s; valid keys: %s", k.Value, suggest.Hint(k.Value, allowed), strings.Join(allowed, ", "))})
+			continue
+		}
+		if sub := inner(k.Value); sub != nil && v.Kind == yaml.MappingNode {
+			for j := 0; j+1 < len(v.Content); j += 2 {
+				if rule := v.Content[j+1]; rule.Kind == yaml.MappingNode {
+					probs = append(probs, unknownKeys(path, rule, sub, func(string) []string { return nil })...)
+				}
+			}
+		}
+	}
+	return probs
+}
+
 // validTarget reports whether a mapping target is a canonical field.
 func validTarget(t string) bool {
 	switch t {
@@ -175,10 +217,20 @@ func ParseMapping(b []byte, path string) (*Mapping, error) {
 	if len(b) > MaxMappingBytes {
 		return nil, &ReadError{[]Problem{{File: path, Line: 1, Msg: fmt.Sprintf("larger than %d bytes", MaxMappingBytes)}}}
 	}
+	// Unknown keys are mistakes (`cse: lower` would silently do nothing):
+	// named with their line and the nearest valid key, before decoding.
+	probs := unknownKeys(path, root, yamlKeys(Mapping{}), func(key string) []string {
+		if key == "fields" {
+			return yamlKeys(FieldRule{})
+		}
+		return nil
+	})
+	if len(probs) > 0 {
+		return nil, &ReadError{probs}
+	}
 	if err := root.Decode(m); err != nil {
 		return nil, &ReadError{[]Problem{YAMLProblem(path, b, err)}}
 	}
-	var probs []Problem
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		if root.Content[i].Value != "fields" {
 			continue
@@ -319,6 +371,24 @@ func newHRReader(t *table, m *Mapping) (*hrReader, error) {
 				probs = append(probs, Problem{File: t.name, Line: 1, Msg: fmt.Sprintf("missing column %q to join into %s (mapping %s:%d)", name, target, m.file, r.line)})
 			}
 			used[i] = true
+		}
+	}
+	// A template names a mapped field or a column of this export; anything
+	// else is a typo that would surface later as an empty value.
+	for target, r := range m.Fields {
+		for _, p := range r.tpl {
+			if !p.ref {
+				continue
+			}
+			if _, mapped := m.Fields[p.name]; mapped {
+				continue
+			}
+			if i, ok := h.cols[normHeader(p.name)]; ok {
+				used[i] = true
+				continue
+			}
+			probs = append(probs, Problem{File: m.file, Line: r.line, Msg: fmt.Sprintf("%s: template names %q, which is neither a mapped field nor a column of %s%s",
+				target, p.name, filepath.Base(t.name), suggest.Hint(p.name, t.header))})
 		}
 	}
 	for _, f := range m.filters {

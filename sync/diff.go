@@ -10,6 +10,7 @@ import (
 
 	"github.com/ccwrecon/ccwrecon/coupa"
 	"github.com/ccwrecon/ccwrecon/feeds"
+	"github.com/ccwrecon/ccwrecon/internal/suggest"
 	"github.com/ccwrecon/ccwrecon/record"
 )
 
@@ -82,6 +83,9 @@ func Diff(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) (*Plan, error) {
 	if err := e.resolveChart(); err != nil {
 		return nil, err
 	}
+	if err := e.checkSettings(); err != nil {
+		return nil, err
+	}
 	plan := &Plan{Format: PlanFormat, ToolVersion: cfg.ToolVersion, CreatedAt: cfg.Now().UTC().Truncate(time.Second), Instance: snap.Instance,
 		Feed: FeedInfo{Name: feed.Name, SHA256: feed.SHA256, Kind: string(feed.Kind), Full: feed.Full},
 		Settings: Settings{MatchOn: cfg.MatchOn, Chart: e.chart, SegmentLookups: cfg.SegmentLookups, SegmentTargets: cfg.SegmentTargets,
@@ -97,6 +101,7 @@ func Diff(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) (*Plan, error) {
 		e.diffRow(feed.Users[i], rows[i], &planSlab[i], sc)
 	})
 	e.checkHierarchy(rows)
+	plan.MissingValues = missingValues(rows)
 	plan.Users = make([]*UserPlan, n)
 	parallel(n, func(i int) {
 		rows[i].finish(e)
@@ -247,7 +252,14 @@ func (e *engine) resolveChart() error {
 			e.chart = e.cfg.Chart
 			return nil
 		}
-		return fmt.Errorf("%w: chart of accounts %q is not in Coupa", ErrConfig, e.cfg.Chart)
+		var names []string
+		for _, c := range e.snap.AccountTypes {
+			if c.Active {
+				names = append(names, c.Name)
+			}
+		}
+		return fmt.Errorf("%w: chart of accounts %q is not in Coupa%s; its active charts: %s", ErrConfig, e.cfg.Chart,
+			suggest.Hint(e.cfg.Chart, names), strings.Join(names, ", "))
 	}
 	var active []string
 	for _, c := range e.snap.AccountTypes {
@@ -279,6 +291,7 @@ type rowPlan struct {
 	// sameFields names the fields that match Coupa, in compare order.
 	sameFields []string
 	allowLogin bool // Config.AllowLoginChange
+	missing    []MissingValue
 }
 
 func (rp *rowPlan) problem(kind ProblemKind, users []string, f string, a ...any) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -347,12 +348,45 @@ func TestEveryProblemKind(t *testing.T) {
 	if u := user(p, "psmith"); u.Action != Deactivate || !u.Selected {
 		t.Errorf("psmith: %+v", u)
 	}
-	// "no lookup assigned" is a problem too, for every row that carries names
-	q, _ := Diff(readFeed(t, "ccw_delta.csv", feeds.Options{}), snap, Config{SegmentLookups: map[int]string{1: "Company", 2: "Cost Center"}})
+	// when Coupa's lookups could not be read, "no lookup assigned" is a
+	// problem of every row that carries names
+	blind := *snap
+	blind.Lookups = nil
+	q, _ := Diff(readFeed(t, "ccw_delta.csv", feeds.Options{}), &blind, Config{SegmentLookups: map[int]string{1: "Company", 2: "Cost Center"}})
 	if u := user(q, "akim"); u.Action != Error || !strings.Contains(u.Problems[0].Message, "segment 3: no lookup assigned") {
 		t.Errorf("no lookup: %+v", u)
 	}
 	golden(t, "ccw_problems.plan.json", p)
+}
+
+// Wrong engagement settings are refused once, before any row, naming the
+// nearest existing names and listing them.
+func TestWrongSettingsAreRefusedOnce(t *testing.T) {
+	t.Parallel()
+	snap := acmeSnapshot(t)
+	feed := readFeed(t, "ccw_delta.csv", feeds.Options{})
+	cases := []struct {
+		cfg  Config
+		want []string
+	}{
+		{Config{SegmentLookups: map[int]string{1: "Company", 2: "CostCenter", 3: "GL Account"}},
+			[]string{`--segment-lookup 2=CostCenter: Coupa has no lookup "CostCenter" (did you mean Cost Center?)`, "Company (", "GL Account ("}},
+		{Config{SegmentLookups: map[int]string{1: "Company", 2: "Cost Center"}},
+			[]string{"the feed names values of CCW segment 3", "add --segment-lookup 3=LOOKUP", "GL Account ("}},
+		{Config{Chart: "Acme Corp", SegmentLookups: lookups}, []string{`chart of accounts "Acme Corp" is not in Coupa (did you mean Acme Corporate?)`}},
+	}
+	for _, c := range cases {
+		p, err := Diff(feed, snap, c.cfg)
+		if !errors.Is(err, ErrConfig) || p != nil {
+			t.Errorf("%+v: %v", c.cfg, err)
+			continue
+		}
+		for _, w := range c.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%q lacks %q", err, w)
+			}
+		}
+	}
 }
 
 func TestEachProblemIsReportedOnce(t *testing.T) {

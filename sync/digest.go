@@ -41,6 +41,9 @@ func DigestOf(p *Plan) string {
 	m := p.Summary
 	d.ints("summary", m.Create, m.Update, m.Deactivate, m.Reactivate, m.Unchanged, m.Errors, m.Problems)
 	d.put(append([]string{"warnings"}, p.Warnings...)...)
+	for _, m := range p.MissingValues {
+		d.put(append([]string{"missing", m.Lookup, strconv.Itoa(m.Segment), m.Name, m.Code}, m.Users...)...)
+	}
 	for k := range blocks {
 		d.part("users")
 		d.part(hex.EncodeToString(blocks[k][:]))

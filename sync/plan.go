@@ -259,6 +259,8 @@ type Plan struct {
 	NotSelected Unselected  `json:"not-selected"`
 	Users       []*UserPlan `json:"users"`
 	Warnings    []string    `json:"warnings,omitempty"`
+	// MissingValues are segment values the feed uses and Coupa lacks.
+	MissingValues []MissingValue `json:"missing-values,omitempty"`
 	// omittedUnchanged counts unchanged users a plan file left out of
 	// users (the contract allows it); Recount keeps counting them.
 	omittedUnchanged int

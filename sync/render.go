@@ -137,6 +137,15 @@ func WriteText(w io.Writer, p *Plan, t *style.Theme) error {
 		}
 		b.WriteString("\n")
 	}
+	if len(p.MissingValues) > 0 {
+		fmt.Fprintf(b, "%s Coupa's lookups lack (load them first; ccwrecon diff --missing-values FILE writes them as a Lookup Values CSV):\n",
+			t.Problem.Render("Values"))
+		for _, m := range p.MissingValues {
+			fmt.Fprintf(b, "  segment %d, lookup %s: %s  # holds back %s\n", m.Segment, safe(m.Lookup), MissingText(m),
+				userList(m.Users, 5))
+		}
+		b.WriteString("\n")
+	}
 	if p.Summary.Unchanged > 0 {
 		fmt.Fprintf(b, "%s unchanged.\n", plural(p.Summary.Unchanged, "user", "users"))
 	}
@@ -185,3 +194,32 @@ func WriteCSV(w io.Writer, p *Plan) error {
 
 // Safe renders text from data so it cannot drive a terminal (for the views).
 func Safe(s string) string { return termtext.Safe(s) }
+
+// MissingText names a missing value as the feed has it.
+func MissingText(m MissingValue) string {
+	switch {
+	case m.Name != "" && m.Code != "":
+		return fmt.Sprintf("%s (%s)", quote(termtext.Safe(m.Name)), termtext.Safe(m.Code))
+	case m.Name != "":
+		return quote(termtext.Safe(m.Name))
+	}
+	return "code " + quote(termtext.Safe(m.Code))
+}
+
+// userList names up to max users, then how many more.
+func userList(users []string, max int) string {
+	n := plural(len(users), "user", "users")
+	shown := users
+	if len(shown) > max {
+		shown = shown[:max]
+	}
+	safe := make([]string, len(shown))
+	for i, u := range shown {
+		safe[i] = termtext.Safe(u)
+	}
+	list := strings.Join(safe, ", ")
+	if len(users) > max {
+		list += fmt.Sprintf(" and %d more", len(users)-max)
+	}
+	return n + ": " + list
+}

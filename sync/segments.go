@@ -69,6 +69,7 @@ func (e *engine) compareSegments(rp *rowPlan, f *record.User) {
 				want[n], checked[n] = s.Code, true
 				if lookup != "" && !e.lookups.has(lookup, s.Code) {
 					rp.problem(ProblemSegment, []string{rp.plan.Key}, "segment %d code %q is not a value of lookup %s", n, s.Code, lookup)
+					rp.lacks(n, lookup, s.Name, s.Code)
 				}
 				if s.Name == "" && lookup != "" {
 					s.Name = e.lookups.name(lookup, s.Code)
@@ -86,6 +87,7 @@ func (e *engine) compareSegments(rp *rowPlan, f *record.User) {
 			code, ok := e.lookups.code(lookup, s.Name)
 			if !ok {
 				rp.problem(ProblemSegment, []string{rp.plan.Key}, "segment %d value %q is not a value of lookup %s", n, s.Name, lookup)
+				rp.lacks(n, lookup, s.Name, "")
 				continue
 			}
 			want[n], notes[n] = code, fmt.Sprintf("%q → %s", s.Name, code)
@@ -131,6 +133,7 @@ func (e *engine) compareSegments(rp *rowPlan, f *record.User) {
 		wanted = true
 		if lookup := e.cfg.SegmentLookups[n]; lookup != "" && notes[n] == "" && !checked[n] && !e.lookups.has(lookup, code) {
 			rp.problem(ProblemSegment, []string{rp.plan.Key}, "segment %d code %q is not a value of lookup %s", n, code, lookup)
+			rp.lacks(n, lookup, "", code)
 		}
 	}
 	if !wanted {

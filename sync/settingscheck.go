@@ -1,0 +1,115 @@
+package sync
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/ccwrecon/ccwrecon/internal/suggest"
+	"github.com/ccwrecon/ccwrecon/record"
+)
+
+// Engagement settings are checked once, before any row is compared: a
+// lookup name that does not exist, or segment names nobody said how to
+// translate, would otherwise make every user an error with the same
+// message. Each error names the nearest existing names and lists them.
+
+// LookupSummary is a lookup as the settings checks and `init` show it.
+type LookupSummary struct {
+	Name   string
+	Active bool
+	Values int      // active values
+	Sample []string // a few value names
+}
+
+func (e *engine) snapLookups() ([]LookupSummary, bool) {
+	if len(e.snap.Lookups) == 0 {
+		return nil, false // not read (a warning says so): checked row by row instead
+	}
+	by := map[string]*LookupSummary{}
+	var out []LookupSummary
+	for _, l := range e.snap.Lookups {
+		out = append(out, LookupSummary{Name: l.Name, Active: l.Active})
+	}
+	for i := range out {
+		by[strings.ToLower(out[i].Name)] = &out[i]
+	}
+	for _, v := range e.snap.LookupValues {
+		if v.Lookup == nil || !v.Active {
+			continue
+		}
+		if s := by[strings.ToLower(v.Lookup.Name)]; s != nil {
+			s.Values++
+			if len(s.Sample) < 3 {
+				s.Sample = append(s.Sample, v.Name)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, true
+}
+
+func lookupList(ls []LookupSummary) string {
+	var parts []string
+	for _, l := range ls {
+		p := fmt.Sprintf("%s (%s)", l.Name, plural(l.Values, "value", "values"))
+		if !l.Active {
+			p = l.Name + " (inactive)"
+		}
+		parts = append(parts, p)
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func lookupNames(ls []LookupSummary) []string {
+	names := make([]string, len(ls))
+	for i, l := range ls {
+		names[i] = l.Name
+	}
+	return names
+}
+
+// checkSettings refuses lookup names Coupa does not have and segment
+// names with no lookup to translate them.
+func (e *engine) checkSettings() error {
+	ls, known := e.snapLookups()
+	if !known {
+		return nil
+	}
+	nums := make([]int, 0, len(e.cfg.SegmentLookups))
+	for n := range e.cfg.SegmentLookups {
+		nums = append(nums, n)
+	}
+	sort.Ints(nums)
+	for _, n := range nums {
+		name := e.cfg.SegmentLookups[n]
+		found := false
+		for _, l := range ls {
+			if strings.EqualFold(l.Name, name) {
+				found = true
+				if !l.Active {
+					return fmt.Errorf("%w: --segment-lookup %d=%s: that lookup is inactive in Coupa", ErrConfig, n, name)
+				}
+			}
+		}
+		if !found {
+			return fmt.Errorf("%w: --segment-lookup %d=%s: Coupa has no lookup %q%s; its lookups: %s", ErrConfig, n, name, name,
+				suggest.Hint(name, lookupNames(ls)), lookupList(ls))
+		}
+	}
+	for n := 1; n <= record.MaxSegments; n++ {
+		if e.cfg.SegmentTargets[n] != "chart" || e.cfg.SegmentLookups[n] != "" {
+			continue
+		}
+		for _, f := range e.feed.Users {
+			if s := f.Segment(n); s.Name != "" && s.Code == "" {
+				return fmt.Errorf("%w: the feed names values of CCW segment %d (%q, line %d) and no lookup is assigned to translate them to codes: "+
+					"add --segment-lookup %d=LOOKUP (or run ccwrecon init); Coupa's lookups: %s", ErrConfig, n, s.Name, f.Source.Line, n, lookupList(ls))
+			}
+		}
+	}
+	return nil
+}
