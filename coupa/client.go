@@ -87,6 +87,7 @@ type Client struct {
 	http    *http.Client
 	limiter *rate.Limiter
 	auth    string // "oauth" or "api-key", for error hints
+	plain   *http.Client // without credentials: the token endpoint
 	// Stats, for benchmarks and reports.
 	Requests, Throttled, Retries atomic.Int64
 }
@@ -121,6 +122,7 @@ func New(cfg Config) (*Client, error) {
 	c := &Client{cfg: cfg, base: u}
 	c.limiter = Pacing(cfg.Rate, cfg.Burst)
 	plain := &http.Client{Transport: base, CheckRedirect: c.checkRedirect}
+	c.plain = plain
 	at := &authTransport{base: base, origin: u}
 	switch {
 	case cfg.ClientID != "" || cfg.ClientSecret != "":
@@ -277,6 +279,13 @@ func (t *tokenSource) token(ctx context.Context) (*oauth2.Token, error) {
 		t.tok = tok
 	}
 	return tok, err
+}
+
+// TokenError is a refused OAuth token request.
+type TokenError struct{ Base, Code string }
+
+func (e *TokenError) Error() string {
+	return fmt.Sprintf("OAuth token request to %s/oauth2/token refused (%s): check COUPA_CLIENT_ID, COUPA_CLIENT_SECRET and COUPA_SCOPES", e.Base, e.Code)
 }
 
 // APIError is a failed Coupa call, readable by an operator.
@@ -513,7 +522,7 @@ func (c *Client) transportError(err error) (error, bool) {
 		if code == "" && re.Response != nil {
 			code = strconv.Itoa(re.Response.StatusCode)
 		}
-		return fmt.Errorf("OAuth token request to %s/oauth2/token refused (%s): check COUPA_CLIENT_ID, COUPA_CLIENT_SECRET and COUPA_SCOPES", c.base, code), true
+		return &TokenError{Base: c.base.String(), Code: code}, true
 	}
 	var rd *RedirectError
 	if errors.As(err, &rd) {

@@ -256,3 +256,19 @@ func (s *SFTP) List(ctx context.Context, dir string) ([]os.FileInfo, error) {
 
 // MkdirAll creates a remote folder and its parents.
 func (s *SFTP) MkdirAll(dir string) error { return s.client.MkdirAll(dir) }
+
+// CheckWritable proves dir exists and takes new entries without leaving
+// a file a poller could pick up: it makes and removes an empty hidden
+// directory.
+func (s *SFTP) CheckWritable(dir string) error {
+	if st, err := s.client.Stat(dir); err != nil {
+		return fmt.Errorf("%s: %w", dir, err)
+	} else if !st.IsDir() {
+		return fmt.Errorf("%s is not a folder", dir)
+	}
+	probe := path.Join(dir, fmt.Sprintf(".ccwrecon-doctor-%d", time.Now().UnixNano()))
+	if err := s.client.Mkdir(probe); err != nil {
+		return fmt.Errorf("%s is not writable: %w", dir, err)
+	}
+	return s.client.RemoveDirectory(probe)
+}

@@ -1,0 +1,74 @@
+package cmd
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ccwrecon/ccwrecon/internal/termtext"
+	ccsync "github.com/ccwrecon/ccwrecon/sync"
+	"github.com/ccwrecon/ccwrecon/sync/style"
+)
+
+func newDoctorCmd() *cobra.Command {
+	o := &diffOptions{}
+	var format string
+	c := &cobra.Command{
+		Use:   "doctor",
+		Short: "Check every configured setting end to end (Coupa, scopes, chart, lookups, SFTP, PGP)",
+		Long: `Check every configured setting end to end: Coupa reachable, credentials and scopes,
+the chart and segment lookups, the SFTP host key, login and folders (without leaving a file a
+poller could pick up), the PGP keys. One line per check, with what to do when it fails; checks
+whose settings are absent are skipped. Exit 0 when every check made holds, 1 otherwise.`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if format != "text" && format != "json" {
+				return fmt.Errorf("--format %q: want text or json", format)
+			}
+			svc, _, err := newService(o)
+			if err != nil {
+				return err
+			}
+			checks := svc.Doctor(c.Context(), time.Now())
+			ok := ccsync.DoctorOK(checks)
+			if format == "json" {
+				enc := json.NewEncoder(os.Stdout)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(struct {
+					OK     bool                 `json:"ok"`
+					Checks []ccsync.DoctorCheck `json:"checks"`
+				}{ok, checks}); err != nil {
+					return err
+				}
+			} else {
+				t := style.For(os.Stdout)
+				for _, ch := range checks {
+					mark := map[ccsync.CheckStatus]string{ccsync.CheckOK: t.Add.Render("✓"), ccsync.CheckWarn: t.Change.Render("!"),
+						ccsync.CheckFail: t.Problem.Render("✗"), ccsync.CheckSkip: t.Dim.Render("-")}[ch.Status]
+					line := fmt.Sprintf("%s %s: %s", mark, ch.Name, termtext.Safe(ch.Detail))
+					if ch.Status == ccsync.CheckSkip {
+						line = fmt.Sprintf("%s %s: skipped: %s", mark, ch.Name, termtext.Safe(ch.Detail))
+					}
+					fmt.Println(line)
+					if ch.Fix != "" && ch.Status != ccsync.CheckOK {
+						fmt.Println("    → " + termtext.Safe(ch.Fix))
+					}
+				}
+			}
+			if !ok {
+				return exitCode(1, nil)
+			}
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&format, "format", "text", "text|json")
+	f.StringVar(&o.chart, "chart", "", "chart of accounts the CCW segments belong to")
+	f.StringArrayVar(&o.segmentLookups, "segment-lookup", nil, "N=LOOKUP: chart segment N takes the values of lookup LOOKUP (repeatable)")
+	f.StringArrayVar(&o.segmentTargets, "segment", nil, "N=chart|custom-fields.NAME|feed-only (repeatable)")
+	f.StringVar(&o.mapping, "mapping", "", "column-mapping YAML (its chart and segment lookups)")
+	return c
+}

@@ -1,0 +1,236 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ccwrecon/ccwrecon/coupa"
+	"github.com/ccwrecon/ccwrecon/feeds"
+)
+
+// CheckStatus is how one doctor check ended.
+type CheckStatus string
+
+const (
+	CheckOK   CheckStatus = "ok"
+	CheckWarn CheckStatus = "warn" // holds, but needs attention soon
+	CheckFail CheckStatus = "fail"
+	CheckSkip CheckStatus = "skip" // its settings are absent
+)
+
+// DoctorCheck is one line of doctor's report: what was checked, how it ended,
+// what was found and, when it did not hold, what to do.
+type DoctorCheck struct {
+	Name   string      `json:"name"`
+	Status CheckStatus `json:"status"`
+	Detail string      `json:"detail"`
+	Fix    string      `json:"fix,omitempty"`
+}
+
+// DoctorOK reports whether every check made held (skips and warnings
+// do not fail).
+func DoctorOK(checks []DoctorCheck) bool {
+	for _, c := range checks {
+		if c.Status == CheckFail {
+			return false
+		}
+	}
+	return true
+}
+
+// pgpWarnAhead is how far ahead doctor warns of an expiring key.
+const pgpWarnAhead = 30 * 24 * time.Hour
+
+// Doctor checks every configured setting end to end: Coupa, its scopes,
+// the chart and lookups, SFTP and its folders, the PGP keys. Nothing is
+// written anywhere a poller could read; checks whose settings are absent
+// are skipped, and said to be.
+func (s *Service) Doctor(ctx context.Context, now time.Time) []DoctorCheck {
+	var out []DoctorCheck
+	add := func(name string, st CheckStatus, detail, fix string) {
+		out = append(out, DoctorCheck{name, st, detail, fix})
+	}
+	s.doctorCoupa(ctx, add)
+	s.doctorSFTP(ctx, add)
+	s.doctorPGP(now, add)
+	return out
+}
+
+type addCheck func(name string, st CheckStatus, detail, fix string)
+
+func (s *Service) doctorCoupa(ctx context.Context, add addCheck) {
+	c := s.e.Coupa
+	if c.BaseURL == "" {
+		add("coupa", CheckFail, "no Coupa URL is configured", "set COUPA_URL (or --coupa-url, or coupa-url in the profile)")
+		return
+	}
+	client, err := s.Client(false)
+	if err != nil {
+		add("coupa credentials", CheckFail, err.Error(), "set COUPA_CLIENT_ID and COUPA_CLIENT_SECRET, or COUPA_API_KEY")
+		return
+	}
+	via := "the API key (COUPA_API_KEY)"
+	if client.UsesOAuth() {
+		via = "the OAuth client (COUPA_CLIENT_ID, COUPA_CLIENT_SECRET)"
+	}
+	if err := client.Probe(ctx); err != nil {
+		var ae *coupa.APIError
+		var te *coupa.TokenError
+		switch {
+		case errors.As(err, &te):
+			add("coupa reachable", CheckOK, client.Instance()+" answers", "")
+			add("coupa credentials", CheckFail, "Coupa refuses "+via+" ("+te.Code+")", "check the client id and secret, and that the client may use the client-credentials grant")
+		case errors.As(err, &ae) && ae.Status == 401:
+			add("coupa reachable", CheckOK, client.Instance()+" answers", "")
+			add("coupa credentials", CheckFail, "Coupa refuses "+via, "check the credential's value and that it belongs to "+client.Instance())
+		case errors.As(err, &ae) && ae.Status == 403:
+			add("coupa reachable", CheckOK, client.Instance()+" answers", "")
+			add("coupa credentials", CheckFail, via+" may not read users", "grant core.user.read to the credential")
+		case errors.As(err, &ae):
+			add("coupa reachable", CheckFail, err.Error(), "check COUPA_URL and the instance's status")
+		default:
+			add("coupa reachable", CheckFail, err.Error(), "check COUPA_URL, DNS, the network path and the TLS certificate")
+		}
+		return
+	}
+	tls := "over TLS"
+	if strings.HasPrefix(client.Instance(), "http://") {
+		tls = "over plain http (a loopback emulator)"
+	}
+	add("coupa reachable", CheckOK, client.Instance()+" answers "+tls, "")
+	add("coupa credentials", CheckOK, via+" is accepted", "")
+	if client.UsesOAuth() {
+		granted, err := client.GrantedScopes(ctx, coupa.WriteScopes)
+		switch {
+		case err != nil:
+			add("coupa scopes", CheckFail, err.Error(), "check the OAuth client in Coupa (Setup > Integrations > OAuth2/OpenID Connect Clients)")
+		default:
+			var missing []string
+			for _, w := range coupa.WriteScopes {
+				if !slices.Contains(granted, w) {
+					missing = append(missing, w)
+				}
+			}
+			if len(missing) > 0 {
+				add("coupa scopes", CheckFail, "not granted: "+strings.Join(missing, ", "), "add them to the OAuth client in Coupa")
+			} else {
+				add("coupa scopes", CheckOK, "read and write scopes granted ("+strings.Join(coupa.WriteScopes, ", ")+")", "")
+			}
+		}
+	} else {
+		add("coupa scopes", CheckSkip, "an API key carries no scopes to inspect; apply's first write shows whether it may write", "")
+	}
+	ref, err := client.Reference(ctx)
+	if err != nil {
+		add("chart and lookups", CheckFail, err.Error(), "grant core.accounting.read and core.common.read")
+		return
+	}
+	for _, w := range ref.Warnings {
+		add("chart and lookups", CheckWarn, w, "grant the read scope named, or the diff cannot check these values")
+	}
+	e := newEngine(&feeds.Feed{}, ref, s.e.Config)
+	e.cfg.defaults()
+	switch err := e.resolveChart(); {
+	case err != nil:
+		add("chart", CheckFail, strings.TrimPrefix(err.Error(), ErrConfig.Error()+": "), "set --chart (or chart in the profile) to one of them")
+	case e.chart == "":
+		add("chart", CheckWarn, "no chart is set and Coupa has several active charts", "set --chart, or run ccwrecon init")
+	default:
+		add("chart", CheckOK, fmt.Sprintf("%s is active", e.chart), "")
+	}
+	if len(s.e.Config.SegmentLookups) == 0 {
+		add("segment lookups", CheckWarn, "no segment lookup is assigned: a feed with segment names cannot be translated", "run ccwrecon init, or set --segment-lookup N=LOOKUP")
+	} else if err := e.checkSettings(); err != nil {
+		add("segment lookups", CheckFail, strings.TrimPrefix(err.Error(), ErrConfig.Error()+": "), "correct --segment-lookup (or segment-lookups in the profile)")
+	} else {
+		ls, _ := e.snapLookups()
+		var parts []string
+		for n := 1; n <= 20; n++ {
+			if name, ok := s.e.Config.SegmentLookups[n]; ok {
+				for _, l := range ls {
+					if strings.EqualFold(l.Name, name) {
+						parts = append(parts, fmt.Sprintf("%d=%s (%s)", n, l.Name, plural(l.Values, "value", "values")))
+					}
+				}
+			}
+		}
+		add("segment lookups", CheckOK, strings.Join(parts, ", ")+" exist and are active", "")
+	}
+}
+
+func (s *Service) doctorSFTP(ctx context.Context, add addCheck) {
+	cfg := s.e.SFTP
+	if cfg.Addr == "" {
+		add("sftp", CheckSkip, "no SFTP server is configured (CCW_SFTP_ADDR)", "")
+		return
+	}
+	conn, err := feeds.DialSFTP(ctx, cfg)
+	if err != nil {
+		var he *feeds.HostKeyError
+		switch {
+		case errors.As(err, &he) && he.Changed:
+			add("sftp host key", CheckFail, err.Error(), "verify the new key with the SFTP provider, then update known_hosts")
+		case errors.As(err, &he):
+			add("sftp host key", CheckFail, "unknown host key "+he.Fingerprint+" for "+cfg.Addr, "verify it with the SFTP provider, then pass --accept-host-key "+he.Fingerprint+" (or add it to known_hosts)")
+		default:
+			add("sftp", CheckFail, err.Error(), "check CCW_SFTP_ADDR, CCW_SFTP_USER and the password or key")
+		}
+		return
+	}
+	defer conn.Close()
+	add("sftp", CheckOK, fmt.Sprintf("%s: host key known, %s authenticated", cfg.Addr, cfg.User), "")
+	d := s.e.Delivery
+	dirs := []struct{ name, dir, setting string }{
+		{"sftp inbound (CCW User file)", d.Dir, "CCW_SFTP_DIR"},
+		{"sftp inbound (Users CSV)", d.UsersDir, "COUPA_SFTP_USERS_DIR"},
+	}
+	for _, x := range dirs {
+		if x.dir == "" {
+			continue
+		}
+		if err := conn.CheckWritable(x.dir); err != nil {
+			add(x.name, CheckFail, err.Error(), "create the folder or fix its permissions, or set "+x.setting)
+		} else {
+			add(x.name, CheckOK, x.dir+" exists and is writable (checked without leaving a file)", "")
+		}
+	}
+	if d.OutgoingDir != "" {
+		if files, err := conn.List(ctx, d.OutgoingDir); err != nil {
+			add("sftp outbound", CheckFail, err.Error(), "create the folder or fix its permissions, or set sftp-outgoing-dir")
+		} else {
+			add("sftp outbound", CheckOK, fmt.Sprintf("%s is readable (%s)", d.OutgoingDir, plural(len(files), "file", "files")), "")
+		}
+	}
+}
+
+func (s *Service) doctorPGP(now time.Time, add addCheck) {
+	if f := s.e.Delivery.EncryptTo; f == "" {
+		add("pgp encryption key", CheckSkip, "uploads are not encrypted (encrypt-to is not set)", "")
+	} else if data, err := os.ReadFile(f); err != nil {
+		add("pgp encryption key", CheckFail, err.Error(), "set encrypt-to to the recipient's public key file")
+	} else if end, err := feeds.KeyExpiry(data, now); err != nil {
+		add("pgp encryption key", CheckFail, f+": "+err.Error(), "ask the recipient for a current v4 key")
+	} else if !end.IsZero() && end.Sub(now) < pgpWarnAhead {
+		add("pgp encryption key", CheckWarn, fmt.Sprintf("%s expires on %s", f, end.Format("2006-01-02")), "ask the recipient for a renewed key before then")
+	} else {
+		exp := "does not expire"
+		if !end.IsZero() {
+			exp = "valid until " + end.Format("2006-01-02")
+		}
+		add("pgp encryption key", CheckOK, f+" is usable by GnuPG 2.2 and "+exp, "")
+	}
+	if f := s.e.DecryptKey; f == "" {
+		add("pgp decryption key", CheckSkip, "no decryption key is set (decrypt-key)", "")
+	} else if data, err := os.ReadFile(f); err != nil {
+		add("pgp decryption key", CheckFail, err.Error(), "set decrypt-key to your private key file")
+	} else if err := feeds.SelfTest(data, []byte(s.e.Passphrase)); err != nil {
+		add("pgp decryption key", CheckFail, f+": "+err.Error(), "check the key file and CCW_PGP_PASSPHRASE")
+	} else {
+		add("pgp decryption key", CheckOK, f+" and its passphrase open a test message", "")
+	}
+}
