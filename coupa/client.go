@@ -86,7 +86,7 @@ type Client struct {
 	base    *url.URL
 	http    *http.Client
 	limiter *rate.Limiter
-	auth    string // "oauth" or "api-key", for error hints
+	auth    string       // "oauth" or "api-key", for error hints
 	plain   *http.Client // without credentials: the token endpoint
 	// Stats, for benchmarks and reports.
 	Requests, Throttled, Retries atomic.Int64

@@ -30,4 +30,3 @@ func TestDoctorNamesMissingScopes(t *testing.T) {
 	}
 	t.Fatalf("no scope check: %+v", checks)
 }
-
