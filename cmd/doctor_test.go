@@ -3,6 +3,7 @@ package cmd_test
 import (
 	"context"
 	"encoding/json"
+	"os/exec"
 	"os"
 	"path/filepath"
 	"strings"
@@ -156,4 +157,53 @@ func srvFiles(t *testing.T, ctx context.Context, addr, kh string) int {
 		n += len(list)
 	}
 	return n
+}
+
+// init ranks the lookups by the feed's values, saves only what the
+// operator chose (asked, or given as flags), checked against Coupa, and
+// the first diff after it has no configuration error.
+func TestInitSavesAChosenSetup(t *testing.T) {
+	t.Parallel()
+	url := emulate(t)
+	cfg := t.TempDir()
+	env := append(apiEnv(url), "XDG_CONFIG_HOME="+cfg)
+	path := filepath.Join(cfg, "ccwrecon", "config.yaml")
+
+	r := run(t, env, "init", "--feed", fx+"ccw_delta.csv")
+	if r.code != 1 || !strings.Contains(r.stdout, "1) Company                  holds 2 of 2 (100%)") || !strings.Contains(r.stderr, "nothing saved") {
+		t.Fatalf("without a choice: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if _, err := os.Stat(path); err == nil {
+		t.Fatal("a proposal was saved without a choice")
+	}
+	if r := run(t, env, "init", "--segment-lookup", "2=CostCenter"); r.code != 1 || !strings.Contains(r.stderr, "did you mean Cost Center?") {
+		t.Fatalf("unknown lookup: %d %s", r.code, r.stderr)
+	}
+
+	cmd := exec.Command(bin, "init", "--feed", fx+"ccw_delta.csv", "--ask")
+	cmd.Env = append(append(os.Environ(), "NO_COLOR=1"), env...)
+	cmd.Stdin = strings.NewReader("1\nCost Center\n1\n")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), `Saved profile "default"`) {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	saved, _ := os.ReadFile(path)
+	for _, want := range []string{"coupa-url: " + url, "chart: Acme Corporate", "1: Company", "2: Cost Center", "3: GL Account"} {
+		if !strings.Contains(string(saved), want) {
+			t.Errorf("profile lacks %q:\n%s", want, saved)
+		}
+	}
+	if strings.Contains(string(saved), "emulator-api-key") {
+		t.Fatal("a secret was saved")
+	}
+	// the profile carries the setup: no flags, no configuration error
+	if r := run(t, env, "diff", "--feed", fx+"ccw_delta.csv", "--format", "json"); r.code != 0 || strings.Contains(r.stdout, "no lookup assigned") {
+		t.Fatalf("first diff: %d %s", r.code, r.stderr)
+	}
+	if r := run(t, env, "init", "--chart", "Acme Corporate", "--segment-lookup", "1=Company"); r.code != 0 {
+		t.Fatalf("non-interactive: %d %s", r.code, r.stderr)
+	}
+	if saved, _ := os.ReadFile(path); strings.Contains(string(saved), "2: Cost Center") || !strings.Contains(string(saved), "1: Company") {
+		t.Fatalf("non-interactive init did not save what it was given:\n%s", saved)
+	}
 }

@@ -24,34 +24,34 @@ import (
 
 // Profile holds the non-secret settings of one engagement (config file).
 type Profile struct {
-	CoupaURL       string            `yaml:"coupa-url"`
-	Scopes         []string          `yaml:"scopes"`
-	Rate           float64           `yaml:"rate"`
-	Burst          int               `yaml:"burst"`
-	SFTPAddr       string            `yaml:"sftp-addr"`
-	SFTPUser       string            `yaml:"sftp-user"`
-	SFTPKey        string            `yaml:"sftp-key"`
-	KnownHosts     string            `yaml:"known-hosts"`
-	SFTPDir        string            `yaml:"sftp-dir"`
-	SFTPUsersDir   string            `yaml:"sftp-users-dir"`
-	SFTPOutDir     string            `yaml:"sftp-outgoing-dir"`
-	SFTPFileFormat string            `yaml:"sftp-file-format"` // ccw | core
-	EncryptTo      string            `yaml:"encrypt-to"`
-	DecryptKey     string            `yaml:"decrypt-key"`
-	Armor          *bool             `yaml:"armor"`
-	PGPExtension   string            `yaml:"pgp-extension"`      // .pgp, .gpg or .asc (default: .asc armored, .pgp binary)
-	CCWExtension   string            `yaml:"ccw-file-extension"` // .csv (default) or .txt
-	CCWColumns     map[int]string    `yaml:"ccw-segment-columns"`
-	CCWUnified     bool              `yaml:"ccw-unified-columns"`
-	CCWLicence     *bool             `yaml:"reconcile-ccw-licence"`
-	Chart          string            `yaml:"chart"`
-	SegmentLookups map[int]string    `yaml:"segment-lookups"`
-	Segments       map[int]string    `yaml:"segments"` // CCW segment -> "chart" | "custom-fields.NAME" | "feed-only"
-	MatchOn        string            `yaml:"match-on"`
-	KnownRoles     []string          `yaml:"known-roles"`
-	ScopeFilter    map[string]string `yaml:"deactivation-scope"`
-	MaxDeactivate  int               `yaml:"max-deactivations"`
-	MaxDeactPct    float64           `yaml:"max-deactivation-percent"`
+	CoupaURL       string            `yaml:"coupa-url,omitempty"`
+	Scopes         []string          `yaml:"scopes,omitempty"`
+	Rate           float64           `yaml:"rate,omitempty"`
+	Burst          int               `yaml:"burst,omitempty"`
+	SFTPAddr       string            `yaml:"sftp-addr,omitempty"`
+	SFTPUser       string            `yaml:"sftp-user,omitempty"`
+	SFTPKey        string            `yaml:"sftp-key,omitempty"`
+	KnownHosts     string            `yaml:"known-hosts,omitempty"`
+	SFTPDir        string            `yaml:"sftp-dir,omitempty"`
+	SFTPUsersDir   string            `yaml:"sftp-users-dir,omitempty"`
+	SFTPOutDir     string            `yaml:"sftp-outgoing-dir,omitempty"`
+	SFTPFileFormat string            `yaml:"sftp-file-format,omitempty"` // ccw | core
+	EncryptTo      string            `yaml:"encrypt-to,omitempty"`
+	DecryptKey     string            `yaml:"decrypt-key,omitempty"`
+	Armor          *bool             `yaml:"armor,omitempty"`
+	PGPExtension   string            `yaml:"pgp-extension,omitempty"`      // .pgp, .gpg or .asc (default: .asc armored, .pgp binary)
+	CCWExtension   string            `yaml:"ccw-file-extension,omitempty"` // .csv (default) or .txt
+	CCWColumns     map[int]string    `yaml:"ccw-segment-columns,omitempty"`
+	CCWUnified     bool              `yaml:"ccw-unified-columns,omitempty"`
+	CCWLicence     *bool             `yaml:"reconcile-ccw-licence,omitempty"`
+	Chart          string            `yaml:"chart,omitempty"`
+	SegmentLookups map[int]string    `yaml:"segment-lookups,omitempty"`
+	Segments       map[int]string    `yaml:"segments,omitempty"` // CCW segment -> "chart" | "custom-fields.NAME" | "feed-only"
+	MatchOn        string            `yaml:"match-on,omitempty"`
+	KnownRoles     []string          `yaml:"known-roles,omitempty"`
+	ScopeFilter    map[string]string `yaml:"deactivation-scope,omitempty"`
+	MaxDeactivate  int               `yaml:"max-deactivations,omitempty"`
+	MaxDeactPct    float64           `yaml:"max-deactivation-percent,omitempty"`
 }
 
 // secretKeys may never appear in a config file.

@@ -1,0 +1,132 @@
+package sync
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"github.com/ccwrecon/ccwrecon/feeds"
+	"github.com/ccwrecon/ccwrecon/record"
+)
+
+// Setup is what `init` shows an operator choosing the engagement's chart
+// and segment lookups: Coupa's active charts and lookups, and for each
+// CCW segment the feed uses, the lookups ranked by how many of the feed's
+// values they hold. A proposal is only a ranking: the operator chooses
+// (the same name can sit in two lookups).
+type Setup struct {
+	Instance string
+	Charts   []string // active
+	Lookups  []LookupSummary
+	Segments []SegmentSetup
+}
+
+// SegmentSetup is one CCW segment the feed uses.
+type SegmentSetup struct {
+	Segment    int
+	Values     []string // the feed's distinct values (names, or codes where it has no name)
+	Current    string   // the lookup assigned now, if any
+	Candidates []LookupMatch
+}
+
+// LookupMatch is how many of a segment's feed values a lookup holds.
+type LookupMatch struct {
+	Lookup  string
+	Matched int
+	Of      int
+}
+
+// Rate is the share of the feed's values the lookup holds.
+func (m LookupMatch) Rate() float64 {
+	if m.Of == 0 {
+		return 0
+	}
+	return float64(m.Matched) / float64(m.Of)
+}
+
+// Setup reads Coupa's charts and lookups and, when a feed is configured,
+// ranks the lookups for each chart segment the feed uses.
+func (s *Service) Setup(ctx context.Context) (*Setup, error) {
+	client, err := s.Client(false)
+	if err != nil {
+		return nil, err
+	}
+	ref, err := client.Reference(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e := newEngine(&feeds.Feed{}, ref, s.e.Config)
+	e.cfg.defaults()
+	out := &Setup{Instance: ref.Instance}
+	for _, c := range ref.AccountTypes {
+		if c.Active {
+			out.Charts = append(out.Charts, c.Name)
+		}
+	}
+	out.Lookups, _ = e.snapLookups()
+	if s.e.Feed == "" {
+		return out, nil
+	}
+	feed, err := s.ReadFeed(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for n := 1; n <= record.MaxSegments; n++ {
+		if e.cfg.SegmentTargets[n] != "chart" {
+			continue
+		}
+		seen := map[string]bool{}
+		var values []string
+		for _, f := range feed.Users {
+			sg := f.Segment(n)
+			v := sg.Name
+			if v == "" {
+				v = sg.Code
+			}
+			if v != "" && !seen[strings.ToLower(v)] {
+				seen[strings.ToLower(v)] = true
+				values = append(values, v)
+			}
+		}
+		if len(values) == 0 {
+			continue
+		}
+		seg := SegmentSetup{Segment: n, Values: values, Current: e.cfg.SegmentLookups[n]}
+		for _, l := range out.Lookups {
+			if !l.Active {
+				continue
+			}
+			m := LookupMatch{Lookup: l.Name, Of: len(values)}
+			for _, v := range values {
+				if _, ok := e.lookups.code(l.Name, v); ok || e.lookups.has(l.Name, v) {
+					m.Matched++
+				}
+			}
+			seg.Candidates = append(seg.Candidates, m)
+		}
+		sort.SliceStable(seg.Candidates, func(i, j int) bool { return seg.Candidates[i].Matched > seg.Candidates[j].Matched })
+		out.Segments = append(out.Segments, seg)
+	}
+	return out, nil
+}
+
+// CheckSetup validates a chosen chart and segment lookups against Coupa
+// (the same checks diff makes), without a feed.
+func (s *Service) CheckSetup(ctx context.Context, chart string, lookups map[int]string) error {
+	client, err := s.Client(false)
+	if err != nil {
+		return err
+	}
+	ref, err := client.Reference(ctx)
+	if err != nil {
+		return err
+	}
+	cfg := s.e.Config
+	cfg.Chart, cfg.SegmentLookups = chart, lookups
+	e := newEngine(&feeds.Feed{}, ref, cfg)
+	e.cfg.defaults()
+	if err := e.resolveChart(); err != nil {
+		return err
+	}
+	return e.checkSettings()
+}
