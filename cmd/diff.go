@@ -21,6 +21,7 @@ type diffOptions struct {
 	full, delta, includeDeact, allowMass, detailed, refresh        bool
 	allowLogin                                                     bool
 	missingValues                                                  string
+	explain                                                        bool
 	segmentLookups, segmentTargets                                 []string
 }
 
@@ -52,6 +53,7 @@ FILE:LINE[:COLUMN]: message on stderr.`,
 	f.StringVar(&o.out, "out", "", "save the plan to this file, for ccwrecon apply")
 	f.BoolVar(&o.includeDeact, "include-deactivations", false, "select deactivations inferred from a full feed")
 	f.BoolVar(&o.allowMass, "allow-mass-deactivation", false, "override the mass-deactivation guard")
+	f.BoolVar(&o.explain, "explain", false, "with each difference and problem, its likely cause and the fix")
 	f.StringVar(&o.missingValues, "missing-values", "", "write the segment values Coupa's lookups lack as a Lookup Values import CSV")
 	f.BoolVar(&o.allowLogin, "allow-login-change", false, "select login changes of existing users (shown, not selected, by default)")
 	f.BoolVar(&o.detailed, "detailed-exitcode", false, "exit 0 when apply would change nothing, 2 when it would, 1 on error")
@@ -143,7 +145,7 @@ func runDiffWith(ctx context.Context, o *diffOptions, svc *ccsync.Service, stdou
 	case "csv":
 		err = ccsync.WriteCSV(stdout, plan)
 	default:
-		err = ccsync.WriteText(stdout, plan, style.For(stdout))
+		err = ccsync.WriteTextWith(stdout, plan, style.For(stdout), ccsync.TextOptions{Explain: o.explain})
 	}
 	if serr := <-saved; serr != nil {
 		return serr

@@ -120,6 +120,7 @@ func Diff(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) (*Plan, error) {
 		plan.Settings.Scope = e.scopeSize()
 	}
 	e.guard(plan)
+	explain(plan)
 	plan.Recount()
 	plan.Digest = DigestOf(plan)
 	return plan, nil

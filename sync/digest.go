@@ -95,7 +95,7 @@ func (d *digester) user(u *UserPlan) {
 	d.segments("ccw-segment", u.CCWSegments)
 	d.segments("ccw-held", u.CCWHeld)
 	for _, pr := range u.Problems {
-		d.put(append([]string{"problem", string(pr.Kind), strconv.Itoa(pr.Line), pr.Message}, pr.Users...)...)
+		d.put(append([]string{"problem", string(pr.Kind), strconv.Itoa(pr.Line), pr.Message, pr.Cause}, pr.Users...)...)
 	}
 	for i := range u.Changes {
 		c := &u.Changes[i]
@@ -104,6 +104,7 @@ func (d *digester) user(u *UserPlan) {
 		d.part(string(c.Op))
 		d.part(strconv.FormatBool(c.Informational))
 		d.part(c.Note)
+		d.part(c.Cause)
 		d.end()
 		d.value(c.Before)
 		d.value(c.After)

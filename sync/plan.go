@@ -77,6 +77,7 @@ type Change struct {
 	// a CCW role on an existing user (CCW syncs Role only at initial sync).
 	Informational bool
 	Note          string
+	Cause         string // the likely cause and its fix (causes.go)
 }
 
 // Coupa is the current value as text (the contract's "coupa").
@@ -407,13 +408,14 @@ type changeJSON struct {
 	Note          string          `json:"note,omitempty"`
 	Before        json.RawMessage `json:"before,omitempty"`
 	After         json.RawMessage `json:"after,omitempty"`
+	Cause         string          `json:"cause,omitempty"`
 }
 
 // MarshalJSON writes the contract's field/coupa/feed/selected, the
 // operation, and (for fields that are not plain text) the typed values.
 func (c Change) MarshalJSON() ([]byte, error) {
 	j := changeJSON{Field: c.Field, Op: c.Op, Coupa: c.Coupa(), Feed: c.Feed(), Selected: c.Selected,
-		Informational: c.Informational, Note: c.Note}
+		Informational: c.Informational, Note: c.Note, Cause: c.Cause}
 	if KindOf(c.Field) != KindText {
 		var err error
 		if j.Before, err = c.Before.MarshalJSON(); err != nil {
@@ -437,7 +439,7 @@ func (c *Change) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("unknown field %q", j.Field)
 	}
 	*c = Change{Field: j.Field, Op: j.Op, Selected: j.Selected, Informational: j.Informational, Note: j.Note,
-		Segment: SegmentOf(j.Field)}
+		Segment: SegmentOf(j.Field), Cause: j.Cause}
 	if KindOf(j.Field) == KindText {
 		if j.Before != nil || j.After != nil {
 			return fmt.Errorf("%s: a text field carries no typed values", j.Field)

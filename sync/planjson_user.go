@@ -229,6 +229,10 @@ func (w *userWriter) change(c *Change, depth int) {
 			w.value(v.v, d)
 		}
 	}
+	if c.Cause != "" {
+		w.key(d, "cause")
+		w.str(c.Cause)
+	}
 	w.newline(depth)
 	w.buf.WriteByte('}')
 	w.first = false

@@ -50,6 +50,7 @@ type Problem struct {
 	Line    int         `json:"line,omitempty"`
 	Users   []string    `json:"users,omitempty"`
 	Message string      `json:"message"`
+	Cause   string      `json:"cause,omitempty"` // the likely cause and its fix (causes.go)
 }
 
 // String is the problem as the contract prints it: "line 14: message".

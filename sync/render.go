@@ -72,6 +72,11 @@ type TextOptions struct {
 // ticket. Every value from a feed or from Coupa is escaped: data never
 // drives the terminal.
 func WriteText(w io.Writer, p *Plan, t *style.Theme) error {
+	return WriteTextWith(w, p, t, TextOptions{})
+}
+
+// WriteTextWith is WriteText with options (--explain).
+func WriteTextWith(w io.Writer, p *Plan, t *style.Theme, o TextOptions) error {
 	b := bufio.NewWriterSize(w, 256<<10) // streamed: 10,000 changed users are megabytes of text
 	safe := termtext.Safe
 	fmt.Fprintf(b, "Feed %s (%s, %s) against %s\n", safe(p.Feed.Name), p.Feed.Kind, map[bool]string{true: "full", false: "delta"}[p.Feed.Full], safe(p.Instance))
@@ -109,6 +114,9 @@ func WriteText(w io.Writer, p *Plan, t *style.Theme) error {
 		fmt.Fprintf(b, "  %s\n", t.Action(string(u.Action)).Render(head))
 		for _, pr := range u.Problems {
 			fmt.Fprintf(b, "      %s\n", t.Problem.Render("! "+safe(pr.String())))
+			if o.Explain && pr.Cause != "" {
+				fmt.Fprintf(b, "        %s\n", t.Dim.Render("why: "+safe(pr.Cause)))
+			}
 		}
 		width := 0
 		for _, c := range u.Changes {
@@ -131,6 +139,9 @@ func WriteText(w io.Writer, p *Plan, t *style.Theme) error {
 				line += t.Dim.Render("  # " + safe(c.Note))
 			}
 			fmt.Fprintf(b, "      %s\n", line)
+			if o.Explain && c.Cause != "" {
+				fmt.Fprintf(b, "        %s\n", t.Dim.Render("why: "+safe(c.Cause)))
+			}
 		}
 		if u.Unchanged > 0 {
 			fmt.Fprintf(b, "      %s\n", t.Dim.Render(fmt.Sprintf("# (%s hidden)", plural(u.Unchanged, "unchanged field", "unchanged fields"))))

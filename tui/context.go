@@ -88,8 +88,17 @@ func wrap(s string, width int) []string {
 	}
 	var out []string
 	for _, para := range strings.Split(s, "\n") {
-		w := ansi.Wrap(para, width, " ,/-")
-		out = append(out, strings.Split(w, "\n")...)
+		lines := strings.Split(ansi.Wrap(para, width, " ,/-"), "\n")
+		for _, l := range lines {
+			if ansi.StringWidth(strings.TrimRight(l, " ")) > width {
+				// ansi.Wrap may keep a breakpoint (",") past the limit: break at spaces only
+				lines = strings.Split(ansi.Wrap(para, width, " "), "\n")
+				break
+			}
+		}
+		for _, l := range lines {
+			out = append(out, strings.TrimRight(l, " ")) // a space kept at a break must not push the line past width
+		}
 	}
 	return out
 }

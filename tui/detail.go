@@ -117,6 +117,11 @@ func (d *detailPane) render(u *ccsync.UserPlan, focused bool) (lines []string, c
 			}
 			lines = append(lines, t.Problem.Render(prefix+l))
 		}
+		if p.Cause != "" {
+			for _, l := range wrap("why: "+safe(p.Cause), w-2) {
+				lines = append(lines, t.Dim.Render("  "+l))
+			}
+		}
 	}
 	if why := ccsync.WhyNot(u); why != "" && u.Action == ccsync.Error {
 		for _, l := range wrap("Nothing of this user can be selected: fix the problems in the feed or in Coupa, then compare again (ctrl+r).", w) {
@@ -149,6 +154,11 @@ func (d *detailPane) render(u *ccsync.UserPlan, focused bool) (lines []string, c
 		}
 		if c.Note != "" && c.Segment == 0 { // a segment shows its name with its code already
 			for _, l := range wrap("# "+safe(c.Note), w-8) {
+				lines = append(lines, t.Dim.Render("        "+l))
+			}
+		}
+		if c.Cause != "" && focused && i == d.cursor { // the cause of the change under the cursor
+			for _, l := range wrap("why: "+safe(c.Cause), w-8) {
 				lines = append(lines, t.Dim.Render("        "+l))
 			}
 		}

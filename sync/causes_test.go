@@ -1,0 +1,88 @@
+package sync
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/ccwrecon/ccwrecon/feeds"
+)
+
+// Every cause in the table is triggered by a fixture, and lands on the
+// change or problem it explains.
+func TestEveryCauseHasAFixture(t *testing.T) {
+	t.Parallel()
+	snap := acmeSnapshot(t)
+	seen := map[string]bool{}
+	collect := func(p *Plan) {
+		for _, u := range p.Users {
+			for _, c := range u.Changes {
+				seen[c.Cause] = true
+			}
+			for _, pr := range u.Problems {
+				seen[pr.Cause] = true
+			}
+		}
+	}
+	edited := func(name string, pairs ...string) *feeds.Feed {
+		data, err := os.ReadFile(fx + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := string(data)
+		for i := 0; i+1 < len(pairs); i += 2 {
+			if !strings.Contains(s, pairs[i]) {
+				t.Fatalf("%s lacks %q", name, pairs[i])
+			}
+			s = strings.Replace(s, pairs[i], pairs[i+1], 1)
+		}
+		path := filepath.Join(t.TempDir(), name)
+		os.WriteFile(path, []byte(s), 0o600)
+		f, err := feeds.ReadFile(path, feeds.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	diff := func(f *feeds.Feed, cfg Config) {
+		p, err := Diff(f, snap, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		collect(p)
+	}
+	diff(readFeed(t, "ccw_delta.csv", feeds.Options{}), Config{SegmentLookups: lookups})
+	diff(readFeed(t, "ccw_problems.csv", feeds.Options{}), Config{SegmentLookups: lookups})
+	// a name differing only in case; a login the feed would change (matched by employee number)
+	diff(edited("coupa_users.csv", `"Helen","Jenkins"`, `"Helen","JENKINS"`, `"+1 415-5550101"`, `"not a phone"`), Config{})
+	dup := *snap
+	dup.Users = append(dup.Users[:0:0], snap.Users...)
+	dup.Users[5].EmployeeNumber = dup.Users[4].EmployeeNumber
+	p, _ := Diff(readFeed(t, "ccw_full.csv", feeds.Options{}), &dup, Config{SegmentLookups: lookups})
+	collect(p)
+	blind := *snap
+	blind.Lookups = nil
+	p, _ = Diff(readFeed(t, "ccw_delta.csv", feeds.Options{}), &blind, Config{SegmentLookups: map[int]string{1: "Company", 2: "Cost Center"}})
+	collect(p)
+	yaml, _ := os.ReadFile(fx + "workday.yaml")
+	mpath := filepath.Join(t.TempDir(), "renaming.yaml")
+	os.WriteFile(mpath, []byte(strings.Replace(string(yaml), "{{localpart(EmailAddress)}}", "{{EmailAddress}}", 1)), 0o600)
+	m, err := feeds.LoadMapping(mpath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff(readFeed(t, "workday.csv", feeds.Options{Mapping: m}), Config{MatchOn: "employee-number"})
+
+	var missing []string
+	for key, text := range causeText {
+		if !seen[text] {
+			missing = append(missing, key)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Fatalf("causes no fixture triggers: %v", missing)
+	}
+}
