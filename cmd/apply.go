@@ -3,12 +3,14 @@ package cmd
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -19,6 +21,7 @@ import (
 type applyOptions struct {
 	via, fileFormat, acceptHostKey string
 	yes, dryRun, resume, allowMass bool
+	wait                           time.Duration
 	armor, includeDeact            bool
 }
 
@@ -46,6 +49,7 @@ second Ctrl+C exits at once.`,
 	f.StringVar(&o.via, "via", "", "api or sftp")
 	f.BoolVar(&o.yes, "yes", false, "apply without asking (required when stdin is not a terminal)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "print the exact requests or file, send nothing")
+	f.DurationVar(&o.wait, "wait", 0, "sftp: then follow the Users CSV's load in Coupa for up to this long, e.g. --wait 15m (see ccwrecon status)")
 	f.BoolVar(&o.resume, "resume", false, "continue an interrupted run of this plan")
 	f.BoolVar(&o.allowMass, "allow-mass-deactivation", false, "override the mass-deactivation guard")
 	f.BoolVar(&o.includeDeact, "include-deactivations", false, "apply deactivations inferred from a full feed that the plan selects")
@@ -151,7 +155,76 @@ func runApply(c *cobra.Command, planPath string, o *applyOptions) error {
 	case !report.OK():
 		return exitCode(1, fmt.Errorf("not everything was applied and verified; see %s/report.txt", report.RunDir))
 	}
+	if o.wait > 0 && len(report.Files) > 0 {
+		return followLoad(ctx, svc, report.RunDir, o.wait)
+	}
 	return nil
+}
+
+// followLoad waits for Coupa's load of a run's files and prints it; exit 0
+// only when every file loaded without a refused row.
+func followLoad(ctx context.Context, svc *ccsync.Service, runDir string, wait time.Duration) error {
+	fmt.Fprintf(os.Stderr, "Waiting up to %s for Coupa to load the files (Ctrl+C stops waiting; ccwrecon status %s looks again)\n", wait, runDir)
+	st, err := svc.Status(ctx, runDir, ccsync.StatusOptions{Timeout: wait, Progress: func(file, status string) {
+		fmt.Fprintf(os.Stderr, "  %s: %s\n", termtext.Safe(file), termtext.Safe(status))
+	}})
+	if err != nil {
+		return exitCode(1, err)
+	}
+	fmt.Print(st.Text())
+	if !st.OK() {
+		return exitCode(1, nil)
+	}
+	return nil
+}
+
+func newStatusCmd() *cobra.Command {
+	var wait time.Duration
+	var format string
+	c := &cobra.Command{
+		Use:   "status RUN",
+		Short: "Follow a run's uploaded Users CSV to Coupa's load result, each refused row mapped to its user and feed line",
+		Long: `Poll Coupa's data file sources (GET /api/data_file_sources) for the files a run uploaded,
+with backoff inside the rate limit, until each is Done or Failed or --wait passes; then report the
+status, the rows created and updated, and each refused row mapped back to the uploaded file's line,
+the plan's user and the original feed line. Exit 0 only when Coupa loaded every file without
+refusing a row. For the CCW User file Coupa documents no such API: use ccwrecon verify RUN.`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return errors.New("status takes one argument: a run folder of ccwrecon apply (ccwrecon status ccwrecon-runs/plan-...)")
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			if format != "text" && format != "json" {
+				return fmt.Errorf("--format %q: want text or json", format)
+			}
+			svc, _, err := newService(&diffOptions{})
+			if err != nil {
+				return err
+			}
+			st, err := svc.Status(c.Context(), args[0], ccsync.StatusOptions{Timeout: wait})
+			if err != nil {
+				return exitCode(1, err)
+			}
+			if format == "json" {
+				enc := json.NewEncoder(os.Stdout)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(st); err != nil {
+					return err
+				}
+			} else {
+				fmt.Print(st.Text())
+			}
+			if !st.OK() {
+				return exitCode(1, nil)
+			}
+			return nil
+		},
+	}
+	c.Flags().DurationVar(&wait, "wait", 0, "poll for up to this long (0: look once)")
+	c.Flags().StringVar(&format, "format", "text", "text|json")
+	return c
 }
 
 // confirm asks the operator to type the instance's host name, as gh asks

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -81,7 +82,7 @@ func startDemo(ctx context.Context) (*ccsync.Service, string, func(), error) {
 	if err != nil {
 		return nil, "", nil, err
 	}
-	srv := emulator.New(seed, emulator.Options{Rate: 25, Burst: 20})
+	srv := emulator.New(seed, emulator.Options{Rate: 25, Burst: 20, LoadDelay: 3 * time.Second})
 	url, err := srv.Start(ctx, "127.0.0.1:0")
 	if err != nil {
 		return nil, "", nil, err
@@ -94,7 +95,7 @@ func startDemo(ctx context.Context) (*ccsync.Service, string, func(), error) {
 		return nil, "", nil, err
 	}
 	cleanup := func() { os.RemoveAll(dir) }
-	sftpSrv, err := startTryoutSFTP(ctx, dir, "demo", password)
+	sftpSrv, err := startTryoutSFTP(ctx, dir, "demo", password, srv.LoadUsersCSV)
 	if err != nil {
 		return nil, "", cleanup, err
 	}

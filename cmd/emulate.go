@@ -16,7 +16,7 @@ func newEmulateCmd() *cobra.Command {
 		addr, seed, apiKey, clientID, clientSecret string
 		users, burst, fail503, fail500             int
 		rateLimit                                  float64
-		latency                                    time.Duration
+		latency, loadDelay                         time.Duration
 		replace, withSFTP                          bool
 		ignore                                     []string
 		sftpUser, sftpPassword                     string
@@ -42,7 +42,7 @@ Credentials (defaults shown by --help): an API key and an OAuth client with ever
 					return fmt.Errorf("default instance: %v (use --seed or --users)", err)
 				}
 			}
-			opts := emulator.Options{Rate: rateLimit, Burst: burst, Latency: latency, ReplaceCollections: replace, IgnoreWrites: ignore,
+			opts := emulator.Options{Rate: rateLimit, Burst: burst, Latency: latency, ReplaceCollections: replace, IgnoreWrites: ignore, LoadDelay: loadDelay,
 				APIKeys: map[string][]string{apiKey: emulator.AllScopes},
 				Clients: map[string]emulator.Client{clientID: {Secret: clientSecret, Scopes: emulator.AllScopes}}}
 			srv := emulator.New(s, opts)
@@ -60,7 +60,7 @@ Credentials (defaults shown by --help): an API key and an OAuth client with ever
 					return err
 				}
 				defer os.RemoveAll(dir)
-				t, err := startTryoutSFTP(c.Context(), dir, sftpUser, sftpPassword)
+				t, err := startTryoutSFTP(c.Context(), dir, sftpUser, sftpPassword, srv.LoadUsersCSV)
 				if err != nil {
 					return fmt.Errorf("SFTP server: %v", err)
 				}
@@ -73,6 +73,7 @@ Try it:
   export CCW_SFTP_ADDR=%s CCW_SFTP_USER=%s CCW_SFTP_KNOWN_HOSTS=%s CCW_SFTP_PASSWORD=...
   ccwrecon pull --out .                   # the sample feed from %s, into this folder
   ccwrecon apply PLAN --via sftp --yes    # the CCW User file into %s
+  ccwrecon apply PLAN --via sftp --file-format core --yes --wait 1m   # a Users CSV, loaded by the emulator like Coupa
 `, t.srv.Addr, sftpUser, t.fingerprint(), t.knownHosts, strings.TrimSpace(t.srv.KnownHostsLine()),
 					tryoutInDir, tryoutUsersDir, tryoutOutDir, t.srv.Addr, sftpUser, t.knownHosts, tryoutOutDir, tryoutInDir)
 			}
@@ -93,6 +94,7 @@ Try it:
 	f.StringSliceVar(&ignore, "ignore-writes", nil, "user fields accepted in a write but not stored (as Coupa does with read-only attributes), e.g. phone-work")
 	f.BoolVar(&withSFTP, "sftp", false, "also serve an SFTP server on loopback (Coupa's folders, the sample feed); prints how to use it")
 	f.StringVar(&sftpUser, "sftp-user", "ccw", "user of the --sftp server")
+	f.DurationVar(&loadDelay, "load-delay", 5*time.Second, "how long after a Users CSV lands in /Incoming/Users the emulator loads it (Coupa's poller)")
 	f.StringVar(&sftpPassword, "sftp-password", "emulator-sftp-password", "password of the --sftp server")
 	f.StringVar(&apiKey, "api-key", emulator.DefaultAPIKey, "accepted X-COUPA-API-KEY")
 	f.StringVar(&clientID, "client-id", emulator.DefaultClientID, "accepted OAuth client id")

@@ -118,7 +118,7 @@ diff, apply, verify, fetch and pull.`,
 	}
 	addGlobalFlags(root)
 	diff := newDiffCmd()
-	root.AddCommand(newEmulateCmd(), newFetchCmd(), diff, newCheckFeedCmd(), newApplyCmd(), newVerifyCmd(), newPullCmd(), newDemoCmd(), newDoctorCmd(), newInitCmd(), newDriftCmd())
+	root.AddCommand(newEmulateCmd(), newFetchCmd(), diff, newCheckFeedCmd(), newApplyCmd(), newVerifyCmd(), newPullCmd(), newDemoCmd(), newDoctorCmd(), newInitCmd(), newDriftCmd(), newStatusCmd())
 	// Bare `ccwrecon` on a terminal opens the console with diff's flags.
 	root.Flags().AddFlagSet(diff.Flags())
 	root.RunE = func(c *cobra.Command, args []string) error {

@@ -22,7 +22,9 @@ func sampleFeed() ([]byte, error) {
 
 // tryoutSFTP is the embedded SFTP server of `demo` and `emulate --sftp`:
 // loopback only, a throwaway host key, Coupa's folders, and the sample
-// feed in /Outgoing/CCW for pull. It writes a known_hosts file into dir.
+// feed in /Outgoing/CCW for pull; Users CSVs landing in /Incoming/Users go
+// to load (the emulator, like Coupa's poller). It writes a known_hosts
+// file into dir.
 type tryoutSFTP struct {
 	srv        *feeds.SFTPServer
 	knownHosts string
@@ -33,10 +35,13 @@ const (
 	tryoutInDir, tryoutUsersDir, tryoutOutDir = "/Incoming/CCW", "/Incoming/Users", "/Outgoing/CCW"
 )
 
-func startTryoutSFTP(ctx context.Context, dir, user, password string) (*tryoutSFTP, error) {
+func startTryoutSFTP(ctx context.Context, dir, user, password string, load func(name string, data []byte)) (*tryoutSFTP, error) {
 	srv, err := feeds.StartSFTPServer(ctx, user, password)
 	if err != nil {
 		return nil, err
+	}
+	if load != nil { // Users CSVs landing in /Incoming/Users are loaded, as Coupa's poller does
+		srv.OnFile(tryoutUsersDir, load)
 	}
 	t := &tryoutSFTP{srv: srv, knownHosts: filepath.Join(dir, "known_hosts"), user: user}
 	if err := os.WriteFile(t.knownHosts, []byte(srv.KnownHostsLine()), 0o600); err != nil {

@@ -1,12 +1,14 @@
 package feeds
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/subtle"
 	"fmt"
 	"net"
+	"path"
 
 	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
@@ -95,4 +97,60 @@ func (s *SFTPServer) KnownHostsLine() string {
 func knownHostsHost(addr string) string {
 	host, port, _ := net.SplitHostPort(addr)
 	return fmt.Sprintf("[%s]:%s", host, port)
+}
+
+// OnFile calls fn with each file that lands in dir (renamed into it, as
+// uploads finish): the demo hands files in /Incoming/Users to its Coupa
+// emulator this way, as Coupa's poller picks them up.
+func (s *SFTPServer) OnFile(dir string, fn func(name string, data []byte)) {
+	s.handlers.FileCmd = &renameHook{inner: s.handlers.FileCmd, done: func(target string) {
+		if path.Dir(target) != path.Clean(dir) {
+			return
+		}
+		req := sftp.NewRequest("Get", target)
+		req.Flags = 1 // SSH_FXF_READ: the handler opens for reading
+		r, err := s.handlers.FileGet.Fileread(req)
+		if err != nil {
+			return
+		}
+		var buf bytes.Buffer
+		chunk := make([]byte, 32<<10)
+		for off := int64(0); ; {
+			n, err := r.ReadAt(chunk, off)
+			buf.Write(chunk[:n])
+			off += int64(n)
+			if err != nil || n == 0 {
+				break
+			}
+		}
+		fn(path.Base(target), buf.Bytes())
+	}}
+}
+
+// renameHook reports renames that succeeded.
+type renameHook struct {
+	inner sftp.FileCmder
+	done  func(target string)
+}
+
+func (h *renameHook) Filecmd(r *sftp.Request) error {
+	err := h.inner.Filecmd(r)
+	if err == nil && r.Method == "Rename" {
+		h.done(r.Target)
+	}
+	return err
+}
+
+func (h *renameHook) PosixRename(r *sftp.Request) error {
+	var err error
+	if p, ok := h.inner.(sftp.PosixRenameFileCmder); ok {
+		err = p.PosixRename(r)
+	} else {
+		r.Method = "Rename"
+		err = h.inner.Filecmd(r)
+	}
+	if err == nil {
+		h.done(r.Target)
+	}
+	return err
 }

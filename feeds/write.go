@@ -149,7 +149,7 @@ type CoupaFile struct {
 
 var coupaHeader = []string{"Login", "Status", "Email", "First Name", "Last Name", "Middle Name", "Employee Number",
 	"Sso Identifier", "Phone Work", "Default Currency", "Approver Login", "User Role Names", "Mention Name",
-	"Default Chart of Accounts Name", "Contingent Workforce User"}
+	"Default Chart of Accounts Name", "Account Security Type", "Contingent Workforce User"}
 
 // WriteCoupaCSV renders users as Coupa Users CSV files: every field quoted,
 // UTF-8 without BOM, at most 5,000 rows and 8 MB each. Users whose manager
@@ -254,7 +254,7 @@ func coupaRow(u *record.User, segN int) []string {
 	r := []string{u.Get(record.Login), status, u.Get(record.Email), u.Get(record.FirstName), u.Get(record.LastName),
 		u.Get(record.MiddleName), u.Get(record.EmployeeNumber), u.Get(record.SSO), u.Get(record.PhoneWork),
 		u.Get(record.Currency), u.Get(record.Manager), roles, u.Get(record.MentionName), u.Get(record.AccountType),
-		licence(u.Get(record.CCWUser))}
+		u.Get(record.SecurityType), licence(u.Get(record.CCWUser))}
 	for n := 1; n <= segN; n++ {
 		r = append(r, u.Get(record.SegmentField(n)))
 	}

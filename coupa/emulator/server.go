@@ -58,6 +58,9 @@ type Options struct {
 	// Now is the emulator's clock (default time.Now): tests move it
 	// instead of sleeping.
 	Now func() time.Time
+	// LoadDelay is how long after LoadUsersCSV the file is processed, as
+	// Coupa's poller does minutes later.
+	LoadDelay time.Duration
 }
 
 // DefaultCredentials are used when Options name none.
@@ -83,6 +86,7 @@ type Server struct {
 	Hits        atomic.Int64 // API requests served
 	Throttled   atomic.Int64 // 429s answered
 	now         func() time.Time
+	files       []map[string]any // data file sources, oldest first
 }
 
 type token struct {
@@ -398,6 +402,9 @@ func errBody(resource string, msgs ...string) map[string]any {
 
 func (s *Server) route(r *http.Request, parts []string) (int, any) {
 	resource := parts[0]
+	if resource == "data_file_sources" {
+		return s.dataFileSources(r, parts)
+	}
 	if resource == "users" {
 		switch {
 		case len(parts) == 1 && r.Method == http.MethodGet:
