@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/progress"
@@ -436,6 +437,46 @@ type reportView struct {
 	err  error
 	vp   viewport.Model
 	w, h int
+	// load is Coupa's load of the uploaded files (l, then every 5 s until
+	// each is Done or Failed); loadErr why it could not be read.
+	load     *ccsync.LoadStatus
+	loadErr  error
+	checking bool
+}
+
+// loadStatusMsg carries one look at Coupa's data file sources.
+type loadStatusMsg struct {
+	st  *ccsync.LoadStatus
+	err error
+}
+
+// loadAgainMsg asks for another look.
+type loadAgainMsg struct{}
+
+// loadPollEvery is how often the report looks again while a load runs.
+const loadPollEvery = 5 * time.Second
+
+func (v *reportView) checkLoad() tea.Cmd {
+	c, dir := v.ctx, v.rep.RunDir
+	v.checking = true
+	return func() tea.Msg {
+		ctx, cancel := c.context()
+		defer cancel()
+		st, err := c.svc.Status(ctx, dir, ccsync.StatusOptions{})
+		return loadStatusMsg{st, err}
+	}
+}
+
+func (v *reportView) loadPending() bool {
+	if v.load == nil {
+		return false
+	}
+	for _, f := range v.load.Files {
+		if f.Status != "Done" && f.Status != "Failed" && f.Status != "unknown" {
+			return true
+		}
+	}
+	return false
 }
 
 func newReport(c *programContext, rep *ccsync.Report, err error) *reportView {
@@ -457,6 +498,9 @@ func (v *reportView) keys() []key.Binding {
 	ks := []key.Binding{mk.Down, fk.Again, gk.Quit}
 	if v.rep != nil {
 		ks = append([]key.Binding{fk.Files}, ks...)
+	}
+	if v.rep != nil && len(v.rep.Files) > 0 {
+		ks = append([]key.Binding{fk.Load}, ks...)
 	}
 	if v.resumable() || (v.rep != nil && !v.rep.OK()) {
 		ks = append([]key.Binding{fk.Retry}, ks...)
@@ -524,6 +568,31 @@ func (v *reportView) lines() []string {
 			out = append(out, st(x))
 		}
 	}
+	if len(r.Files) > 0 {
+		out = append(out, "")
+		switch {
+		case v.loadErr != nil:
+			add(t.Problem.Render, "Coupa's load could not be read: "+safe(v.loadErr.Error()))
+		case v.load != nil:
+			add(t.Bold.Render, "Coupa's load:")
+			for _, l := range strings.Split(strings.TrimRight(v.load.Text(), "\n"), "\n") {
+				st := fmtPlain
+				if strings.HasPrefix(strings.TrimSpace(l), "!") {
+					st = t.Problem.Render
+				}
+				for _, x := range hang(l, v.w, 4) {
+					out = append(out, st(x))
+				}
+			}
+			if v.loadPending() {
+				add(t.Dim.Render, "looking again every 5 s…")
+			}
+		case v.checking:
+			add(t.Dim.Render, "reading Coupa's load of the files…")
+		default:
+			add(t.Dim.Render, "l follows Coupa's load of the files (data file sources; the CCW User file has none: verify reads the users back)")
+		}
+	}
 	if r.RunDir != "" {
 		out = append(out, "")
 		add(t.Dim.Render, "Journal and reports (txt, json, csv): "+safe(r.RunDir))
@@ -539,11 +608,26 @@ func errText(err error) string {
 }
 
 func (v *reportView) Update(msg tea.Msg) (tea.Cmd, string) {
+	if m, ok := msg.(loadStatusMsg); ok {
+		v.load, v.loadErr, v.checking = m.st, m.err, false
+		v.vp.SetContent(strings.Join(v.lines(), "\n"))
+		if v.loadPending() {
+			return tea.Tick(loadPollEvery, func(time.Time) tea.Msg { return loadAgainMsg{} }), ""
+		}
+		return nil, ""
+	}
+	if _, ok := msg.(loadAgainMsg); ok && !v.checking {
+		return v.checkLoad(), ""
+	}
 	k, ok := msg.(tea.KeyMsg)
 	if !ok {
 		return nil, ""
 	}
 	switch {
+	case key.Matches(k, fk.Load) && v.rep != nil && len(v.rep.Files) > 0 && !v.checking:
+		cmd := v.checkLoad()
+		v.vp.SetContent(strings.Join(v.lines(), "\n"))
+		return cmd, "reading Coupa's load of the files"
 	case key.Matches(k, fk.Retry) && v.resumable():
 		return v.ctx.postCmd(resumeMsg{}), ""
 	case key.Matches(k, fk.Retry) && v.rep != nil && !v.rep.OK():

@@ -68,7 +68,7 @@ var pk = pageKeys{
 }
 
 type flowKeys struct {
-	API, SFTP, Continue, Back, Left, Right, Table, Stop, Retry, Files, Again key.Binding
+	API, SFTP, Continue, Back, Left, Right, Table, Stop, Retry, Files, Again, Load key.Binding
 }
 
 var fk = flowKeys{
@@ -82,5 +82,6 @@ var fk = flowKeys{
 	Stop:     bind([]string{"q", "ctrl+c"}, "q", "stop after the requests in flight"),
 	Retry:    bind([]string{"r"}, "r", "resume / retry failures"),
 	Files:    bind([]string{"e"}, "e", "report files"),
+	Load:     bind([]string{"l"}, "l", "Coupa's load of the files"),
 	Again:    bind([]string{"enter", "esc"}, "enter", "compare again"),
 }
