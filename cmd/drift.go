@@ -15,14 +15,14 @@ import (
 
 func newDriftCmd() *cobra.Command {
 	o := &diffOptions{}
-	var since, format string
+	var since, format, user string
 	c := &cobra.Command{
-		Use:   "drift --since SNAPSHOT|PLAN",
+		Use:   "drift --since SNAPSHOT|PLAN | --user LOGIN",
 		Short: "What changed in Coupa since a snapshot (or a plan) was made, and who changed it",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if since == "" {
-				return errors.New("drift needs --since: a snapshot (ccwrecon fetch --out) or a plan (ccwrecon diff --out)")
+			if (since == "") == (user == "") {
+				return errors.New("drift needs --since (a snapshot from ccwrecon fetch --out, or a plan from ccwrecon diff --out) or --user LOGIN")
 			}
 			if format != "text" && format != "json" {
 				return fmt.Errorf("--format %q: want text or json", format)
@@ -30,6 +30,9 @@ func newDriftCmd() *cobra.Command {
 			svc, _, err := newService(o)
 			if err != nil {
 				return err
+			}
+			if user != "" {
+				return printHistory(svc, c, user, format)
 			}
 			d, err := svc.Drift(c.Context(), since)
 			if err != nil {
@@ -69,6 +72,38 @@ func newDriftCmd() *cobra.Command {
 	f := c.Flags()
 	f.StringVar(&since, "since", "", "a snapshot (fetch --out) or a plan (diff --out)")
 	f.StringVar(&format, "format", "text", "text|json")
+	f.StringVar(&user, "user", "", "one user's history across the kept snapshots of the instance (snapshot-history) and Coupa now")
 	f.BoolVar(&o.refresh, "refresh", false, "ignore the cached snapshot and read every user")
 	return c
+}
+
+func printHistory(svc *ccsync.Service, c *cobra.Command, login, format string) error {
+	h, err := svc.UserHistory(c.Context(), login)
+	if err != nil {
+		return err
+	}
+	if format == "json" {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			User     string               `json:"user"`
+			Versions []ccsync.UserVersion `json:"versions"`
+		}{login, h})
+	}
+	safe := termtext.Safe
+	fmt.Printf("History of %s (%s)\n", safe(login), ccsync.Plural(len(h), "version", "versions"))
+	for _, v := range h {
+		who := ""
+		if v.UpdatedBy != "" {
+			who = " by " + safe(v.UpdatedBy)
+		}
+		fmt.Printf("\n  seen %s: updated %s%s\n", v.Seen.UTC().Format("2006-01-02 15:04:05Z"), safe(v.UpdatedAt), who)
+		if v.Note != "" {
+			fmt.Printf("      # %s\n", safe(v.Note))
+		}
+		for _, ch := range v.Changes {
+			fmt.Printf("      %s %q -> %q\n", ch.Field, safe(ch.Before), safe(ch.After))
+		}
+	}
+	return nil
 }

@@ -71,3 +71,30 @@ func TestDriftSinceSnapshotAndPlan(t *testing.T) {
 		t.Fatalf("a feed as --since: %d %s", r.code, r.stderr)
 	}
 }
+
+// drift --user shows a user's versions across the kept snapshots and
+// Coupa now, each with what changed and who changed it.
+func TestDriftUserHistory(t *testing.T) {
+	t.Parallel()
+	url := emulate(t)
+	env := append(apiEnv(url), "XDG_CACHE_HOME="+t.TempDir())
+	out := filepath.Join(t.TempDir(), "s.json")
+	run(t, env, "fetch", "--out", out)
+	putUser(t, url, "5", `{"lastname":"Rossi-Bianchi"}`)
+	run(t, env, "fetch", "--refresh", "--out", out) // a full read rewrites the cache; the old one is kept
+	putUser(t, url, "5", `{"firstname":"Lucas"}`)
+	r := run(t, env, "drift", "--user", "LROSSI", "--format", "json")
+	var h struct {
+		Versions []struct {
+			UpdatedBy string `json:"updated-by"`
+			Changes   []struct{ Field, Before, After string }
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &h); err != nil || r.code != 0 {
+		t.Fatalf("%d %v\n%s%s", r.code, err, r.stdout, r.stderr)
+	}
+	if len(h.Versions) != 3 || len(h.Versions[1].Changes) != 1 || h.Versions[1].Changes[0].After != "Rossi-Bianchi" ||
+		len(h.Versions[2].Changes) != 1 || h.Versions[2].Changes[0].Field != "firstname" || h.Versions[2].UpdatedBy != "integration" {
+		t.Fatalf("%s", r.stdout)
+	}
+}

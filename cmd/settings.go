@@ -52,6 +52,7 @@ type Profile struct {
 	ScopeFilter    map[string]string `yaml:"deactivation-scope,omitempty"`
 	MaxDeactivate  int               `yaml:"max-deactivations,omitempty"`
 	MaxDeactPct    float64           `yaml:"max-deactivation-percent,omitempty"`
+	History        int               `yaml:"snapshot-history,omitempty"` // earlier snapshots kept beside the cache (default 5, -1 none)
 }
 
 // secretKeys may never appear in a config file.
@@ -282,7 +283,8 @@ func (s *Settings) delivery() (ccsync.Delivery, error) {
 // the mapping file, then the profile.
 func (s *Settings) engagement(o *diffOptions) (ccsync.Engagement, error) {
 	e := ccsync.Engagement{Feed: o.feed, Encoding: o.encoding, Snapshot: o.snapshot, Refresh: o.refresh,
-		Coupa: s.coupaConfig(), SFTP: s.sftpConfig(gf.sftpAccept), DecryptKey: s.DecryptKey, Passphrase: s.PGPPassphrase}
+		Coupa: s.coupaConfig(), SFTP: s.sftpConfig(gf.sftpAccept), DecryptKey: s.DecryptKey, Passphrase: s.PGPPassphrase,
+		History: s.History}
 	if o.full && o.delta {
 		return e, errors.New("--full and --delta are exclusive")
 	}

@@ -40,6 +40,9 @@ type Engagement struct {
 	Workers    int
 	// Cache decides where snapshots are cached (nil: the user cache folder).
 	Cache func(instance string) (string, error)
+	// History is how many earlier snapshots of the instance are kept
+	// beside the cache, for drift --user (0: 5; negative: none).
+	History int
 }
 
 // Delivery is how the SFTP path shapes and places files.
@@ -169,6 +172,7 @@ func (s *Service) Coupa(ctx context.Context, progress func(Progress)) (snap *cou
 		return nil, true, err
 	}
 	if cerr == nil && cacheStale(snap) {
+		rotateHistory(cachePath, s.historyKeep())
 		_ = snap.Save(cachePath) // the cache is an optimisation; failing to write it is not an error
 	}
 	return snap, true, nil
