@@ -19,11 +19,15 @@ func runConsole(ctx context.Context, o *diffOptions) error {
 	if o.feed == "" {
 		return errors.New("--feed FILE is required (or try ccwrecon demo)")
 	}
-	svc, _, err := newService(o)
+	svc, s, err := newService(o)
 	if err != nil {
 		return err
 	}
-	_, err = openConsole(ctx, svc, consoleOptions{out: o.out, planDir: "."})
+	save := func(chart string, lookups map[int]string) (string, error) {
+		path, name, err := saveProfile(s.CoupaURL, chart, lookups)
+		return fmt.Sprintf("profile %q of %s", name, path), err
+	}
+	_, err = openConsole(ctx, svc, consoleOptions{out: o.out, planDir: ".", saveSetup: save})
 	return err
 }
 
@@ -31,12 +35,14 @@ type consoleOptions struct {
 	mouse   bool
 	planDir string // where w saves plans, e exports and runs keep journals
 	out     string // --out: where w saves the plan
+	// saveSetup saves what the setup screen chose (nil in the demo)
+	saveSetup func(chart string, lookups map[int]string) (string, error)
 }
 
 // openConsole runs the console and returns what it saved; its exit status
 // says whether the last apply was interrupted or incomplete.
 func openConsole(ctx context.Context, svc *ccsync.Service, co consoleOptions) ([]string, error) {
-	m := tui.New(svc, tui.Options{PlanDir: co.planDir, Out: co.out}, style.For(os.Stdout))
+	m := tui.New(svc, tui.Options{PlanDir: co.planDir, Out: co.out, SaveSetup: co.saveSetup}, style.For(os.Stdout))
 	opts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx)}
 	if co.mouse {
 		opts = append(opts, tea.WithMouseCellMotion())

@@ -259,7 +259,7 @@ func (e *engine) resolveChart() error {
 				names = append(names, c.Name)
 			}
 		}
-		return fmt.Errorf("%w: chart of accounts %q is not in Coupa%s; its active charts: %s", ErrConfig, e.cfg.Chart,
+		return setupErr("chart of accounts %q is not in Coupa%s; its active charts: %s", e.cfg.Chart,
 			suggest.Hint(e.cfg.Chart, names), strings.Join(names, ", "))
 	}
 	var active []string
@@ -274,7 +274,7 @@ func (e *engine) resolveChart() error {
 	}
 	for _, f := range e.feed.Users {
 		if f.HasSegments() {
-			return fmt.Errorf("%w: the feed carries account segments and Coupa has %d active charts of accounts (%s): choose one with --chart", ErrConfig, len(active), strings.Join(active, ", "))
+			return setupErr("the feed carries account segments and Coupa has %d active charts of accounts (%s): choose one with --chart", len(active), strings.Join(active, ", "))
 		}
 	}
 	return nil

@@ -14,6 +14,15 @@ import (
 // translate, would otherwise make every user an error with the same
 // message. Each error names the nearest existing names and lists them.
 
+// SetupError is a configuration error choosing the chart or the segment
+// lookups fixes (ccwrecon init, or the console's setup screen).
+type SetupError struct{ Msg string }
+
+func (e *SetupError) Error() string { return ErrConfig.Error() + ": " + e.Msg }
+func (e *SetupError) Unwrap() error { return ErrConfig }
+
+func setupErr(f string, a ...any) error { return &SetupError{Msg: fmt.Sprintf(f, a...)} }
+
 // LookupSummary is a lookup as the settings checks and `init` show it.
 type LookupSummary struct {
 	Name   string
@@ -91,12 +100,12 @@ func (e *engine) checkSettings() error {
 			if strings.EqualFold(l.Name, name) {
 				found = true
 				if !l.Active {
-					return fmt.Errorf("%w: --segment-lookup %d=%s: that lookup is inactive in Coupa", ErrConfig, n, name)
+					return setupErr("--segment-lookup %d=%s: that lookup is inactive in Coupa", n, name)
 				}
 			}
 		}
 		if !found {
-			return fmt.Errorf("%w: --segment-lookup %d=%s: Coupa has no lookup %q%s; its lookups: %s", ErrConfig, n, name, name,
+			return setupErr("--segment-lookup %d=%s: Coupa has no lookup %q%s; its lookups: %s", n, name, name,
 				suggest.Hint(name, lookupNames(ls)), lookupList(ls))
 		}
 	}
@@ -106,8 +115,8 @@ func (e *engine) checkSettings() error {
 		}
 		for _, f := range e.feed.Users {
 			if s := f.Segment(n); s.Name != "" && s.Code == "" {
-				return fmt.Errorf("%w: the feed names values of CCW segment %d (%q, line %d) and no lookup is assigned to translate them to codes: "+
-					"add --segment-lookup %d=LOOKUP (or run ccwrecon init); Coupa's lookups: %s", ErrConfig, n, s.Name, f.Source.Line, n, lookupList(ls))
+				return setupErr("the feed names values of CCW segment %d (%q, line %d) and no lookup is assigned to translate them to codes: "+
+					"add --segment-lookup %d=LOOKUP (or run ccwrecon init); Coupa's lookups: %s", n, s.Name, f.Source.Line, n, lookupList(ls))
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"maps"
 	"sort"
 	"strings"
 
@@ -129,4 +130,20 @@ func (s *Service) CheckSetup(ctx context.Context, chart string, lookups map[int]
 		return err
 	}
 	return e.checkSettings()
+}
+
+// UseSetup makes a chosen chart and segment lookups the engagement's
+// (the console's setup screen); the next Open uses them.
+func (s *Service) UseSetup(chart string, lookups map[int]string) {
+	if chart != "" {
+		s.e.Config.Chart = chart
+	}
+	if s.e.Config.SegmentLookups == nil {
+		s.e.Config.SegmentLookups = map[int]string{}
+	} else {
+		s.e.Config.SegmentLookups = maps.Clone(s.e.Config.SegmentLookups)
+	}
+	for n, l := range lookups {
+		s.e.Config.SegmentLookups[n] = l
+	}
 }

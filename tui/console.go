@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -58,6 +59,7 @@ const (
 	stFailed
 	stMain
 	stFlow
+	stSetup // choosing the chart and segment lookups
 )
 
 // Model is the root of the console: it routes messages to the active
@@ -69,6 +71,7 @@ type Model struct {
 	loadCh   chan tea.Msg
 	loadProg ccsync.Progress
 	err      error
+	setupV   *setupView // the setup screen, while it is open
 	users    *usersTab
 	tabs     []tab
 	active   int
@@ -150,6 +153,13 @@ func (m *Model) ExitCode() int {
 	return 0
 }
 
+// setupFixes reports a load error that choosing the chart or the segment
+// lookups fixes.
+func setupFixes(err error) bool {
+	var se *ccsync.SetupError
+	return errors.As(err, &se)
+}
+
 // ExitMessage says, after the console closes, what the last apply did and
 // how to continue ("" when there was none).
 func (m *Model) ExitMessage() string {
@@ -197,6 +207,18 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case promptMsg:
 		m.prompt = &msg
 		return m, nil
+	case setupLoadedMsg:
+		if m.setupV != nil {
+			cmd, status := m.setupV.Update(msg)
+			if status != "" {
+				m.status = status
+			}
+			return m, tea.Batch(cmd, m.drain())
+		}
+		return m, nil
+	case setupDoneMsg:
+		m.setupV = nil
+		return m, m.load()
 	case jumpMsg:
 		m.active = 0
 		m.layout()
@@ -335,8 +357,25 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 			return m.quit()
 		case k.String() == "r" || key.Matches(k, gk.Reload):
 			return m.load()
+		case k.String() == "s" && setupFixes(m.err):
+			v, cmd := newSetup(c)
+			m.setupV, m.state = v, stSetup
+			return cmd
 		}
 		return nil
+	case stSetup:
+		switch {
+		case k.String() == "ctrl+c":
+			return m.quit()
+		case key.Matches(k, sk.Back):
+			m.setupV, m.state = nil, stFailed
+			return nil
+		}
+		cmd, status := m.setupV.Update(k)
+		if status != "" {
+			m.status = status
+		}
+		return cmd
 	case stFlow:
 		if key.Matches(k, gk.Help) {
 			m.showHelp = true
@@ -569,7 +608,17 @@ func (m *Model) View() string {
 		for _, l := range wrap("Could not load: "+safe(errText(m.err)), w) {
 			lines = append(lines, c.theme.Problem.Render(l))
 		}
-		lines = append(lines, "", c.shortHelp([]key.Binding{bind([]string{"r"}, "r", "retry"), gk.Quit}))
+		keys := []key.Binding{bind([]string{"r"}, "r", "retry"), gk.Quit}
+		if setupFixes(m.err) {
+			keys = append([]key.Binding{bind([]string{"s"}, "s", "choose the chart and segment lookups")}, keys...)
+		}
+		lines = append(lines, "", c.shortHelp(keys))
+		return strings.Join(fitWidth(lines, w), "\n")
+	case stSetup:
+		lines = []string{c.theme.Header.Render("ccwrecon · setup"), ""}
+		m.setupV.SetSize(w, max(1, c.height-5))
+		lines = append(lines, m.setupV.View()...)
+		lines = append(fitLines(lines, c.height-2), safe(m.status), c.shortHelp(m.setupV.keys()))
 		return strings.Join(fitWidth(lines, w), "\n")
 	}
 	status := m.statusLines(w)

@@ -22,6 +22,9 @@ type Options struct {
 	PlanDir string
 	// Out is where w saves the plan (--out); "" picks a new name in PlanDir.
 	Out string
+	// SaveSetup saves a chart and segment lookups chosen on the setup
+	// screen (the profile, for cmd); nil: they hold for this session only.
+	SaveSetup func(chart string, lookups map[int]string) (where string, err error)
 }
 
 // programContext is shared by every component (one program context, as
