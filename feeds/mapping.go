@@ -335,11 +335,24 @@ func YAMLProblem(path string, src []byte, err error) Problem {
 
 // hrReader applies a mapping to each row.
 type hrReader struct {
-	t    *table
-	m    *Mapping
-	cols map[string]int
-	from map[string]column
-	warn []string
+	t     *table
+	m     *Mapping
+	cols  map[string]int
+	from  map[string]column
+	warn  []string
+	rules []hrRule // the mapping compiled against this export's header, in order
+	slab  record.Slab
+}
+
+// hrRule is one target's rule with its columns resolved once, not per row.
+type hrRule struct {
+	target  string
+	rule    FieldRule
+	col     column
+	join    []column
+	tplCols []int             // per template part: its column, or -1 (a literal, or a mapped field)
+	valMap  map[string]string // rule.Map with lower-cased keys
+	layouts string            // the date layouts, for messages
 }
 
 func newHRReader(t *table, m *Mapping) (*hrReader, error) {
@@ -403,6 +416,32 @@ func newHRReader(t *table, m *Mapping) (*hrReader, error) {
 	if n := countUnused(t, used); n > 0 { // HR exports carry many columns nobody maps: one short note is enough
 		h.warn = []string{fmt.Sprintf("%s: %d columns are not mapped", t.name, n)}
 	}
+	for _, target := range m.order {
+		r := m.Fields[target]
+		hr := hrRule{target: target, rule: r, col: h.from[target], layouts: strings.Join(r.DateLayouts, " or ")}
+		if _, ok := h.from[target]; !ok {
+			hr.col = -1
+		}
+		for _, name := range r.Join {
+			hr.join = append(hr.join, column(h.cols[normHeader(name)]))
+		}
+		for _, p := range r.tpl {
+			i := -1
+			if p.ref {
+				if c, found := h.cols[normHeader(p.name)]; found {
+					i = c
+				}
+			}
+			hr.tplCols = append(hr.tplCols, i)
+		}
+		if r.Map != nil {
+			hr.valMap = make(map[string]string, len(r.Map))
+			for k, v := range r.Map {
+				hr.valMap[strings.ToLower(k)] = v
+			}
+		}
+		h.rules = append(h.rules, hr)
+	}
 	return h, nil
 }
 
@@ -434,15 +473,15 @@ func (h *hrReader) read(r row) *record.User {
 			return nil // filtered out
 		}
 	}
-	u := record.New(record.Source{File: h.t.name, Line: r.line})
+	u := h.slab.New(record.Source{File: h.t.name, Line: r.line}, len(h.rules)+2)
 	chk := checker{h.t, r}
-	for _, target := range h.m.order {
-		rule := h.m.Fields[target]
-		col := h.from[target]
+	for i := range h.rules {
+		hr := &h.rules[i]
+		rule := &hr.rule
 		var v string
 		switch {
 		case rule.Template != "":
-			v = h.template(rule.tpl, u, r)
+			v = h.template(hr, u, r)
 		case rule.Constant != "":
 			v = rule.Constant
 		case len(rule.Join) > 0:
@@ -451,24 +490,21 @@ func (h *hrReader) read(r row) *record.User {
 				sep = ","
 			}
 			var parts []string
-			for _, name := range rule.Join {
-				if p := column(h.cols[normHeader(name)]).get(r); p != "" {
+			for _, c := range hr.join {
+				if p := c.get(r); p != "" {
 					parts = append(parts, p)
 				}
 			}
 			v = strings.Join(parts, sep)
 		default:
-			v = col.get(r)
+			v = hr.col.get(r)
 		}
 		if v == "" {
 			v = rule.Default
 		}
-		if rule.Map != nil {
-			for k, mv := range rule.Map {
-				if strings.EqualFold(k, v) {
-					v = mv
-					break
-				}
+		if hr.valMap != nil {
+			if mv, ok := hr.valMap[strings.ToLower(v)]; ok {
+				v = mv
 			}
 		}
 		switch rule.Case {
@@ -477,11 +513,11 @@ func (h *hrReader) read(r row) *record.User {
 		case "upper":
 			v = strings.ToUpper(v)
 		}
-		idx := max(int(col), 0)
+		idx := max(int(hr.col), 0)
 		if len(rule.DateLayouts) > 0 && v != "" {
 			d, ok := parseDate(v, rule.DateLayouts)
 			if !ok {
-				chk.bad(idx, "bad date %q for %s (expected %s)", v, target, strings.Join(rule.DateLayouts, " or "))
+				chk.bad(idx, "bad date %q for %s (expected %s)", v, hr.target, hr.layouts)
 				continue
 			}
 			format := rule.DateFormat
@@ -490,8 +526,9 @@ func (h *hrReader) read(r row) *record.User {
 			}
 			v = d.Format(format)
 		}
-		h.assign(u, target, v, rule, chk, idx)
+		h.assign(u, hr.target, v, rule, chk, idx)
 	}
+	h.slab.Fit(u)
 	return u
 }
 
@@ -504,7 +541,7 @@ func parseDate(v string, layouts []string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-func (h *hrReader) assign(u *record.User, target, v string, rule FieldRule, chk checker, idx int) {
+func (h *hrReader) assign(u *record.User, target, v string, rule *FieldRule, chk checker, idx int) {
 	switch {
 	case target == record.Active:
 		if v == "" {
@@ -548,18 +585,16 @@ func (h *hrReader) assign(u *record.User, target, v string, rule FieldRule, chk 
 	}
 }
 
-func (h *hrReader) template(parts []tplPart, u *record.User, r row) string {
+func (h *hrReader) template(hr *hrRule, u *record.User, r row) string {
 	var b strings.Builder
-	for _, p := range parts {
+	for i, p := range hr.rule.tpl {
 		if !p.ref {
 			b.WriteString(p.literal)
 			continue
 		}
 		val := u.Get(p.name)
-		if val == "" {
-			if i, found := h.cols[normHeader(p.name)]; found {
-				val = column(i).get(r)
-			}
+		if val == "" && hr.tplCols[i] >= 0 {
+			val = column(hr.tplCols[i]).get(r)
 		}
 		switch p.fn {
 		case "lower":
@@ -580,7 +615,7 @@ func (h *hrReader) template(parts []tplPart, u *record.User, r row) string {
 
 // finish resolves managers given by employee number across the whole population.
 func (h *hrReader) finish(users []*record.User) []*record.User {
-	byNumber := map[string]string{}
+	byNumber := make(map[string]string, len(users))
 	for _, u := range users {
 		if n := u.Get(record.EmployeeNumber); n != "" {
 			byNumber[n] = u.Get(record.Login)
@@ -592,8 +627,7 @@ func (h *hrReader) finish(users []*record.User) []*record.User {
 			continue
 		}
 		if login, ok := byNumber[ref]; ok && login != "" {
-			u.Set(record.Manager, login)
-			u.Delete("feed.manager-employee-number")
+			u.Rekey("feed.manager-employee-number", record.Manager, login)
 		}
 		// Otherwise the engine resolves it against Coupa's employee numbers.
 	}

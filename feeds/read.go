@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	gosync "sync"
 
 	"github.com/ccwrecon/ccwrecon/internal/fileutil"
 	"github.com/ccwrecon/ccwrecon/record"
@@ -165,23 +166,30 @@ func hasPrefix(cols map[string]int, p string) bool {
 
 // duplicates reports keys (login, employee number) that appear twice, naming both lines.
 func duplicates(name string, users []*record.User) []Problem {
-	var out []Problem
-	for _, f := range []string{record.Login, record.EmployeeNumber} {
-		seen := make(map[string]int, len(users))
-		for _, u := range users {
-			k := strings.ToLower(u.Get(f))
-			if k == "" {
-				continue
+	fields := []string{record.Login, record.EmployeeNumber}
+	found := make([][]Problem, len(fields))
+	var wg gosync.WaitGroup
+	for i, f := range fields { // one index per field, side by side
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			seen := make(map[string]int, len(users))
+			for _, u := range users {
+				k := strings.ToLower(u.Get(f))
+				if k == "" {
+					continue
+				}
+				if first, ok := seen[k]; ok {
+					found[i] = append(found[i], Problem{File: name, Line: u.Source.Line,
+						Msg: fmt.Sprintf("duplicate %s %q (also on line %d)", f, u.Get(f), first)})
+					continue
+				}
+				seen[k] = u.Source.Line
 			}
-			if first, ok := seen[k]; ok {
-				out = append(out, Problem{File: name, Line: u.Source.Line,
-					Msg: fmt.Sprintf("duplicate %s %q (also on line %d)", f, u.Get(f), first)})
-				continue
-			}
-			seen[k] = u.Source.Line
-		}
+		}()
 	}
-	return out
+	wg.Wait()
+	return append(found[0], found[1]...)
 }
 
 // isCurrencyCode is three letters (ISO 4217's shape).

@@ -194,6 +194,19 @@ func (u *User) Set(field, value string) {
 }
 
 // Put stores a value as given.
+// Rekey turns the entry of field old into field new with value, in place
+// (no growth: the record's slab slot is kept); false when old is absent.
+func (u *User) Rekey(old, new, value string) bool {
+	u.Delete(new)
+	for i := range u.kv {
+		if u.kv[i].k == old {
+			u.kv[i] = kv{new, value}
+			return true
+		}
+	}
+	return false
+}
+
 func (u *User) Put(field, value string) {
 	for i := range u.kv {
 		if u.kv[i].k == field {
