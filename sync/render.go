@@ -81,7 +81,7 @@ func WriteTextWith(w io.Writer, p *Plan, t *style.Theme, o TextOptions) error {
 	safe := termtext.Safe
 	fmt.Fprintf(b, "Feed %s (%s, %s) against %s\n", safe(p.Feed.Name), p.Feed.Kind, map[bool]string{true: "full", false: "delta"}[p.Feed.Full], safe(p.Instance))
 	for _, warn := range p.Warnings {
-		fmt.Fprintf(b, "%s %s\n", t.Problem.Render("Warning:"), safe(warn))
+		fmt.Fprintf(b, "%s %s\n", t.Paint(t.Problem, "Warning:"), safe(warn))
 	}
 	quiet := !p.Pending() && p.NotSelected.Informational == 0 && p.NotSelected.Candidates == 0 && p.NotSelected.Held == 0
 	if quiet {
@@ -111,11 +111,11 @@ func WriteTextWith(w io.Writer, p *Plan, t *style.Theme, o TextOptions) error {
 		case u.Partly():
 			head += "  [partly selected]"
 		}
-		fmt.Fprintf(b, "  %s\n", t.Action(string(u.Action)).Render(head))
+		fmt.Fprintf(b, "  %s\n", t.Paint(t.Action(string(u.Action)), head))
 		for _, pr := range u.Problems {
-			fmt.Fprintf(b, "      %s\n", t.Problem.Render("! "+safe(pr.String())))
+			fmt.Fprintf(b, "      %s\n", t.Paint(t.Problem, "! "+safe(pr.String())))
 			if o.Explain && pr.Cause != "" {
-				fmt.Fprintf(b, "        %s\n", t.Dim.Render("why: "+safe(pr.Cause)))
+				fmt.Fprintf(b, "        %s\n", t.Paint(t.Dim, "why: "+safe(pr.Cause)))
 			}
 		}
 		width := 0
@@ -136,21 +136,21 @@ func WriteTextWith(w io.Writer, p *Plan, t *style.Theme, o TextOptions) error {
 				line += "  [not selected]"
 			}
 			if c.Note != "" {
-				line += t.Dim.Render("  # " + safe(c.Note))
+				line += t.Paint(t.Dim, "  # "+safe(c.Note))
 			}
 			fmt.Fprintf(b, "      %s\n", line)
 			if o.Explain && c.Cause != "" {
-				fmt.Fprintf(b, "        %s\n", t.Dim.Render("why: "+safe(c.Cause)))
+				fmt.Fprintf(b, "        %s\n", t.Paint(t.Dim, "why: "+safe(c.Cause)))
 			}
 		}
 		if u.Unchanged > 0 {
-			fmt.Fprintf(b, "      %s\n", t.Dim.Render(fmt.Sprintf("# (%s hidden)", plural(u.Unchanged, "unchanged field", "unchanged fields"))))
+			fmt.Fprintf(b, "      %s\n", t.Paint(t.Dim, fmt.Sprintf("# (%s hidden)", plural(u.Unchanged, "unchanged field", "unchanged fields"))))
 		}
 		b.WriteString("\n")
 	}
 	if len(p.MissingValues) > 0 {
 		fmt.Fprintf(b, "%s Coupa's lookups lack (load them first; ccwrecon diff --missing-values FILE writes them as a Lookup Values CSV):\n",
-			t.Problem.Render("Values"))
+			t.Paint(t.Problem, "Values"))
 		for _, m := range p.MissingValues {
 			fmt.Fprintf(b, "  segment %d, lookup %s: %s  # holds back %s\n", m.Segment, safe(m.Lookup), MissingText(m),
 				userList(m.Users, 5))
@@ -160,7 +160,7 @@ func WriteTextWith(w io.Writer, p *Plan, t *style.Theme, o TextOptions) error {
 	if p.Summary.Unchanged > 0 {
 		fmt.Fprintf(b, "%s unchanged.\n", plural(p.Summary.Unchanged, "user", "users"))
 	}
-	b.WriteString(t.Bold.Render(PlanLine(p.Selected)) + "\n")
+	b.WriteString(t.Paint(t.Bold, PlanLine(p.Selected)) + "\n")
 	if line := NotSelectedLine(p.NotSelected); line != "" {
 		b.WriteString(line + "\n")
 	}

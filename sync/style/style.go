@@ -43,6 +43,17 @@ var (
 type Theme struct {
 	Add, Change, Remove, Problem, Dim, Bold, Accent lipgloss.Style
 	Tab, TabOn, Cursor, Header, Info                lipgloss.Style
+	// Colour is false when the output takes no escape sequence at all.
+	Colour bool
+}
+
+// Paint renders s in st, or returns it as it is on an output without
+// colour: 100,000 lines of plan text must not pay lipgloss for nothing.
+func (t *Theme) Paint(st lipgloss.Style, s string) string {
+	if !t.Colour {
+		return s
+	}
+	return st.Render(s)
 }
 
 // For builds the theme of an output: colours only when w is a terminal and
@@ -73,6 +84,7 @@ func build(r *lipgloss.Renderer) *Theme {
 		Cursor:  s().Bold(true).Reverse(true),
 		Header:  s().Bold(true).Foreground(colAccent),
 		Info:    s().Foreground(colDim).Italic(true),
+		Colour:  r.ColorProfile() != termenv.Ascii,
 	}
 }
 
