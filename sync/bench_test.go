@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,21 +67,42 @@ func BenchmarkDiff100k(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	runtime.GC()
-	var before runtime.MemStats
-	runtime.ReadMemStats(&before)
-	b.ResetTimer()
-	var p *Plan
-	for i := 0; i < b.N; i++ {
-		if p, err = Diff(feed, snap, Config{}); err != nil {
-			b.Fatal(err)
+	// The floor: what any diff must do at least, index Coupa's users by
+	// login and find each feed row's user.
+	b.Run("floor-index-and-match", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			by := make(map[string]*coupa.User, len(snap.Users))
+			for j := range snap.Users {
+				by[strings.ToLower(snap.Users[j].Login)] = &snap.Users[j]
+			}
+			found := 0
+			for _, u := range feed.Users {
+				if by[strings.ToLower(u.Get("login"))] != nil {
+					found++
+				}
+			}
+			if found < 90_000 {
+				b.Fatal(found)
+			}
 		}
-	}
-	b.StopTimer()
-	var after runtime.MemStats
-	runtime.ReadMemStats(&after)
-	b.ReportMetric(float64(after.HeapInuse)/(1<<20), "heap-inuse-MB")
-	b.ReportMetric(float64(p.Summary.Create+p.Summary.Update), "changed-users")
+	})
+	b.Run("diff", func(b *testing.B) {
+		runtime.GC()
+		var p *Plan
+		for i := 0; i < b.N; i++ {
+			if p, err = Diff(feed, snap, Config{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StopTimer()
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapInuse)/(1<<20), "heap-inuse-MB")
+		b.ReportMetric(float64(p.Summary.Create+p.Summary.Update), "changed-users")
+		if p.Summary.Create+p.Summary.Update != 31653 {
+			b.Fatalf("%+v", p.Summary)
+		}
+	})
 }
 
 // BenchmarkDiffSnapshotEndToEnd100k is `ccwrecon diff --snapshot` at
@@ -96,7 +118,7 @@ func BenchmarkDiffSnapshotEndToEnd100k(b *testing.B) {
 	snap = nil
 	runtime.GC()
 	b.ResetTimer()
-	var load, read, diff, write time.Duration
+	var load, read, diff, write, floor time.Duration
 	for i := 0; i < b.N; i++ {
 		t0 := time.Now()
 		s, err := coupa.LoadSnapshot(sp)
@@ -119,6 +141,15 @@ func BenchmarkDiffSnapshotEndToEnd100k(b *testing.B) {
 			b.Fatal(err)
 		}
 		load, read, diff, write = load+t1.Sub(t0), read+t2.Sub(t1), diff+t3.Sub(t2), write+time.Since(t3)
+		b.StopTimer()
+		t4 := time.Now() // the floor: reading both files' bytes
+		sb, _ := os.ReadFile(sp)
+		fb, _ := os.ReadFile(fp)
+		if len(sb) == 0 || len(fb) == 0 {
+			b.Fatal("empty files")
+		}
+		floor += time.Since(t4)
+		b.StartTimer()
 		if m := p.Summary; m.Create != 973 || m.Update != 30680 || m.Errors != 2381 || out.n < 30<<20 {
 			b.Fatalf("%+v, %d bytes of JSON", p.Summary, out.n)
 		}
@@ -128,6 +159,7 @@ func BenchmarkDiffSnapshotEndToEnd100k(b *testing.B) {
 	b.ReportMetric(read.Seconds()/n, "feed-s")
 	b.ReportMetric(diff.Seconds()/n, "diff-s")
 	b.ReportMetric(write.Seconds()/n, "json-s")
+	b.ReportMetric(floor.Seconds()/n, "floor-read-files-s")
 }
 
 type countingWriter struct{ n int }
