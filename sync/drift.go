@@ -88,12 +88,27 @@ func (s *Service) Drift(ctx context.Context, since string) (*Drift, error) {
 	default:
 		return nil, fmt.Errorf("%s is neither a ccwrecon snapshot nor a plan (format %q)", since, format)
 	}
+	return s.driftAgainst(ctx, d, before, plan, snap)
+}
+
+// DriftFrom is what changed in Coupa since a snapshot in memory was read
+// (the console's session: since this comparison was made).
+func (s *Service) DriftFrom(ctx context.Context, base *coupa.Snapshot) (*Drift, error) {
+	d := &Drift{Since: "this comparison", SinceTime: base.FetchedAt, Instance: base.Instance}
+	before := make(map[int]map[string]string, len(base.Users))
+	for i := range base.Users {
+		before[base.Users[i].ID] = fieldsOf(&base.Users[i])
+	}
+	return s.driftAgainst(ctx, d, before, nil, base)
+}
+
+func (s *Service) driftAgainst(ctx context.Context, d *Drift, before map[int]map[string]string, plan *Plan, snap *coupa.Snapshot) (*Drift, error) {
 	now, _, err := s.Coupa(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
 	if !strings.EqualFold(strings.TrimRight(now.Instance, "/"), strings.TrimRight(d.Instance, "/")) {
-		return nil, fmt.Errorf("%s was made against %s, not %s", since, d.Instance, now.Instance)
+		return nil, fmt.Errorf("%s was made against %s, not %s", d.Since, d.Instance, now.Instance)
 	}
 	for i := range now.Users {
 		u := &now.Users[i]

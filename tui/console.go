@@ -72,6 +72,7 @@ type Model struct {
 	loadProg ccsync.Progress
 	err      error
 	setupV   *setupView // the setup screen, while it is open
+	drift    *driftTab
 	users    *usersTab
 	tabs     []tab
 	active   int
@@ -100,9 +101,9 @@ func New(svc *ccsync.Service, opts Options, theme *style.Theme) *Model {
 	c := &programContext{svc: svc, opts: opts, theme: theme, width: 80, height: 24, quit: make(chan struct{})}
 	sp := spinner.New()
 	sp.Spinner = spinner.Line
-	m := &Model{c: c, spin: sp, users: newUsersTab(c)}
+	m := &Model{c: c, spin: sp, users: newUsersTab(c), drift: newDriftTab(c)}
 	m.tabs = []tab{m.users, newPage(c, "Hierarchy", buildHierarchy), newPage(c, "Roles", buildRoles),
-		newPage(c, "Segments", buildSegments), newPage(c, "Problems", buildProblems), newPage(c, "Plan", buildPlan)}
+		newPage(c, "Segments", buildSegments), newPage(c, "Problems", buildProblems), newPage(c, "Plan", buildPlan), m.drift}
 	return m
 }
 
@@ -216,6 +217,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, tea.Batch(cmd, m.drain())
 		}
 		return m, nil
+	case driftLoadedMsg:
+		cmd, status := m.drift.Update(msg)
+		if status != "" {
+			m.status = status
+		}
+		return m, cmd
 	case setupDoneMsg:
 		m.setupV = nil
 		return m, m.load()
@@ -734,6 +741,21 @@ func (m *Model) tabLine(w int) string {
 		}
 	}
 	line := strings.Join(parts, "")
+	if ansi.StringWidth(line) > w { // compact: the same labels, closer together
+		var compact []string
+		for i, tb := range m.tabs {
+			label := fmt.Sprintf("%d %s", i+1, tb.title())
+			if tb.title() == "Problems" && m.c.plan().Summary.Problems > 0 {
+				label += fmt.Sprintf(" (%d)", m.c.plan().Summary.Problems)
+			}
+			if i == m.active {
+				compact = append(compact, t.TabOn.UnsetPadding().Render(style.Cursor+label))
+			} else {
+				compact = append(compact, " "+label)
+			}
+		}
+		line = strings.Join(compact, " ")
+	}
 	if ansi.StringWidth(line) > w { // narrow: numbers and the active name only
 		parts = parts[:0]
 		for i, tb := range m.tabs {

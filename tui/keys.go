@@ -17,7 +17,7 @@ type globalKeys struct {
 var gk = globalKeys{
 	NextTab: bind([]string{"tab", "right", "l"}, "tab/→", "next tab"),
 	PrevTab: bind([]string{"shift+tab", "left", "h"}, "⇧tab/←", "previous tab"),
-	GoTab:   bind([]string{"1", "2", "3", "4", "5", "6"}, "1-6", "go to tab"),
+	GoTab:   bind([]string{"1", "2", "3", "4", "5", "6", "7"}, "1-7", "go to tab"),
 	Help:    bind([]string{"?"}, "?", "help"),
 	Quit:    bind([]string{"q", "ctrl+c"}, "q", "quit"),
 	Save:    bind([]string{"w"}, "w", "save plan"),
