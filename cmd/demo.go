@@ -110,6 +110,10 @@ func startDemo(ctx context.Context) (*ccsync.Service, string, func(), error) {
 	s := &Settings{APIKey: emulator.DefaultAPIKey, SFTPPassword: password}
 	s.CoupaURL, s.SFTPAddr, s.SFTPUser, s.KnownHosts = url, sftpSrv.srv.Addr, "demo", sftpSrv.knownHosts
 	s.SFTPDir, s.SFTPUsersDir, s.SFTPOutDir = tryoutInDir, tryoutUsersDir, tryoutOutDir
+	// The demo's SFTP route loads a Users CSV (a unified customer), so the
+	// whole loop shows: upload, the emulator's load a few seconds later, the
+	// report following it (l). The CCW User file: ccwrecon emulate --sftp.
+	s.SFTPFileFormat = ccsync.FormatCore
 	o := &diffOptions{feed: feed, format: "text", segmentLookups: []string{"1=Company", "2=Cost Center", "3=GL Account"}}
 	e, err := s.engagement(o)
 	if err != nil {

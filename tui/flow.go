@@ -611,10 +611,15 @@ func (v *reportView) Update(msg tea.Msg) (tea.Cmd, string) {
 	if m, ok := msg.(loadStatusMsg); ok {
 		v.load, v.loadErr, v.checking = m.st, m.err, false
 		v.vp.SetContent(strings.Join(v.lines(), "\n"))
-		if v.loadPending() {
-			return tea.Tick(loadPollEvery, func(time.Time) tea.Msg { return loadAgainMsg{} }), ""
+		switch {
+		case m.err != nil:
+			return nil, "Coupa's load could not be read"
+		case v.loadPending():
+			return tea.Tick(loadPollEvery, func(time.Time) tea.Msg { return loadAgainMsg{} }), "Coupa is still loading; looking again in 5 s"
+		case m.st.OK():
+			return nil, "Coupa loaded every file without refusing a row"
 		}
-		return nil, ""
+		return nil, "Coupa's load is in: see the report"
 	}
 	if _, ok := msg.(loadAgainMsg); ok && !v.checking {
 		return v.checkLoad(), ""
