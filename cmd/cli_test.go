@@ -57,7 +57,9 @@ func run(t *testing.T, env []string, args ...string) result {
 // emulate starts `ccwrecon emulate` and returns its URL (the first line of stdout).
 func emulate(t *testing.T, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"emulate", "--addr", "127.0.0.1:0"}, args...)...)
+	// unlimited unless a test asks for a rate: tests share an emulator
+	// between several processes, and a throttled one only waits
+	cmd := exec.Command(bin, append([]string{"emulate", "--addr", "127.0.0.1:0", "--rate", "0"}, args...)...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -107,16 +107,21 @@ func TestDoctor(t *testing.T) {
 		{[]string{"CCW_SFTP_DIR=/Nope"}, nil, "sftp inbound (CCW User file)", "/Nope"},
 		{[]string{"CCW_PGP_PASSPHRASE=wrong"}, nil, "pgp decryption key", "passphrase"},
 	}
-	for _, f := range faults {
-		rep, r := doctor(t, append(append([]string(nil), base...), f.env...), f.args...)
-		st, d := rep.status(f.check)
-		if r.code != 1 || rep.OK || st != "fail" || !strings.Contains(d, f.has) {
-			t.Errorf("%v %v: exit %d, %s = %s %q", f.env, f.args, r.code, f.check, st, d)
+	t.Run("faults", func(t *testing.T) {
+		for _, f := range faults {
+			t.Run(f.check, func(t *testing.T) {
+				t.Parallel() // each fault is its own process against the same servers
+				rep, r := doctor(t, append(append([]string(nil), base...), f.env...), f.args...)
+				st, d := rep.status(f.check)
+				if r.code != 1 || rep.OK || st != "fail" || !strings.Contains(d, f.has) {
+					t.Errorf("%v %v: exit %d, %s = %s %q", f.env, f.args, r.code, f.check, st, d)
+				}
+				if strings.Contains(r.stdout+r.stderr, "sftp-pass") || strings.Contains(r.stdout+r.stderr, "s3cret") {
+					t.Errorf("a secret reached the output")
+				}
+			})
 		}
-		if strings.Contains(r.stdout+r.stderr, "sftp-pass") || strings.Contains(r.stdout+r.stderr, "s3cret") {
-			t.Errorf("a secret reached the output")
-		}
-	}
+	})
 	// nothing was left in the inbound folders
 	if n := srvFiles(t, ctx, srv.Addr, kh); n != 0 {
 		t.Errorf("doctor left %d entries in the inbound folders", n)

@@ -14,7 +14,7 @@ import (
 // reaches both.
 func emulateSFTP(t *testing.T, args ...string) (string, []string) {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"emulate", "--addr", "127.0.0.1:0", "--sftp"}, args...)...)
+	cmd := exec.Command(bin, append([]string{"emulate", "--addr", "127.0.0.1:0", "--rate", "0", "--sftp"}, args...)...)
 	stdout, _ := cmd.StdoutPipe()
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {

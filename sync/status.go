@@ -55,7 +55,7 @@ func (l *LoadStatus) OK() bool {
 // StatusOptions bound the wait for Coupa's poller.
 type StatusOptions struct {
 	Timeout time.Duration // total wait (0: look once)
-	Every   time.Duration // first poll interval, doubled up to 30 s (default 5 s)
+	Every   time.Duration // first poll interval, doubled up to 30 s (default 1 s)
 	// Progress is told each file's status as it is polled.
 	Progress func(file, status string)
 }
@@ -100,7 +100,7 @@ func (s *Service) Status(ctx context.Context, runDir string, o StatusOptions) (*
 	st := &LoadStatus{RunDir: runDir}
 	every := o.Every
 	if every <= 0 {
-		every = 5 * time.Second
+		every = time.Second
 	}
 	deadline := time.Now().Add(o.Timeout)
 	for _, full := range rep.Files {
