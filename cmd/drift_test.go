@@ -11,7 +11,7 @@ import (
 )
 
 // putUser changes a user out of band, as someone in Coupa would.
-func putUser(t *testing.T, url string, id, body string) {
+func putUser(t testing.TB, url string, id, body string) {
 	t.Helper()
 	req, _ := http.NewRequest("PUT", url+"/api/users/"+id, strings.NewReader(body))
 	req.Header.Set("X-COUPA-API-KEY", emulator.DefaultAPIKey)

@@ -60,8 +60,8 @@ segment lookups; secrets are never written.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(os.Stdout, "Saved profile %q in %s: chart %s, segment lookups %s. Check everything with: ccwrecon doctor\n",
-				name, path, orNone(chart), lookupText(lookups))
+			fmt.Fprintf(os.Stdout, "Saved profile %q in %s: %s. Check everything with: ccwrecon doctor\n",
+				name, path, ccsync.SetupText(chart, lookups))
 			return nil
 		},
 	}
@@ -80,26 +80,6 @@ func parseSegmentLookupsInto(flags []string, into map[int]string) (map[int]strin
 		into[k] = v
 	}
 	return into, err
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "(none)"
-	}
-	return s
-}
-
-func lookupText(m map[int]string) string {
-	var parts []string
-	for n := 1; n <= 20; n++ {
-		if v, ok := m[n]; ok {
-			parts = append(parts, fmt.Sprintf("%d=%s", n, v))
-		}
-	}
-	if len(parts) == 0 {
-		return "(none)"
-	}
-	return strings.Join(parts, ", ")
 }
 
 func printSetup(w io.Writer, s *ccsync.Setup) {

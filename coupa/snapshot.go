@@ -14,11 +14,11 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"strings"
 	"time"
 	"unsafe"
 
+	"github.com/ccwrecon/ccwrecon/internal/blocks"
 	"github.com/ccwrecon/ccwrecon/internal/fileutil"
 )
 
@@ -294,58 +294,27 @@ func (s *Snapshot) encode(w io.Writer) error {
 	return err
 }
 
-// encodeUsers writes users one per line, separated by commas, encoding
-// blocks in parallel and writing them in order.
+// encodeUsers writes users one per line, separated by commas, encoded in
+// blocks on every core; a user read from a cache is written back from its
+// own line.
 func encodeUsers(w io.Writer, users []User) error {
-	const block = 2048
-	type result struct {
-		b   *bytes.Buffer
-		err error
-	}
-	n := (len(users) + block - 1) / block
-	out := make([]chan result, n)
-	for k := range out {
-		out[k] = make(chan result, 1)
-	}
-	// a fixed set of buffers goes round: the look-ahead bound, and no
-	// fresh memory per block
-	free := make(chan *bytes.Buffer, 2*runtime.GOMAXPROCS(0))
-	for i := 0; i < cap(free); i++ {
-		free <- bytes.NewBuffer(make([]byte, 0, block*700))
-	}
-	go func() {
-		for k := 0; k < n; k++ {
-			buf := <-free
-			go func(k int) {
-				buf.Reset()
-				enc := json.NewEncoder(buf)
-				var err error
-				for j := k * block; j < min(len(users), (k+1)*block) && err == nil; j++ {
-					if j > 0 {
-						buf.WriteString(",\n")
-					}
-					if users[j].raw != "" {
-						buf.WriteString(users[j].raw)
-						continue
-					}
-					err = enc.Encode(&users[j])
-					buf.Truncate(buf.Len() - 1)
-				}
-				out[k] <- result{buf, err}
-			}(k)
-		}
-	}()
-	var first error
-	for k := 0; k < n; k++ {
-		r := <-out[k]
-		if first == nil {
-			if first = r.err; first == nil {
-				_, first = w.Write(r.b.Bytes())
+	return blocks.Write(w, len(users), 2048, 2048*700, func(buf *bytes.Buffer, lo, hi int) error {
+		enc := json.NewEncoder(buf)
+		for j := lo; j < hi; j++ {
+			if j > 0 {
+				buf.WriteString(",\n")
 			}
+			if users[j].raw != "" {
+				buf.WriteString(users[j].raw)
+				continue
+			}
+			if err := enc.Encode(&users[j]); err != nil {
+				return err
+			}
+			buf.Truncate(buf.Len() - 1) // Encode's newline
 		}
-		free <- r.b
-	}
-	return first
+		return nil
+	})
 }
 
 // LoadSnapshot reads a snapshot file and checks its format.

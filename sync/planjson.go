@@ -6,8 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"runtime"
 
+	"github.com/ccwrecon/ccwrecon/internal/blocks"
 	"github.com/ccwrecon/ccwrecon/internal/termtext"
 )
 
@@ -48,56 +48,22 @@ func WriteJSON(w io.Writer, p *Plan) error {
 	return bw.Flush()
 }
 
-// encodeBlocks writes users as indented array elements, encoding blocks
-// of them in parallel with a bounded look-ahead.
+// encodeBlocks writes users as indented array elements, encoded in blocks
+// on every core and written in order.
 func encodeBlocks(w io.Writer, users []*UserPlan) error {
-	const block = 1024
-	type result struct {
-		b   *bytes.Buffer
-		err error
-	}
-	n := (len(users) + block - 1) / block
-	out := make([]chan result, n)
-	for k := range out {
-		out[k] = make(chan result, 1)
-	}
-	// a fixed set of buffers goes round: the look-ahead bound, and no
-	// fresh memory per block (page faults cost more than encoding)
-	free := make(chan *bytes.Buffer, 2*runtime.GOMAXPROCS(0))
-	for i := 0; i < cap(free); i++ {
-		free <- bytes.NewBuffer(make([]byte, 0, block*640))
-	}
-	go func() {
-		for k := 0; k < n; k++ {
-			buf := <-free
-			go func(k int) {
-				buf.Reset()
-				uw := userWriter{buf: buf}
-				for j := k * block; j < min(len(users), (k+1)*block) && uw.err == nil; j++ {
-					if j > 0 {
-						buf.WriteByte(',')
-					}
-					buf.WriteString("\n    ")
-					uw.user(users[j])
-				}
-				if esc := termtext.JSON(buf.Bytes()); len(esc) != buf.Len() {
-					buf.Reset()
-					buf.Write(esc)
-				}
-				out[k] <- result{buf, uw.err}
-			}(k)
-		}
-	}()
-	var first error
-	for k := 0; k < n; k++ {
-		r := <-out[k]
-		if first == nil {
-			first = r.err
-			if first == nil {
-				_, first = w.Write(r.b.Bytes())
+	return blocks.Write(w, len(users), 1024, 1024*640, func(buf *bytes.Buffer, lo, hi int) error {
+		uw := userWriter{buf: buf}
+		for j := lo; j < hi && uw.err == nil; j++ {
+			if j > 0 {
+				buf.WriteByte(',')
 			}
+			buf.WriteString("\n    ")
+			uw.user(users[j])
 		}
-		free <- r.b
-	}
-	return first
+		if esc := termtext.JSON(buf.Bytes()); len(esc) != buf.Len() {
+			buf.Reset()
+			buf.Write(esc)
+		}
+		return uw.err
+	})
 }

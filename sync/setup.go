@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"sort"
 	"strings"
@@ -146,4 +147,22 @@ func (s *Service) UseSetup(chart string, lookups map[int]string) {
 	for n, l := range lookups {
 		s.e.Config.SegmentLookups[n] = l
 	}
+}
+
+// SetupText names a chosen chart and segment lookups, for messages:
+// "chart Acme Corporate, segment lookups 1=Company, 2=Cost Center".
+func SetupText(chart string, lookups map[int]string) string {
+	if chart == "" {
+		chart = "(none)"
+	}
+	var parts []string
+	for n := 1; n <= 20; n++ {
+		if l, ok := lookups[n]; ok {
+			parts = append(parts, fmt.Sprintf("%d=%s", n, l))
+		}
+	}
+	if len(parts) == 0 {
+		parts = []string{"(none)"}
+	}
+	return "chart " + chart + ", segment lookups " + strings.Join(parts, ", ")
 }

@@ -130,7 +130,7 @@ func (v *setupView) Update(msg tea.Msg) (tea.Cmd, string) {
 func (v *setupView) finish() (tea.Cmd, string) {
 	c := v.ctx
 	c.svc.UseSetup(v.chart, v.chosen)
-	status := "using chart " + orNone(v.chart) + ", segment lookups " + lookupText(v.chosen)
+	status := "using " + ccsync.SetupText(v.chart, v.chosen)
 	if save := c.opts.SaveSetup; save != nil {
 		if where, err := save(v.chart, v.chosen); err != nil {
 			status += "; not saved: " + safe(err.Error())
@@ -142,26 +142,6 @@ func (v *setupView) finish() (tea.Cmd, string) {
 }
 
 type setupDoneMsg struct{}
-
-func orNone(s string) string {
-	if s == "" {
-		return "(none)"
-	}
-	return s
-}
-
-func lookupText(m map[int]string) string {
-	var parts []string
-	for n := 1; n <= 20; n++ {
-		if l, ok := m[n]; ok {
-			parts = append(parts, fmt.Sprintf("%d=%s", n, l))
-		}
-	}
-	if len(parts) == 0 {
-		return "(none)"
-	}
-	return strings.Join(parts, ", ")
-}
 
 func (v *setupView) View() []string {
 	t := v.ctx.theme
