@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +22,15 @@ var bin string
 func TestMain(m *testing.M) {
 	if os.Getenv("CCWRECON_TOUCH_MB") != "" { // the touch-floor helper needs no binary
 		os.Exit(m.Run())
+	}
+	// These tests mostly wait on the processes they start (the binary, its
+	// emulator, network latency): run more of them at once than there are
+	// cores, unless -parallel says otherwise.
+	flag.Parse()
+	explicit := false
+	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.parallel" })
+	if !explicit {
+		flag.Set("test.parallel", strconv.Itoa(2*runtime.GOMAXPROCS(0)))
 	}
 	dir, err := os.MkdirTemp("", "ccwrecon-bin")
 	if err != nil {
