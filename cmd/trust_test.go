@@ -264,7 +264,7 @@ func TestOneRunPerPlan(t *testing.T) {
 // it, and nothing is applied twice.
 func TestInterruptedApplyResumes(t *testing.T) {
 	t.Parallel()
-	url := emulate(t, "--users", "200", "--latency", "80ms", "--rate", "0")
+	url := emulate(t, "--users", "200", "--latency", "40ms", "--rate", "0")
 	env := append(apiEnv(url), "COUPA_URL="+url)
 	dir := t.TempDir()
 	snap := filepath.Join(dir, "snap.json")
