@@ -111,7 +111,8 @@ func newRoot() *cobra.Command {
 
 On a terminal, ccwrecon --feed FILE opens the console (it takes diff's flags);
 ccwrecon demo opens it on sample data with nothing to set up. Scripts use
-diff, apply, verify, fetch and pull.`,
+diff, apply, verify, status, drift, fetch and pull; init and doctor set up and
+check an engagement before its first diff.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       Version,
