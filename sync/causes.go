@@ -28,13 +28,16 @@ var causeText = map[string]string{
 	"email-taken":         "another Coupa user holds this email, and Coupa refuses duplicates: change one of them, or match on email (--match-on email) if it is the same person",
 	"create-field":        "a new user needs a login, email, first and last name: fill them in the feed",
 	"match":               "two Coupa users hold the same key: merge or correct them in Coupa before loading",
+	"match-login":         "the login belongs to a Coupa user with another employee number: correct the feed's login or employee number (or the Coupa user's)",
+	"match-none":          "matching on employee number needs one on every row: fill it in the feed, or match on login (--match-on login)",
 	"value":               "the feed's value is not a valid value of the field: correct the feed",
 	"deactivate":          "the feed deactivates the user (Status 0, inactive): keep it selected if they left",
 	"reactivate":          "the feed lists an inactive Coupa user as active: keep it selected if they are back",
 	"chart":               "the CCW segments belong to a chart the user does not have yet: the chart is set first, then the segments",
 }
 
-// explain fills the cause of each change and problem of a plan.
+// explain fills the cause of each change of a plan (problems get theirs
+// where they are found: rowPlan.problem).
 func explain(p *Plan) {
 	creates := map[string]bool{}
 	for _, u := range p.Users {
@@ -45,9 +48,6 @@ func explain(p *Plan) {
 	for _, u := range p.Users {
 		for i := range u.Changes {
 			u.Changes[i].Cause = causeText[changeCause(u, &u.Changes[i], creates)]
-		}
-		for i := range u.Problems {
-			u.Problems[i].Cause = causeText[problemCause(&u.Problems[i])]
 		}
 	}
 }
@@ -70,46 +70,6 @@ func changeCause(u *UserPlan, c *Change, creates map[string]bool) string {
 		return "chart"
 	case c.Before.Kind() == KindText && c.Before.Text() != c.After.Text() && strings.EqualFold(c.Before.Text(), c.After.Text()):
 		return "case-only"
-	}
-	return ""
-}
-
-func problemCause(pr *Problem) string {
-	m := pr.Message
-	switch pr.Kind {
-	case ProblemSegment:
-		if strings.Contains(m, "no lookup assigned") || strings.Contains(m, "has no values") {
-			return "no-lookup"
-		}
-		return "missing-value"
-	case ProblemSupervisor:
-		switch {
-		case strings.Contains(m, "inactive in Coupa"):
-			return "supervisor-inactive"
-		case strings.Contains(m, "deactivated by this feed"):
-			return "supervisor-leaving"
-		case strings.Contains(m, "cannot be created"):
-			return "supervisor-error"
-		case strings.Contains(m, "own supervisor"):
-			return "self"
-		}
-		return "supervisor-missing"
-	case ProblemCycle:
-		return "cycle"
-	case ProblemRole:
-		return "role-unknown"
-	case ProblemCreate:
-		if strings.Contains(m, "belongs to Coupa user") {
-			return "email-taken"
-		}
-		return "create-field"
-	case ProblemMatch:
-		return "match"
-	case ProblemValue:
-		if strings.Contains(m, "currency") {
-			return "currency"
-		}
-		return "value"
 	}
 	return ""
 }

@@ -23,6 +23,9 @@ func TestEveryCauseHasAFixture(t *testing.T) {
 			}
 			for _, pr := range u.Problems {
 				seen[pr.Cause] = true
+				if strings.Contains(pr.Message, "belongs to Coupa user with employee number") && pr.Cause != causeText["match-login"] {
+					t.Errorf("%q explained as %q", pr.Message, pr.Cause)
+				}
 			}
 		}
 	}
@@ -66,6 +69,10 @@ func TestEveryCauseHasAFixture(t *testing.T) {
 	blind.Lookups = nil
 	p, _ = Diff(readFeed(t, "ccw_delta.csv", feeds.Options{}), &blind, Config{SegmentLookups: map[int]string{1: "Company", 2: "Cost Center"}})
 	collect(p)
+	// a login whose Coupa user has another employee number; a row without
+	// an employee number when matching on it
+	diff(edited("coupa_users.csv", `"E1001"`, `"E9999"`), Config{})
+	diff(readFeed(t, "ccw_delta.csv", feeds.Options{}), Config{MatchOn: "employee-number", SegmentLookups: lookups})
 	yaml, _ := os.ReadFile(fx + "workday.yaml")
 	mpath := filepath.Join(t.TempDir(), "renaming.yaml")
 	os.WriteFile(mpath, []byte(strings.Replace(string(yaml), "{{localpart(EmailAddress)}}", "{{EmailAddress}}", 1)), 0o600)

@@ -27,7 +27,7 @@ func (e *engine) compareScalars(rp *rowPlan, f *record.User) {
 			known = known || strings.EqualFold(c.Code, cur)
 		}
 		if !known {
-			rp.problem(ProblemValue, []string{rp.plan.Key}, "currency %s is not enabled in Coupa", cur)
+			rp.problem(ProblemValue, "currency", []string{rp.plan.Key}, "currency %s is not enabled in Coupa", cur)
 		}
 	}
 }
@@ -46,7 +46,7 @@ func (e *engine) compareRoles(rp *rowPlan, f *record.User) {
 	for _, r := range f.Roles {
 		c, ok := e.role(r)
 		if !ok {
-			rp.problem(ProblemRole, []string{rp.plan.Key}, "role %q is not a role of this Coupa instance", r)
+			rp.problem(ProblemRole, "role-unknown", []string{rp.plan.Key}, "role %q is not a role of this Coupa instance", r)
 		}
 		if !containsFold(want, c) {
 			want = append(want, c)

@@ -295,8 +295,11 @@ type rowPlan struct {
 	missing    []MissingValue
 }
 
-func (rp *rowPlan) problem(kind ProblemKind, users []string, f string, a ...any) {
-	rp.plan.Problems = append(rp.plan.Problems, Problem{Kind: kind, Line: rp.feed.Source.Line, Users: users, Message: fmt.Sprintf(f, a...)})
+// problem records a problem with its cause (a key of causeText), named
+// where the problem is found rather than guessed from its text later.
+func (rp *rowPlan) problem(kind ProblemKind, cause string, users []string, f string, a ...any) {
+	rp.plan.Problems = append(rp.plan.Problems, Problem{Kind: kind, Line: rp.feed.Source.Line, Users: users, Message: fmt.Sprintf(f, a...),
+		Cause: causeText[cause]})
 }
 
 func (rp *rowPlan) change(field string, before, after Value, selected bool, note string) *Change {
@@ -338,7 +341,7 @@ func (rp *rowPlan) compare(field, feedText string) {
 	}
 	want, ok := ParseValue(field, feedText)
 	if !ok {
-		rp.problem(ProblemValue, []string{rp.plan.Key}, "%s %q is not a valid %s", field, feedText, kindName(KindOf(field)))
+		rp.problem(ProblemValue, "value", []string{rp.plan.Key}, "%s %q is not a valid %s", field, feedText, kindName(KindOf(field)))
 		return
 	}
 	rp.compareValue(field, cur, want)
@@ -408,7 +411,7 @@ func (e *engine) compareRow(f *record.User, rp *rowPlan) {
 		if list := e.byNumber.get(ref); len(list) == 1 {
 			rp.wantMgr = list[0].Login
 		} else {
-			rp.problem(ProblemSupervisor, []string{rp.plan.Key}, "supervisor with employee number %s is not in Coupa or in the feed", ref)
+			rp.problem(ProblemSupervisor, "supervisor-missing", []string{rp.plan.Key}, "supervisor with employee number %s is not in Coupa or in the feed", ref)
 		}
 	}
 	if c == nil {
@@ -439,12 +442,12 @@ func (e *engine) compareRow(f *record.User, rp *rowPlan) {
 	if rp.creating {
 		for _, req := range []string{record.Login, record.Email, record.FirstName, record.LastName} {
 			if f.Get(req) == "" {
-				rp.problem(ProblemCreate, []string{rp.plan.Key}, "cannot create %s: %s is empty", f.Key(), req)
+				rp.problem(ProblemCreate, "create-field", []string{rp.plan.Key}, "cannot create %s: %s is empty", f.Key(), req)
 			}
 		}
 		if email := f.Get(record.Email); email != "" {
 			if list := e.byEmail.get(strings.ToLower(email)); len(list) > 0 {
-				rp.problem(ProblemCreate, []string{rp.plan.Key, list[0].Login}, "cannot create %s: email %s belongs to Coupa user %s", f.Key(), email, list[0].Login)
+				rp.problem(ProblemCreate, "email-taken", []string{rp.plan.Key, list[0].Login}, "cannot create %s: email %s belongs to Coupa user %s", f.Key(), email, list[0].Login)
 			}
 		}
 	} else {

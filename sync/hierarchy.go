@@ -38,18 +38,18 @@ func (e *engine) checkHierarchy(rows []*rowPlan) {
 			self = strings.ToLower(rp.coupa.Login)
 		}
 		if lm == self {
-			rp.problem(ProblemSupervisor, []string{rp.plan.Key}, "%s cannot be their own supervisor", rp.plan.Key)
+			rp.problem(ProblemSupervisor, "self", []string{rp.plan.Key}, "%s cannot be their own supervisor", rp.plan.Key)
 			continue
 		}
 		sup, inFeed := feedBy(lm)
 		cu := e.byLogin[lm]
 		switch {
 		case !inFeed && cu == nil:
-			rp.problem(ProblemSupervisor, []string{rp.plan.Key, m}, "supervisor %s is not in Coupa or in the feed", m)
+			rp.problem(ProblemSupervisor, "supervisor-missing", []string{rp.plan.Key, m}, "supervisor %s is not in Coupa or in the feed", m)
 		case inFeed && sup.leaving && !rp.leaving:
-			rp.problem(ProblemSupervisor, []string{rp.plan.Key, sup.plan.Key}, "supervisor %s is deactivated by this feed (line %d)", sup.plan.Key, sup.feed.Source.Line)
+			rp.problem(ProblemSupervisor, "supervisor-leaving", []string{rp.plan.Key, sup.plan.Key}, "supervisor %s is deactivated by this feed (line %d)", sup.plan.Key, sup.feed.Source.Line)
 		case !inFeed && !cu.Active:
-			rp.problem(ProblemSupervisor, []string{rp.plan.Key, cu.Login}, "supervisor %s is inactive in Coupa", cu.Login)
+			rp.problem(ProblemSupervisor, "supervisor-inactive", []string{rp.plan.Key, cu.Login}, "supervisor %s is inactive in Coupa", cu.Login)
 		}
 	}
 	// Cycles in the final hierarchy. Each row has at most one supervisor, so
@@ -91,7 +91,7 @@ func (e *engine) checkHierarchy(rows []*rowPlan) {
 				cycle = append(cycle, rows[j].plan.Key)
 			}
 			for n, j := range path[k:] {
-				rows[j].problem(ProblemCycle, cycle, "supervisor cycle: %s", cycleText(cycle, n))
+				rows[j].problem(ProblemCycle, "cycle", cycle, "supervisor cycle: %s", cycleText(cycle, n))
 			}
 		}
 		for _, j := range path {
@@ -106,7 +106,7 @@ func (e *engine) checkHierarchy(rows []*rowPlan) {
 				continue
 			}
 			if sup, ok := feedBy(rp.manager); ok && sup != rp && sup.creating && len(sup.plan.Problems) > 0 {
-				rp.problem(ProblemSupervisor, []string{rp.plan.Key, sup.plan.Key}, "supervisor %s cannot be created (see its problems)", sup.plan.Key)
+				rp.problem(ProblemSupervisor, "supervisor-error", []string{rp.plan.Key, sup.plan.Key}, "supervisor %s cannot be created (see its problems)", sup.plan.Key)
 				changed = true
 			}
 		}

@@ -19,7 +19,7 @@ func (e *engine) match(f *record.User, rp *rowPlan) *coupa.User {
 			for _, u := range list {
 				ls = append(ls, u.Login)
 			}
-			rp.problem(ProblemMatch, append([]string{f.Key()}, ls...), "%s %q is held by %d Coupa users (%s); fix Coupa before loading",
+			rp.problem(ProblemMatch, "match", append([]string{f.Key()}, ls...), "%s %q is held by %d Coupa users (%s); fix Coupa before loading",
 				what, val, len(list), strings.Join(ls, ", "))
 			return nil
 		}
@@ -35,7 +35,7 @@ func (e *engine) match(f *record.User, rp *rowPlan) *coupa.User {
 		return one(e.byEmail.get(strings.ToLower(email)), "email", email)
 	case "employee-number":
 		if number == "" {
-			rp.problem(ProblemMatch, []string{f.Key()}, "no employee number to match on (--match-on employee-number)")
+			rp.problem(ProblemMatch, "match-none", []string{f.Key()}, "no employee number to match on (--match-on employee-number)")
 			return nil
 		}
 		return one(e.byNumber.get(number), "employee number", number)
@@ -47,7 +47,7 @@ func (e *engine) match(f *record.User, rp *rowPlan) *coupa.User {
 	}
 	if u := e.byLogin[login]; u != nil && login != "" {
 		if number != "" && u.EmployeeNumber != "" && u.EmployeeNumber != number {
-			rp.problem(ProblemMatch, []string{u.Login}, "login %s belongs to Coupa user with employee number %s, not %s", u.Login, u.EmployeeNumber, number)
+			rp.problem(ProblemMatch, "match-login", []string{u.Login}, "login %s belongs to Coupa user with employee number %s, not %s", u.Login, u.EmployeeNumber, number)
 			return nil
 		}
 		return u

@@ -68,7 +68,7 @@ func (e *engine) compareSegments(rp *rowPlan, f *record.User) {
 			if s.Code != "" {
 				want[n], checked[n] = s.Code, true
 				if lookup != "" && !e.lookups.has(lookup, s.Code) {
-					rp.problem(ProblemSegment, []string{rp.plan.Key}, "segment %d code %q is not a value of lookup %s", n, s.Code, lookup)
+					rp.problem(ProblemSegment, "missing-value", []string{rp.plan.Key}, "segment %d code %q is not a value of lookup %s", n, s.Code, lookup)
 					rp.lacks(n, lookup, s.Name, s.Code)
 				}
 				if s.Name == "" && lookup != "" {
@@ -77,16 +77,16 @@ func (e *engine) compareSegments(rp *rowPlan, f *record.User) {
 				break
 			}
 			if lookup == "" {
-				rp.problem(ProblemSegment, []string{rp.plan.Key}, "segment %d: no lookup assigned to translate %q (use --segment-lookup %d=LOOKUP)", n, s.Name, n)
+				rp.problem(ProblemSegment, "no-lookup", []string{rp.plan.Key}, "segment %d: no lookup assigned to translate %q (use --segment-lookup %d=LOOKUP)", n, s.Name, n)
 				continue
 			}
 			if !e.lookups.known(lookup) {
-				rp.problem(ProblemSegment, []string{rp.plan.Key}, "segment %d: lookup %s has no values in the Coupa snapshot (does it exist, and could lookup values be read?)", n, lookup)
+				rp.problem(ProblemSegment, "no-lookup", []string{rp.plan.Key}, "segment %d: lookup %s has no values in the Coupa snapshot (does it exist, and could lookup values be read?)", n, lookup)
 				continue
 			}
 			code, ok := e.lookups.code(lookup, s.Name)
 			if !ok {
-				rp.problem(ProblemSegment, []string{rp.plan.Key}, "segment %d value %q is not a value of lookup %s", n, s.Name, lookup)
+				rp.problem(ProblemSegment, "missing-value", []string{rp.plan.Key}, "segment %d value %q is not a value of lookup %s", n, s.Name, lookup)
 				rp.lacks(n, lookup, s.Name, "")
 				continue
 			}
@@ -132,7 +132,7 @@ func (e *engine) compareSegments(rp *rowPlan, f *record.User) {
 		}
 		wanted = true
 		if lookup := e.cfg.SegmentLookups[n]; lookup != "" && notes[n] == "" && !checked[n] && !e.lookups.has(lookup, code) {
-			rp.problem(ProblemSegment, []string{rp.plan.Key}, "segment %d code %q is not a value of lookup %s", n, code, lookup)
+			rp.problem(ProblemSegment, "missing-value", []string{rp.plan.Key}, "segment %d code %q is not a value of lookup %s", n, code, lookup)
 			rp.lacks(n, lookup, "", code)
 		}
 	}
