@@ -28,9 +28,6 @@ type live100k struct {
 	env            []string
 }
 
-// lastRSS is the peak RSS of the last measured run, for its touch floor.
-var lastRSS float64
-
 func newLive100k(b *testing.B) *live100k {
 	b.Helper()
 	l := &live100k{dir: b.TempDir()}
@@ -151,33 +148,44 @@ func TestTouchChild(t *testing.T) {
 	}
 }
 
+// measureRuns runs the binary b.N times with args (made per run), checks
+// each run, and reports the mean wall time, the highest peak RSS and,
+// measured after, the floors.
+func measureRuns(b *testing.B, l *live100k, args func(i int) []string, check func(i int)) {
+	b.ResetTimer()
+	var wall time.Duration
+	var rss float64
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		r, err := l.run(args(i)...)
+		wall += time.Since(t0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rss = max(rss, r)
+		check(i)
+	}
+	b.StopTimer()
+	b.ReportMetric(wall.Seconds()/float64(b.N), "wall-s")
+	b.ReportMetric(rss, "peak-RSS-MB")
+	startup, requests := l.floor(b)
+	b.ReportMetric(startup.Seconds(), "floor-startup-s")
+	b.ReportMetric(requests.Seconds(), "floor-requests-s")
+	b.ReportMetric(touchFloor(b, rss).Seconds(), "floor-touch-RSS-s")
+}
+
 // BenchmarkLiveDiff100k: `ccwrecon diff --feed` (100,000-row CCW delta,
 // 10% touched) on a cached 100,000-user instance with one user changed
 // since: wall time and peak RSS of the binary, next to its floor.
 func BenchmarkLiveDiff100k(b *testing.B) {
 	l := newLive100k(b)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		out := filepath.Join(l.dir, fmt.Sprintf("plan%d.json", i))
-		t0 := time.Now()
-		rss, err := l.run("diff", "--feed", l.feed, "--out", out)
-		wall := time.Since(t0)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.ReportMetric(wall.Seconds(), "wall-s")
-		b.ReportMetric(rss, "peak-RSS-MB")
-		lastRSS = rss
-		plan, err := os.ReadFile(out)
+	out := func(i int) string { return filepath.Join(l.dir, fmt.Sprintf("plan%d.json", i)) }
+	measureRuns(b, l, func(i int) []string { return []string{"diff", "--feed", l.feed, "--out", out(i)} }, func(i int) {
+		plan, err := os.ReadFile(out(i))
 		if err != nil || !bytes.Contains(plan, []byte(`"feed": "Changed"`)) && !bytes.Contains(plan, []byte(`"coupa": "Changed"`)) {
 			b.Fatalf("the out-of-band change is not in the plan: %v", err)
 		}
-	}
-	b.StopTimer()
-	startup, requests := l.floor(b)
-	b.ReportMetric(startup.Seconds(), "floor-startup-s")
-	b.ReportMetric(requests.Seconds(), "floor-requests-s")
-	b.ReportMetric(touchFloor(b, lastRSS).Seconds(), "floor-touch-RSS-s")
+	})
 }
 
 // BenchmarkFetchReopen100k: `ccwrecon fetch --out` of an unchanged
@@ -188,25 +196,9 @@ func BenchmarkFetchReopen100k(b *testing.B) {
 	if _, err := l.run("fetch", "--out", out); err != nil { // takes in the out-of-band change
 		b.Fatal(err)
 	}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		os.Remove(out)
-		t0 := time.Now()
-		rss, err := l.run("fetch", "--out", out)
-		wall := time.Since(t0)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.ReportMetric(wall.Seconds(), "wall-s")
-		b.ReportMetric(rss, "peak-RSS-MB")
-		lastRSS = rss
+	measureRuns(b, l, func(int) []string { os.Remove(out); return []string{"fetch", "--out", out} }, func(int) {
 		if st, err := os.Stat(out); err != nil || st.Size() < 50<<20 {
 			b.Fatalf("snapshot: %v", err)
 		}
-	}
-	b.StopTimer()
-	startup, requests := l.floor(b)
-	b.ReportMetric(startup.Seconds(), "floor-startup-s")
-	b.ReportMetric(requests.Seconds(), "floor-requests-s")
-	b.ReportMetric(touchFloor(b, lastRSS).Seconds(), "floor-touch-RSS-s")
+	})
 }

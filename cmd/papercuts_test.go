@@ -1,9 +1,7 @@
 package cmd_test
 
 import (
-	"bufio"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -101,29 +99,7 @@ func TestLoginChangesNeedTheirFlag(t *testing.T) {
 // feed, diff it, upload the CCW User file.
 func TestEmulateSFTPTryout(t *testing.T) {
 	t.Parallel()
-	cmd := exec.Command(bin, "emulate", "--addr", "127.0.0.1:0", "--sftp")
-	stdout, _ := cmd.StdoutPipe()
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	url, _ := bufio.NewReader(stdout).ReadString('\n')
-	var export string
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() {
-		if l := strings.TrimSpace(sc.Text()); strings.HasPrefix(l, "export ") {
-			export = l
-			break
-		}
-	}
-	addr := regexp.MustCompile(`CCW_SFTP_ADDR=(\S+)`).FindStringSubmatch(export)
-	kh := regexp.MustCompile(`CCW_SFTP_KNOWN_HOSTS=(\S+)`).FindStringSubmatch(export)
-	if addr == nil || kh == nil {
-		t.Fatalf("no try-out line: %q", export)
-	}
-	env := append(apiEnv(strings.TrimSpace(url)), "CCW_SFTP_ADDR="+addr[1], "CCW_SFTP_USER=ccw",
-		"CCW_SFTP_KNOWN_HOSTS="+kh[1], "CCW_SFTP_PASSWORD=emulator-sftp-password")
+	_, sftpAddr, env := emulateSFTP(t)
 	dir := t.TempDir()
 	if r := run(t, env, "pull", "--out", dir); r.code != 0 || !strings.Contains(r.stderr, "1 file pulled") {
 		t.Fatalf("pull: %d %s", r.code, r.stderr)
@@ -133,7 +109,7 @@ func TestEmulateSFTPTryout(t *testing.T) {
 		t.Fatalf("diff: %s", r.stderr)
 	}
 	r := run(t, env, "apply", plan, "--via", "sftp", "--yes")
-	if r.code != 0 || !strings.Contains(r.stdout, "Upload complete") || !strings.Contains(r.stdout, addr[1]+":/Incoming/CCW") {
+	if r.code != 0 || !strings.Contains(r.stdout, "Upload complete") || !strings.Contains(r.stdout, sftpAddr+":/Incoming/CCW") {
 		t.Fatalf("apply --via sftp: %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }

@@ -10,9 +10,10 @@ import (
 	"testing"
 )
 
-// emulateSFTP starts `emulate --sftp` and returns the environment that
-// reaches both.
-func emulateSFTP(t *testing.T, args ...string) (string, []string) {
+// emulateSFTP starts `emulate --sftp` and returns its URL, its SFTP
+// address and the environment that reaches both (read from the try-out
+// lines it prints, as a newcomer would).
+func emulateSFTP(t *testing.T, args ...string) (url, sftpAddr string, env []string) {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"emulate", "--addr", "127.0.0.1:0", "--rate", "0", "--sftp"}, args...)...)
 	stdout, _ := cmd.StdoutPipe()
@@ -21,7 +22,7 @@ func emulateSFTP(t *testing.T, args ...string) (string, []string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	url, _ := bufio.NewReader(stdout).ReadString('\n')
+	url, _ = bufio.NewReader(stdout).ReadString('\n')
 	url = strings.TrimSpace(url)
 	var export string
 	sc := bufio.NewScanner(stderr)
@@ -40,14 +41,14 @@ func emulateSFTP(t *testing.T, args ...string) (string, []string) {
 	if addr == nil || kh == nil {
 		t.Fatalf("no try-out line: %q", export)
 	}
-	return url, append(apiEnv(url), "CCW_SFTP_ADDR="+addr[1], "CCW_SFTP_USER=ccw", "CCW_SFTP_KNOWN_HOSTS="+kh[1], "CCW_SFTP_PASSWORD=emulator-sftp-password")
+	return url, addr[1], append(apiEnv(url), "CCW_SFTP_ADDR="+addr[1], "CCW_SFTP_USER=ccw", "CCW_SFTP_KNOWN_HOSTS="+kh[1], "CCW_SFTP_PASSWORD=emulator-sftp-password")
 }
 
 // A Users CSV is followed to Coupa's load result: a row Coupa refuses is
 // mapped to the plan's user and the feed's line, and the exit code says so.
 func TestStatusFollowsTheLoad(t *testing.T) {
 	t.Parallel()
-	url, env := emulateSFTP(t, "--load-delay", "300ms")
+	url, _, env := emulateSFTP(t, "--load-delay", "300ms")
 	dir := t.TempDir()
 	plan := filepath.Join(dir, "plan.json")
 	if r := run(t, env, append([]string{"diff", "--feed", fx + "ccw_delta.csv", "--out", plan}, lookups...)...); r.code != 0 {
@@ -73,8 +74,7 @@ func TestStatusFollowsTheLoad(t *testing.T) {
 	}
 
 	// the CCW User file has no load-result API: status says so and points to verify
-	url2, env2 := emulateSFTP(t, "--load-delay", "300ms")
-	_ = url2
+	_, _, env2 := emulateSFTP(t, "--load-delay", "300ms")
 	dir2 := t.TempDir()
 	plan2 := filepath.Join(dir2, "plan.json")
 	run(t, env2, append([]string{"diff", "--feed", fx + "ccw_delta.csv", "--out", plan2}, lookups...)...)
