@@ -58,7 +58,7 @@ func changeCause(u *UserPlan, c *Change, creates map[string]bool) string {
 		return "ccw-role"
 	case c.Field == record.CCWUser:
 		return "licence"
-	case c.Field == record.Login && u.Action != Create:
+	case c.Field == record.Login && c.Op == OpChange: // a rename; a new user's login is not one
 		return "login"
 	case c.Field == record.Manager && creates[strings.ToLower(c.After.Text())]:
 		return "supervisor-created"

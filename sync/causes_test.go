@@ -20,6 +20,9 @@ func TestEveryCauseHasAFixture(t *testing.T) {
 		for _, u := range p.Users {
 			for _, c := range u.Changes {
 				seen[c.Cause] = true
+				if c.Field == "login" && c.Op != OpChange && c.Cause != "" { // a new user's login renames nobody
+					t.Errorf("%s: login %s explained as %q", u.Key, c.Op, c.Cause)
+				}
 			}
 			for _, pr := range u.Problems {
 				seen[pr.Cause] = true
