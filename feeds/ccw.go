@@ -16,7 +16,6 @@ type ccwReader struct {
 	segName, segCode                                 [record.MaxSegments + 1]column
 	extra                                            []extraColumn
 	warn                                             []string
-	slab                                             record.Slab
 	width                                            int // values a row may hold
 }
 
@@ -64,9 +63,9 @@ func newCCWReader(t *table, cols map[string]int) (*ccwReader, error) {
 func (c *ccwReader) warnings() []string { return c.warn }
 func (c *ccwReader) hasStatus() bool    { return c.status >= 0 }
 
-func (c *ccwReader) read(r row) *record.User {
-	u := c.slab.New(record.Source{File: c.t.name, Line: r.line}, c.width)
-	chk := checker{c.t, r}
+func (c *ccwReader) read(r row, w *worker) *record.User {
+	u := w.slab.New(record.Source{File: c.t.name, Line: r.line}, c.width)
+	chk := checker{w, r}
 	if c.status >= 0 {
 		switch s := c.status.get(r); s {
 		case "1":
@@ -107,7 +106,7 @@ func (c *ccwReader) read(r row) *record.User {
 		u.Set(e.key, e.col.get(r))
 	}
 	keepExtra(c.t, r, u)
-	c.slab.Fit(u)
+	w.slab.Fit(u)
 	return u
 }
 
@@ -119,7 +118,6 @@ type coupaReader struct {
 	licence                                                   column
 	segs                                                      [21]column
 	warn                                                      []string
-	slab                                                      record.Slab
 	width                                                     int
 }
 
@@ -155,9 +153,9 @@ func newCoupaReader(t *table, cols map[string]int) (*coupaReader, error) {
 func (c *coupaReader) warnings() []string { return c.warn }
 func (c *coupaReader) hasStatus() bool    { return c.status >= 0 }
 
-func (c *coupaReader) read(r row) *record.User {
-	u := c.slab.New(record.Source{File: c.t.name, Line: r.line}, c.width)
-	chk := checker{c.t, r}
+func (c *coupaReader) read(r row, w *worker) *record.User {
+	u := w.slab.New(record.Source{File: c.t.name, Line: r.line}, c.width)
+	chk := checker{w, r}
 	if s := c.status.get(r); s != "" {
 		switch strings.ToLower(s) {
 		case "active":
@@ -217,6 +215,6 @@ func (c *coupaReader) read(r row) *record.User {
 		}
 	}
 	keepExtra(c.t, r, u)
-	c.slab.Fit(u)
+	w.slab.Fit(u)
 	return u
 }

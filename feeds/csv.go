@@ -4,14 +4,12 @@
 package feeds
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"sort"
 	"strings"
@@ -57,14 +55,6 @@ const (
 	MaxFeedBytes  = 2 << 30  // a whole encrypted feed, held to decrypt it
 )
 
-// lineLimiter fails a read when a physical line grows beyond MaxLineBytes.
-type lineLimiter struct {
-	r    io.Reader
-	run  int // bytes since the last newline
-	line int // physical line being read (1-based)
-	max  int
-}
-
 // LineTooLong is the error of an over-long physical line.
 type LineTooLong struct{ Line, Max int }
 
@@ -72,34 +62,14 @@ func (e *LineTooLong) Error() string {
 	return fmt.Sprintf("line %d is longer than %d bytes: not a feed this tool reads", e.Line, e.Max)
 }
 
-func (l *lineLimiter) Read(p []byte) (int, error) {
-	n, err := l.r.Read(p)
-	for i := 0; i < n; {
-		j := bytes.IndexByte(p[i:n], '\n')
-		if j < 0 {
-			if l.run += n - i; l.run > l.max {
-				return i, &LineTooLong{Line: l.line, Max: l.max}
-			}
-			break
-		}
-		if l.run+j > l.max {
-			return i, &LineTooLong{Line: l.line, Max: l.max}
-		}
-		l.run = 0
-		l.line++
-		i += j + 1
-	}
-	return n, err
-}
-
-// table streams a delimited file: header, then rows with their physical line.
+// table is a delimited file held whole: its header, then rows read by
+// the scanner, each with its physical line and its fields' positions.
 type table struct {
 	name    string
-	r       *csv.Reader
+	sc      *scanner
 	header  []string
 	headPos []int // column of each header cell
-	probs   []Problem
-	sum     hash.Hash
+	sum     chan string
 	delim   rune
 	extra   []int // unknown columns, carried but not compared
 }
@@ -107,41 +77,43 @@ type table struct {
 type row struct {
 	line   int
 	fields []string
+	pos    []fieldPos
+	err    error // a record the scanner could not read
 }
 
-// col is the 1-based column of field i of the current row (valid until the next read).
-func (t *table) col(i int) int {
-	if i < 0 {
+// col is the 1-based column of field i (0 when there is none).
+func (r row) col(i int) int {
+	if i < 0 || i >= len(r.pos) {
 		return 0
 	}
-	_, c := t.r.FieldPos(i)
-	return c
+	return int(r.pos[i].col)
 }
 
-// openTable detects the delimiter and reads the header. An empty file is a
-// problem at line 1.
-func openTable(src io.Reader, name, encoding string, delim rune) (*table, error) {
-	t := &table{name: name, sum: sha256.New()}
-	src = io.TeeReader(src, t.sum)
+// openTable decodes the data, detects the delimiter and reads the header.
+// An empty file is a problem at line 1. data is the file as read: its
+// digest is taken from it, and decoded fields may point into it, so it
+// must not change afterwards.
+func openTable(data []byte, name, encoding string, delim rune) (*table, error) {
+	t := &table{name: name, sum: make(chan string, 1)}
+	go func(raw []byte) { // the digest is taken beside the reading
+		s := sha256.Sum256(raw)
+		t.sum <- hex.EncodeToString(s[:])
+	}(data)
 	switch strings.ToLower(encoding) {
 	case "", "utf-8", "utf8":
 	case "windows-1252", "cp1252":
-		src = charmap.Windows1252.NewDecoder().Reader(src)
+		data, _ = charmap.Windows1252.NewDecoder().Bytes(data) // every byte decodes
 	case "latin1", "iso-8859-1":
-		src = charmap.ISO8859_1.NewDecoder().Reader(src)
+		data, _ = charmap.ISO8859_1.NewDecoder().Bytes(data)
 	default:
 		return nil, fmt.Errorf("unknown encoding %q (use utf-8 or windows-1252)", encoding)
 	}
-	src = &lineLimiter{r: src, line: 1, max: MaxLineBytes}
-	br := bufio.NewReaderSize(src, 64<<10)
-	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
-		br.Discard(3)
+	start := 0
+	if bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}) {
+		start = 3
 	}
 	if delim == 0 {
-		first, _ := br.Peek(br.Buffered())
-		if len(first) == 0 {
-			first, _ = br.Peek(4096)
-		}
+		first := data[start:min(len(data), start+64<<10)]
 		if i := bytes.IndexByte(first, '\n'); i >= 0 {
 			first = first[:i]
 		}
@@ -150,26 +122,24 @@ func openTable(src io.Reader, name, encoding string, delim rune) (*table, error)
 			delim = '|'
 		}
 	}
-	t.delim = delim
-	t.r = csv.NewReader(br)
-	t.r.ReuseRecord = true // a row's values outlive the slice, not the strings
-	t.r.Comma = delim
-	t.r.FieldsPerRecord = -1 // counted here, so every bad row is reported
-	rec, err := t.r.Read()
+	sc := newScanner(data, delim)
+	sc.off = start
+	t.delim, t.sc = delim, sc
+	rec, pos, err := sc.next(nil, nil)
 	if err == io.EOF {
 		return nil, &ReadError{[]Problem{{File: name, Line: 1, Msg: "the file is empty (a header row is required)"}}}
 	}
 	if err != nil {
 		return nil, &ReadError{[]Problem{t.parseProblem(err)}}
 	}
-	t.header = append([]string(nil), rec...)
+	t.header = rec
 	for i := range rec {
-		_, c := t.r.FieldPos(i)
+		c := int(pos[i].col)
 		t.headPos = append(t.headPos, c)
 		if !utf8.ValidString(rec[i]) {
-			return nil, &ReadError{[]Problem{t.badUTF8(1, c, rec[i])}}
+			return nil, &ReadError{[]Problem{badUTF8(name, 1, c, rec[i])}}
 		}
-		if p, bad := t.checkCell(i, rec[i]); bad {
+		if p, bad := checkCell(name, pos[i], rec[i]); bad {
 			return nil, &ReadError{[]Problem{p}}
 		}
 	}
@@ -197,7 +167,7 @@ func (t *table) parseProblem(err error) Problem {
 	return Problem{File: t.name, Line: 1, Msg: err.Error()}
 }
 
-func (t *table) badUTF8(line, col int, field string) Problem {
+func badUTF8(name string, line, col int, field string) Problem {
 	off := 0
 	for off < len(field) {
 		r, size := utf8.DecodeRuneInString(field[off:])
@@ -206,61 +176,85 @@ func (t *table) badUTF8(line, col int, field string) Problem {
 		}
 		off += size
 	}
-	return Problem{File: t.name, Line: line, Column: col + off,
+	return Problem{File: name, Line: line, Column: col + off,
 		Msg: "invalid UTF-8 (a Windows-1252 export? read it with --encoding windows-1252)"}
 }
 
-// next returns the next row; ok is false at the end or after a fatal parse error.
-func (t *table) next() (row, bool) {
-	for {
-		rec, err := t.r.Read()
-		if err == io.EOF {
-			return row{}, false
-		}
-		if err != nil {
-			t.probs = append(t.probs, t.parseProblem(err))
-			var pe *csv.ParseError
-			if !errors.As(err, &pe) || errors.Is(pe.Err, csv.ErrQuote) {
-				return row{}, false // an unclosed quote swallows the rest of the file; a read error ends it
-			}
-			continue
-		}
-		line, _ := t.r.FieldPos(0)
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue // blank line
-		}
-		r := row{line: line, fields: rec}
-		bad := false
-		for i := range rec {
-			if !utf8.ValidString(rec[i]) {
-				l, c := t.r.FieldPos(i)
-				t.probs = append(t.probs, t.badUTF8(l, c, rec[i]))
-				bad = true
-			} else if p, isBad := t.checkCell(i, rec[i]); isBad {
-				t.probs = append(t.probs, p)
-				bad = true
-			}
-		}
-		if bad {
-			continue
-		}
-		if len(rec) != len(t.header) {
-			t.probs = append(t.probs, Problem{File: t.name, Line: line,
-				Msg: fmt.Sprintf("%d columns, the header has %d", len(rec), len(t.header))})
-			continue
-		}
-		return r, true
+// checkRow is the scanner's verdict on a row, with every cell's checks:
+// false means the row is skipped and its problems are recorded.
+func (t *table) checkRow(r row, probs *[]Problem) bool {
+	if r.err != nil {
+		*probs = append(*probs, t.parseProblem(r.err))
+		return false
 	}
+	if len(r.fields) == 1 && strings.TrimSpace(r.fields[0]) == "" {
+		return false // blank line
+	}
+	ok := true
+	for i, v := range r.fields {
+		if plainASCII(v) {
+			continue // the common case: nothing to decode, nothing to refuse
+		}
+		if !utf8.ValidString(v) {
+			*probs = append(*probs, badUTF8(t.name, int(r.pos[i].line), int(r.pos[i].col), v))
+			ok = false
+		} else if p, bad := checkCell(t.name, r.pos[i], v); bad {
+			*probs = append(*probs, p)
+			ok = false
+		}
+	}
+	if ok && len(r.fields) != len(t.header) {
+		*probs = append(*probs, Problem{File: t.name, Line: r.line,
+			Msg: fmt.Sprintf("%d columns, the header has %d", len(r.fields), len(t.header))})
+		ok = false
+	}
+	return ok
+}
+
+// plainASCII reports a value of printable ASCII (TAB allowed) of at most
+// MaxFieldBytes: valid UTF-8 with no control character, checked 8 bytes
+// at a time.
+func plainASCII(v string) bool {
+	if len(v) > MaxFieldBytes {
+		return false
+	}
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(v); i += 8 {
+		w := uint64(v[i]) | uint64(v[i+1])<<8 | uint64(v[i+2])<<16 | uint64(v[i+3])<<24 |
+			uint64(v[i+4])<<32 | uint64(v[i+5])<<40 | uint64(v[i+6])<<48 | uint64(v[i+7])<<56
+		// a byte >= 0x80, < 0x20 or == 0x7f sets its high bit in one of these
+		if (w|(w-ones*0x20)|((w^ones*0x7f)-ones))&highs != 0 {
+			for _, c := range []byte(v[i : i+8]) {
+				if c >= 0x80 || c < 0x20 && c != '\t' || c == 0x7f {
+					return false
+				}
+			}
+		}
+	}
+	for ; i < len(v); i++ {
+		if c := v[i]; c >= 0x80 || c < 0x20 && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// stops says whether the scanner cannot go on after this error: an
+// unclosed quote swallows the rest of the file; an over-long line ends it.
+func stops(err error) bool {
+	var pe *csv.ParseError
+	return !errors.As(err, &pe) || errors.Is(pe.Err, csv.ErrQuote)
 }
 
 // checkCell refuses a cell that could drive a terminal or is far too
 // long: a control character (C0 other than TAB, CR and LF; DEL; C1) is a
 // problem at its own line and column; a line break inside a quoted value
 // stays valid.
-func (t *table) checkCell(i int, v string) (Problem, bool) {
+func checkCell(name string, at fieldPos, v string) (Problem, bool) {
+	line, col := int(at.line), int(at.col)
 	if len(v) > MaxFieldBytes {
-		line, col := t.r.FieldPos(i)
-		return Problem{File: t.name, Line: line, Column: col, Msg: fmt.Sprintf("a value of %d bytes (the limit is %d)", len(v), MaxFieldBytes)}, true
+		return Problem{File: name, Line: line, Column: col, Msg: fmt.Sprintf("a value of %d bytes (the limit is %d)", len(v), MaxFieldBytes)}, true
 	}
 	for k := 0; k < len(v); k++ {
 		c := v[k]
@@ -271,20 +265,17 @@ func (t *table) checkCell(i int, v string) (Problem, bool) {
 		if !termtext.IsControl(r) {
 			continue
 		}
-		line, col := t.r.FieldPos(i)
 		// columns count bytes, as the csv reader's do
 		l, cc := line, col+k
 		if nl := strings.LastIndexByte(v[:k], '\n'); nl >= 0 {
 			l, cc = line+strings.Count(v[:k], "\n"), k-nl
 		}
-		return Problem{File: t.name, Line: l, Column: cc, Msg: fmt.Sprintf("control character %U in a value (only TAB and line breaks are allowed)", r)}, true
+		return Problem{File: name, Line: l, Column: cc, Msg: fmt.Sprintf("control character %U in a value (only TAB and line breaks are allowed)", r)}, true
 	}
 	return Problem{}, false
 }
 
-func (t *table) digest() string {
-	return hex.EncodeToString(t.sum.Sum(nil))
-}
+func (t *table) digest() string { return <-t.sum }
 
 // normHeader matches headers case-insensitively, trimmed, without a trailing '*'.
 func normHeader(h string) string {

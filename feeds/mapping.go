@@ -1,6 +1,7 @@
 package feeds
 
 import (
+	"cmp"
 	"fmt"
 	"path/filepath"
 	"reflect"
@@ -8,7 +9,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -341,7 +341,6 @@ type hrReader struct {
 	from  map[string]column
 	warn  []string
 	rules []hrRule // the mapping compiled against this export's header, in order
-	slab  record.Slab
 }
 
 // hrRule is one target's rule with its columns resolved once, not per row.
@@ -351,8 +350,11 @@ type hrRule struct {
 	col     column
 	join    []column
 	tplCols []int             // per template part: its column, or -1 (a literal, or a mapped field)
+	tplMap  []bool            // per template part: it names a mapped field (read from the record first)
 	valMap  map[string]string // rule.Map with lower-cased keys
 	layouts string            // the date layouts, for messages
+	dates   []numericDate     // the date layouts, compiled
+	out     numericDate       // the date output format, compiled
 }
 
 func newHRReader(t *table, m *Mapping) (*hrReader, error) {
@@ -433,7 +435,13 @@ func newHRReader(t *table, m *Mapping) (*hrReader, error) {
 				}
 			}
 			hr.tplCols = append(hr.tplCols, i)
+			_, mapped := m.Fields[p.name]
+			hr.tplMap = append(hr.tplMap, p.ref && mapped)
 		}
+		for _, l := range r.DateLayouts {
+			hr.dates = append(hr.dates, compileDate(l))
+		}
+		hr.out = compileDate(cmp.Or(r.DateFormat, "2006-01-02"))
 		if r.Map != nil {
 			hr.valMap = make(map[string]string, len(r.Map))
 			for k, v := range r.Map {
@@ -466,22 +474,22 @@ func quoteAll(l []string) []string {
 func (h *hrReader) warnings() []string { return h.warn }
 func (h *hrReader) hasStatus() bool    { _, ok := h.m.Fields[record.Active]; return ok }
 
-func (h *hrReader) read(r row) *record.User {
+func (h *hrReader) read(r row, w *worker) *record.User {
 	for _, f := range h.m.filters {
 		v := column(h.cols[f.column]).get(r)
 		if strings.EqualFold(v, f.value) == f.negate {
 			return nil // filtered out
 		}
 	}
-	u := h.slab.New(record.Source{File: h.t.name, Line: r.line}, len(h.rules)+2)
-	chk := checker{h.t, r}
+	u := w.slab.New(record.Source{File: h.t.name, Line: r.line}, len(h.rules)+2)
+	chk := checker{w, r}
 	for i := range h.rules {
 		hr := &h.rules[i]
 		rule := &hr.rule
 		var v string
 		switch {
 		case rule.Template != "":
-			v = h.template(hr, u, r)
+			v = h.template(hr, u, r, w)
 		case rule.Constant != "":
 			v = rule.Constant
 		case len(rule.Join) > 0:
@@ -509,39 +517,26 @@ func (h *hrReader) read(r row) *record.User {
 		}
 		switch rule.Case {
 		case "lower":
-			v = strings.ToLower(v)
+			v = w.lower(v)
 		case "upper":
-			v = strings.ToUpper(v)
+			v = w.upper(v)
 		}
 		idx := max(int(hr.col), 0)
 		if len(rule.DateLayouts) > 0 && v != "" {
-			d, ok := parseDate(v, rule.DateLayouts)
+			d, ok := hr.date(w, v)
 			if !ok {
 				chk.bad(idx, "bad date %q for %s (expected %s)", v, hr.target, hr.layouts)
 				continue
 			}
-			format := rule.DateFormat
-			if format == "" {
-				format = "2006-01-02"
-			}
-			v = d.Format(format)
+			v = d
 		}
-		h.assign(u, hr.target, v, rule, chk, idx)
+		h.assign(u, hr.target, v, rule, chk, idx, w)
 	}
-	h.slab.Fit(u)
+	w.slab.Fit(u)
 	return u
 }
 
-func parseDate(v string, layouts []string) (time.Time, bool) {
-	for _, l := range layouts {
-		if t, err := time.Parse(l, v); err == nil {
-			return t, true
-		}
-	}
-	return time.Time{}, false
-}
-
-func (h *hrReader) assign(u *record.User, target, v string, rule *FieldRule, chk checker, idx int) {
+func (h *hrReader) assign(u *record.User, target, v string, rule *FieldRule, chk checker, idx int, w *worker) {
 	switch {
 	case target == record.Active:
 		if v == "" {
@@ -564,43 +559,43 @@ func (h *hrReader) assign(u *record.User, target, v string, rule *FieldRule, chk
 		u.Roles = record.SplitList(strings.ReplaceAll(v, sep, ","))
 		u.RoleMode = record.RolesWholeSet
 	case rule.seg > 0:
-		seg := u.Segment(rule.seg)
-		if rule.segName {
-			seg.Name = v
-		} else {
-			seg.Code = v
-		}
-		u.SetSegment(rule.seg, seg)
+		u.SetSegmentPart(rule.seg, rule.segName, v)
 	case target == record.Email:
 		chk.email(idx, v)
 		u.Set(target, v)
 	case target == record.Currency:
-		v = strings.ToUpper(v)
+		v = w.upper(v)
 		chk.currency(idx, v)
 		u.Set(target, v)
 	case target == record.Manager && rule.Lookup == record.EmployeeNumber:
-		u.Set("feed.manager-employee-number", v)
+		u.Set(managerNumber, v)
 	default:
 		u.Set(target, v)
 	}
 }
 
-func (h *hrReader) template(hr *hrRule, u *record.User, r row) string {
-	var b strings.Builder
-	for i, p := range hr.rule.tpl {
+func (h *hrReader) template(hr *hrRule, u *record.User, r row, w *worker) string {
+	parts := hr.rule.tpl
+	vals := make([]string, 0, 8)
+	n := 0
+	for i, p := range parts {
 		if !p.ref {
-			b.WriteString(p.literal)
+			vals = append(vals, p.literal)
+			n += len(p.literal)
 			continue
 		}
-		val := u.Get(p.name)
+		var val string
+		if hr.tplMap[i] {
+			val = u.Get(p.name)
+		}
 		if val == "" && hr.tplCols[i] >= 0 {
 			val = column(hr.tplCols[i]).get(r)
 		}
 		switch p.fn {
 		case "lower":
-			val = strings.ToLower(val)
+			val = w.lower(val)
 		case "upper":
-			val = strings.ToUpper(val)
+			val = w.upper(val)
 		case "trim":
 			val = strings.TrimSpace(val)
 		case "localpart": // an e-mail address's part before the @
@@ -608,28 +603,42 @@ func (h *hrReader) template(hr *hrRule, u *record.User, r row) string {
 				val = val[:at]
 			}
 		}
-		b.WriteString(val)
+		vals = append(vals, val)
+		n += len(val)
 	}
-	return b.String()
+	if len(vals) == 1 {
+		return vals[0] // one part: the value itself, not a copy
+	}
+	w.room(n)
+	start := len(w.text)
+	for _, v := range vals {
+		w.text = append(w.text, v...)
+	}
+	return w.since(start)
 }
 
-// finish resolves managers given by employee number across the whole population.
-func (h *hrReader) finish(users []*record.User) []*record.User {
-	byNumber := make(map[string]string, len(users))
-	for _, u := range users {
-		if n := u.Get(record.EmployeeNumber); n != "" {
-			byNumber[n] = u.Get(record.Login)
+// managerNumber holds a manager's employee number until finish finds the login.
+const managerNumber = "feed.manager-employee-number"
+
+// finish resolves managers given by employee number across the whole
+// population (numbers and refs are the partitions of employee numbers and
+// of those references); the others the engine resolves against Coupa's
+// employee numbers.
+func (h *hrReader) finish(users []*record.User, numbers, refs *partitioned) {
+	manager := joinExact(users, record.EmployeeNumber, managerNumber, numbers, refs)
+	logins := make([]string, len(users))
+	parallelRange(len(users), func(lo, hi int) { // reads only
+		for u := lo; u < hi; u++ {
+			if m := manager[u]; m > 0 {
+				logins[u] = users[m-1].Get(record.Login)
+			}
 		}
-	}
-	for _, u := range users {
-		ref := u.Get("feed.manager-employee-number")
-		if ref == "" {
-			continue
+	})
+	parallelRange(len(users), func(lo, hi int) { // each record changes only itself
+		for u := lo; u < hi; u++ {
+			if logins[u] != "" {
+				users[u].Rekey(managerNumber, record.Manager, logins[u])
+			}
 		}
-		if login, ok := byNumber[ref]; ok && login != "" {
-			u.Rekey("feed.manager-employee-number", record.Manager, login)
-		}
-		// Otherwise the engine resolves it against Coupa's employee numbers.
-	}
-	return users
+	})
 }

@@ -1,9 +1,13 @@
 package feeds
 
 import (
+	"bytes"
 	"fmt"
+	"hash/maphash"
 	"io"
+	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -50,17 +54,56 @@ func ReadFile(path string, opts Options) (*Feed, error) {
 		return nil, err
 	}
 	defer f.Close()
-	return Read(f, path, opts)
+	data, err := ReadAllLimited(f, path)
+	if err != nil {
+		return nil, err
+	}
+	return ReadBytes(data, path, opts)
+}
+
+// ReadAllLimited reads a whole feed, refusing one over MaxFeedBytes
+// before holding it; a file's size presizes the buffer.
+func ReadAllLimited(src io.Reader, name string) ([]byte, error) {
+	size := 0
+	if l, ok := src.(interface{ Len() int }); ok { // a bytes.Reader: what is left
+		size = l.Len()
+	}
+	if st, ok := src.(interface{ Stat() (os.FileInfo, error) }); ok {
+		if fi, err := st.Stat(); err == nil && fi.Mode().IsRegular() {
+			if fi.Size() > MaxFeedBytes {
+				return nil, fmt.Errorf("%s is larger than %d bytes: not a feed this tool reads", name, MaxFeedBytes)
+			}
+			size = int(fi.Size())
+		}
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
+	if _, err := buf.ReadFrom(io.LimitReader(src, MaxFeedBytes+1)); err != nil {
+		return nil, err
+	}
+	if buf.Len() > MaxFeedBytes {
+		return nil, fmt.Errorf("%s is larger than %d bytes: not a feed this tool reads", name, MaxFeedBytes)
+	}
+	return buf.Bytes(), nil
 }
 
 // Read parses a feed. Every problem is reported at once in a *ReadError.
 func Read(src io.Reader, name string, opts Options) (*Feed, error) {
+	data, err := ReadAllLimited(src, name)
+	if err != nil {
+		return nil, err
+	}
+	return ReadBytes(data, name, opts)
+}
+
+// ReadBytes parses a feed held whole. The feed keeps data: its values
+// are read from it in place, so data must not change afterwards.
+func ReadBytes(data []byte, name string, opts Options) (*Feed, error) {
 	delim := opts.Delimiter
 	if opts.Mapping != nil && opts.Mapping.Delimiter != "" {
 		delim = []rune(opts.Mapping.Delimiter)[0]
 	}
 	defer pauseGC()()
-	t, err := openTable(src, name, opts.Encoding, delim)
+	t, err := openTable(data, name, opts.Encoding, delim)
 	if err != nil {
 		return nil, err
 	}
@@ -92,23 +135,28 @@ func Read(src io.Reader, name string, opts Options) (*Feed, error) {
 	if opts.Full != nil {
 		feed.Full = *opts.Full
 	}
-	for {
-		r, ok := t.next()
-		if !ok {
-			break
-		}
-		if u := rd.read(r); u != nil {
-			feed.Users = append(feed.Users, u)
-		}
+	var probs []Problem
+	feed.Users, probs = readRows(t, rd)
+	// The population-wide passes read the records side by side (the
+	// duplicates on two cores, the managers' references here); what the
+	// references change is changed after.
+	seed := maphash.MakeSeed()
+	var dups []Problem
+	var numbers *partitioned
+	done := make(chan struct{})
+	go func() { dups, numbers = duplicates(name, feed.Users, seed); close(done) }()
+	hr, isHR := rd.(*hrReader)
+	var refs *partitioned
+	if isHR {
+		refs = partition(feed.Users, managerNumber, seed)
 	}
-	if post, ok := rd.(interface {
-		finish([]*record.User) []*record.User
-	}); ok {
-		feed.Users = post.finish(feed.Users)
+	<-done
+	if isHR {
+		hr.finish(feed.Users, numbers, refs)
 	}
-	t.probs = append(t.probs, duplicates(name, feed.Users)...)
-	if len(t.probs) > 0 {
-		return nil, &ReadError{sortedProblems(t.probs)}
+	probs = append(probs, dups...)
+	if len(probs) > 0 {
+		return nil, &ReadError{sortedProblems(probs)}
 	}
 	feed.SHA256 = t.digest()
 	return feed, nil
@@ -141,9 +189,111 @@ func pauseGC() (resume func()) {
 }
 
 type rowReader interface {
-	read(row) *record.User
+	// read builds one row's record (nil: the row is left out), its
+	// problems and records going to w: rows are read on every core.
+	read(r row, w *worker) *record.User
 	warnings() []string
 	hasStatus() bool
+}
+
+// worker is one core's share of the reading: its records' slab and the
+// problems of the rows it is reading.
+type worker struct {
+	name  string
+	slab  record.Slab
+	probs []Problem
+	text  []byte // see room
+}
+
+// chunk is a run of rows read by the scanner, handed to a worker whole.
+type chunk struct {
+	rows   []row
+	fields []string
+	pos    []fieldPos
+	out    *chunkResult
+}
+
+type chunkResult struct {
+	users []*record.User
+	probs []Problem
+}
+
+const chunkRows = 2048
+
+// readRows scans the rows on this goroutine and reads them into records
+// on every core, a chunk at a time; records and problems come out in file
+// order. Chunks are recycled, so the rows in flight stay few.
+func readRows(t *table, rd rowReader) ([]*record.User, []Problem) {
+	workers := runtime.GOMAXPROCS(0)
+	work := make(chan *chunk, workers)
+	free := make(chan *chunk, workers+2)
+	for i := 0; i < workers+2; i++ {
+		free <- &chunk{}
+	}
+	var wg gosync.WaitGroup
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := &worker{name: t.name}
+			for c := range work {
+				w.probs = c.out.probs
+				users := make([]*record.User, 0, len(c.rows))
+				for _, r := range c.rows {
+					if !t.checkRow(r, &w.probs) {
+						continue
+					}
+					if u := rd.read(r, w); u != nil {
+						users = append(users, u)
+					}
+				}
+				c.out.users, c.out.probs = users, w.probs
+				free <- c
+			}
+		}()
+	}
+	var results []*chunkResult
+	for done := false; !done; {
+		c := <-free
+		c.rows, c.fields, c.pos = c.rows[:0], c.fields[:0], c.pos[:0]
+		c.out = &chunkResult{}
+		results = append(results, c.out)
+		for len(c.rows) < chunkRows {
+			at := len(c.fields)
+			var err error
+			line := t.sc.numLine + 1
+			c.fields, c.pos, err = t.sc.next(c.fields, c.pos)
+			if err == io.EOF {
+				done = true
+				break
+			}
+			if err != nil {
+				c.fields, c.pos = c.fields[:at], c.pos[:at]
+				c.rows = append(c.rows, row{line: line, err: err})
+				if stops(err) {
+					done = true
+					break
+				}
+				continue
+			}
+			c.rows = append(c.rows, row{line: int(c.pos[at].line), fields: c.fields[at:len(c.fields):len(c.fields)], pos: c.pos[at:len(c.pos):len(c.pos)]})
+		}
+		work <- c
+	}
+	close(work)
+	wg.Wait()
+	var users []*record.User
+	var probs []Problem
+	n := 0
+	for _, r := range results {
+		n += len(r.users)
+	}
+	users = make([]*record.User, 0, n)
+	for _, r := range results {
+		users = append(users, r.users...)
+		probs = append(probs, r.probs...)
+	}
+	return users, probs
 }
 
 func has(cols map[string]int, names ...string) bool {
@@ -164,32 +314,28 @@ func hasPrefix(cols map[string]int, p string) bool {
 	return false
 }
 
-// duplicates reports keys (login, employee number) that appear twice, naming both lines.
-func duplicates(name string, users []*record.User) []Problem {
+// duplicates reports keys (login, employee number) that appear twice,
+// naming both lines, one field on each core; it returns the partition of
+// employee numbers, for the managers' references.
+func duplicates(name string, users []*record.User, seed maphash.Seed) ([]Problem, *partitioned) {
 	fields := []string{record.Login, record.EmployeeNumber}
 	found := make([][]Problem, len(fields))
+	parts := make([]*partitioned, len(fields))
 	var wg gosync.WaitGroup
-	for i, f := range fields { // one index per field, side by side
+	for i, f := range fields {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			seen := make(map[string]int, len(users))
-			for _, u := range users {
-				k := strings.ToLower(u.Get(f))
-				if k == "" {
-					continue
-				}
-				if first, ok := seen[k]; ok {
-					found[i] = append(found[i], Problem{File: name, Line: u.Source.Line,
-						Msg: fmt.Sprintf("duplicate %s %q (also on line %d)", f, u.Get(f), first)})
-					continue
-				}
-				seen[k] = u.Source.Line
-			}
+			parts[i] = partition(users, f, seed)
+			parts[i].repeats(users, func(first, later int) {
+				u := users[later]
+				found[i] = append(found[i], Problem{File: name, Line: u.Source.Line,
+					Msg: fmt.Sprintf("duplicate %s %q (also on line %d)", f, u.Get(f), users[first].Source.Line)})
+			})
 		}()
 	}
 	wg.Wait()
-	return append(found[0], found[1]...)
+	return append(found[0], found[1]...), parts[1]
 }
 
 // isCurrencyCode is three letters (ISO 4217's shape).
@@ -207,12 +353,12 @@ func isCurrencyCode(v string) bool {
 
 // checker validates cell values and records problems at their column.
 type checker struct {
-	t *table
+	w *worker
 	r row
 }
 
 func (c checker) bad(i int, f string, a ...any) {
-	c.t.probs = append(c.t.probs, Problem{File: c.t.name, Line: c.r.line, Column: c.t.col(i), Msg: fmt.Sprintf(f, a...)})
+	c.w.probs = append(c.w.probs, Problem{File: c.w.name, Line: c.r.line, Column: c.r.col(i), Msg: fmt.Sprintf(f, a...)})
 }
 
 func (c checker) email(i int, v string) {
@@ -237,13 +383,25 @@ func validEmail(v string) bool {
 		return false
 	}
 	for i := 0; i < len(v); i++ {
-		switch ch := v[i]; {
-		case ch <= ' ', ch == 0x7f, strings.IndexByte(`<>()[]\,;:"`, ch) >= 0:
+		if notInEmail[v[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// notInEmail marks the bytes an address may not hold: spaces and
+// controls, DEL, brackets, quotes and separators.
+var notInEmail = func() (t [256]bool) {
+	for c := 0; c <= ' '; c++ {
+		t[c] = true
+	}
+	t[0x7f] = true
+	for _, c := range []byte(`<>()[]\,;:"`) {
+		t[c] = true
+	}
+	return
+}()
 
 func (c checker) currency(i int, v string) {
 	if v != "" && v != record.Clear && !isCurrencyCode(v) {

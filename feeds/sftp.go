@@ -227,7 +227,7 @@ func (s *SFTP) Upload(ctx context.Context, dir, name string, data []byte) (err e
 	return nil
 }
 
-// Download reads a remote file.
+// Download reads a remote file, up to MaxFeedBytes.
 func (s *SFTP) Download(ctx context.Context, p string) ([]byte, error) {
 	defer s.watch(ctx)()
 	f, err := s.client.Open(p)
@@ -235,7 +235,7 @@ func (s *SFTP) Download(ctx context.Context, p string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %v", p, err)
 	}
 	defer f.Close()
-	return io.ReadAll(f)
+	return ReadAllLimited(f, p)
 }
 
 // List names the regular files in a remote folder.

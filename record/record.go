@@ -243,10 +243,37 @@ func (u *User) SetSegment(n int, s Segment) {
 	if n < 1 || n > MaxSegments {
 		return
 	}
-	u.Delete(segName[n])
-	u.Delete(segCode[n])
-	u.Set(segName[n], s.Name)
-	u.Set(segCode[n], s.Code)
+	u.replace(segName[n], strings.TrimSpace(s.Name))
+	u.replace(segCode[n], strings.TrimSpace(s.Code))
+}
+
+// SetSegmentPart stores the name (or the code) of CCW segment n (1..11).
+func (u *User) SetSegmentPart(n int, name bool, v string) {
+	if n < 1 || n > MaxSegments {
+		return
+	}
+	if name {
+		u.replace(segName[n], strings.TrimSpace(v))
+	} else {
+		u.replace(segCode[n], strings.TrimSpace(v))
+	}
+}
+
+// replace sets a field to v, or forgets it when v is empty, in one pass.
+func (u *User) replace(field, v string) {
+	for i := range u.kv {
+		if u.kv[i].k == field {
+			if v == "" {
+				u.kv = append(u.kv[:i], u.kv[i+1:]...)
+			} else {
+				u.kv[i].v = v
+			}
+			return
+		}
+	}
+	if v != "" {
+		u.kv = append(u.kv, kv{field, v})
+	}
 }
 
 // isSegmentKey reports the internal keys of CCW segments.

@@ -1,7 +1,6 @@
 package sync
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/csv"
@@ -200,7 +199,7 @@ func (s *Service) ReadFeed(ctx context.Context) (*feeds.Feed, error) {
 		return nil, errors.New("--feed FILE is required")
 	}
 	opts := feeds.Options{Encoding: e.Encoding, Mapping: e.Mapping, Full: e.Full}
-	var src io.Reader
+	var data []byte
 	name := e.Feed
 	if strings.HasPrefix(e.Feed, "sftp://") {
 		remote := strings.TrimPrefix(e.Feed, "sftp://")
@@ -211,40 +210,35 @@ func (s *Service) ReadFeed(ctx context.Context) (*feeds.Feed, error) {
 		if err != nil {
 			return nil, err
 		}
-		data, err := conn.Download(ctx, remote)
+		data, err = conn.Download(ctx, remote)
 		conn.Close()
 		if err != nil {
 			return nil, err
 		}
 		name = remote[strings.LastIndex(remote, "/")+1:]
-		src = bytes.NewReader(data)
 	} else {
 		f, _, err := fileutil.OpenRegular(e.Feed)
 		if err != nil {
 			return nil, feedError(e.Feed, err)
 		}
-		defer f.Close()
-		src = f // streamed: a local plain feed is never copied whole
-	}
-	br := bufio.NewReaderSize(src, 64<<10)
-	head, _ := br.Peek(64)
-	var in io.Reader = br
-	if feeds.IsEncryptedName(name) || feeds.LooksEncrypted(head) {
-		data, err := io.ReadAll(io.LimitReader(br, feeds.MaxFeedBytes+1))
+		data, err = feeds.ReadAllLimited(f, e.Feed) // held whole: values are read from it in place
+		f.Close()
 		if err != nil {
 			return nil, err
 		}
+	}
+	if feeds.IsEncryptedName(name) || feeds.LooksEncrypted(data[:min(len(data), 64)]) {
 		if len(data) > feeds.MaxFeedBytes {
 			return nil, fmt.Errorf("%s is larger than %d bytes", name, feeds.MaxFeedBytes)
 		}
 		// the plaintext is held only once its integrity check has passed
+		var err error
 		if data, err = s.Decrypt(data); err != nil {
 			return nil, fmt.Errorf("%s: %v", name, err)
 		}
 		name = feeds.TrimPGPExt(name)
-		in = bytes.NewReader(data)
 	}
-	return feeds.Read(in, name, opts)
+	return feeds.ReadBytes(data, name, opts)
 }
 
 func feedError(path string, err error) error {

@@ -1,0 +1,204 @@
+package feeds
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"io"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// scanner splits a delimited file held whole in memory into records with
+// exactly encoding/csv's rules (ReuseRecord, FieldsPerRecord -1, strict
+// quotes: the same fields, the same positions, the same errors; a
+// differential fuzz test holds it to that), but without copying: a field
+// is a string over the file's own bytes unless it had to be unescaped.
+// The bytes must not change while any field is in use.
+type scanner struct {
+	data    []byte
+	off     int // start of the next physical line
+	numLine int // physical lines read, as csv counts them
+	comma   rune
+	commaB  []byte
+	scratch []byte
+}
+
+// fieldPos is where a field starts: its physical line and 1-based byte column.
+type fieldPos struct{ line, col int32 }
+
+var errInvalidDelim = errors.New("csv: invalid field or comment delimiter")
+
+func newScanner(data []byte, comma rune) *scanner {
+	return &scanner{data: data, comma: comma, commaB: utf8.AppendRune(nil, comma)}
+}
+
+func validDelim(r rune) bool {
+	return r != 0 && r != '"' && r != '\r' && r != '\n' && utf8.ValidRune(r) && r != utf8.RuneError
+}
+
+// readLine returns the next physical line without its terminator, and
+// whether it had one ("\n", or "\r\n" taken as "\n"); at the end of the
+// data ok is false. A trailing "\r" before the end is dropped, as csv does.
+// A line longer than MaxLineBytes is an error at its line.
+func (s *scanner) readLine() (line []byte, nl, ok bool, err error) {
+	if s.off >= len(s.data) {
+		s.numLine++
+		return nil, false, false, nil
+	}
+	rest := s.data[s.off:]
+	i := bytes.IndexByte(rest, '\n')
+	s.numLine++
+	if i < 0 {
+		if len(rest) > MaxLineBytes {
+			return nil, false, false, &LineTooLong{Line: s.numLine, Max: MaxLineBytes}
+		}
+		s.off = len(s.data)
+		if rest[len(rest)-1] == '\r' {
+			rest = rest[:len(rest)-1]
+		}
+		return rest, false, true, nil
+	}
+	if i > MaxLineBytes {
+		return nil, false, false, &LineTooLong{Line: s.numLine, Max: MaxLineBytes}
+	}
+	s.off += i + 1
+	line = rest[:i]
+	if i > 0 && line[i-1] == '\r' {
+		line = line[:i-1]
+	}
+	return line, true, true, nil
+}
+
+// str is a view of b as a string: b lies in data, which never changes.
+func str(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// next appends one record's fields and their positions, as csv.Reader.Read
+// would read it: io.EOF at the end, a *csv.ParseError or *LineTooLong on a
+// bad record (what was appended then is not a record).
+func (s *scanner) next(fields []string, pos []fieldPos) ([]string, []fieldPos, error) {
+	if !validDelim(s.comma) {
+		return fields, pos, errInvalidDelim
+	}
+	var line []byte
+	var nl, ok bool
+	var err error
+	for {
+		line, nl, ok, err = s.readLine()
+		if err != nil {
+			return fields, pos, err
+		}
+		if !ok {
+			return fields, pos, io.EOF
+		}
+		if len(line) > 0 {
+			break
+		}
+		// an empty line: csv skips it
+	}
+	recLine := s.numLine
+	posLine, col := s.numLine, 1
+	cl := len(s.commaB)
+	c0 := s.commaB[0]
+	for {
+		if len(line) == 0 || line[0] != '"' {
+			// unquoted
+			var i int
+			if cl == 1 {
+				i = bytes.IndexByte(line, c0)
+			} else {
+				i = bytes.Index(line, s.commaB)
+			}
+			field := line
+			if i >= 0 {
+				field = line[:i]
+			}
+			if j := bytes.IndexByte(field, '"'); j >= 0 {
+				return fields, pos, &csv.ParseError{StartLine: recLine, Line: s.numLine, Column: col + j, Err: csv.ErrBareQuote}
+			}
+			fields = append(fields, str(field))
+			pos = append(pos, fieldPos{int32(posLine), int32(col)})
+			if i < 0 {
+				return fields, pos, nil
+			}
+			line = line[i+cl:]
+			col += i + cl
+			continue
+		}
+		// quoted
+		fp := fieldPos{int32(posLine), int32(col)}
+		line = line[1:]
+		col++
+		// The common case, not copied: closed on the same line, no doubled quote.
+		if i := bytes.IndexByte(line, '"'); i >= 0 {
+			after := line[i+1:]
+			if len(after) == 0 || bytes.HasPrefix(after, s.commaB) {
+				fields = append(fields, str(line[:i]))
+				pos = append(pos, fp)
+				if len(after) == 0 {
+					return fields, pos, nil
+				}
+				line = after[cl:]
+				col += i + 1 + cl
+				continue
+			}
+		}
+		// The general case, copied: doubled quotes, line breaks, errors.
+		buf := s.scratch[:0]
+		for {
+			if i := bytes.IndexByte(line, '"'); i >= 0 {
+				buf = append(buf, line[:i]...)
+				line = line[i+1:]
+				col += i + 1
+				switch {
+				case len(line) > 0 && line[0] == '"': // "" is one quote
+					buf = append(buf, '"')
+					line = line[1:]
+					col++
+					continue
+				case bytes.HasPrefix(line, s.commaB) || len(line) == 0: // the field's end
+					fields = append(fields, string(buf))
+					pos = append(pos, fp)
+					s.scratch = buf
+					if len(line) == 0 {
+						return fields, pos, nil
+					}
+					line = line[cl:]
+					col += cl
+				default:
+					s.scratch = buf
+					return fields, pos, &csv.ParseError{StartLine: recLine, Line: s.numLine, Column: col - 1, Err: csv.ErrQuote}
+				}
+				break
+			}
+			if len(line) == 0 && !nl {
+				// the data ended inside the quotes
+				s.scratch = buf
+				return fields, pos, &csv.ParseError{StartLine: recLine, Line: posLine, Column: col, Err: csv.ErrQuote}
+			}
+			// the quoted value goes on over the line break
+			buf = append(buf, line...)
+			col += len(line)
+			if nl {
+				buf = append(buf, '\n')
+				col++
+			}
+			line, nl, ok, err = s.readLine()
+			if err != nil {
+				s.scratch = buf
+				return fields, pos, err
+			}
+			if !ok {
+				line, nl = nil, false
+			} else if len(line) > 0 || nl {
+				posLine++
+				col = 1
+			}
+		}
+	}
+}

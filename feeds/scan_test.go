@@ -1,0 +1,200 @@
+package feeds
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"hash/maphash"
+	"io"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ccwrecon/ccwrecon/record"
+)
+
+// sameAsEncodingCSV reads data with the scanner and with encoding/csv and
+// fails on the first record, position or error where they part.
+func sameAsEncodingCSV(t *testing.T, data []byte, comma rune) {
+	t.Helper()
+	r := csv.NewReader(bytes.NewReader(data))
+	r.Comma, r.ReuseRecord, r.FieldsPerRecord = comma, true, -1
+	s := newScanner(data, comma)
+	var fields []string
+	var pos []fieldPos
+	for n := 0; ; n++ {
+		want, werr := r.Read()
+		var err error
+		fields, pos, err = s.next(fields[:0], pos[:0])
+		if (werr == nil) != (err == nil) || werr != nil && werr.Error() != err.Error() {
+			t.Fatalf("%q record %d: error %v, encoding/csv %v", data, n, err, werr)
+		}
+		if errors.Is(werr, io.EOF) {
+			return
+		}
+		if werr != nil {
+			var pe *csv.ParseError
+			if !errors.As(werr, &pe) || errors.Is(pe.Err, csv.ErrQuote) || errors.Is(werr, errInvalidDelim) {
+				return // the reader stops here too
+			}
+			continue
+		}
+		if !reflect.DeepEqual(fields, want) {
+			t.Fatalf("%q record %d: %q, encoding/csv %q", data, n, fields, want)
+		}
+		for i := range want {
+			l, c := r.FieldPos(i)
+			if int(pos[i].line) != l || int(pos[i].col) != c {
+				t.Fatalf("%q record %d field %d at %d:%d, encoding/csv %d:%d", data, n, i, pos[i].line, pos[i].col, l, c)
+			}
+		}
+	}
+}
+
+func TestScannerReadsAsEncodingCSV(t *testing.T) {
+	t.Parallel()
+	cases := []string{
+		"", "\n", "\r\n", "\r", "a", "a\r", "a\n", "a,b\r\nc,d\r\n", "a,,b\n,\n", "\n\na,b\n\n",
+		`"a","b"` + "\n", `"a""b",c` + "\n", `"a` + "\n" + `b",c` + "\n", `"a` + "\r\n" + `b"` + "\r\n",
+		`a"b,c` + "\n", `"a"b,c` + "\n", `"abc`, `"abc` + "\n", "\"abc\n\n", `x,"abc` + "\n" + "def",
+		`"",""` + "\n", `"a,b",c`, "a\rb,c\n", "a,b\r\r\n", `"a` + "\r\r\n" + `"`, "\"\n\"\n", `""""`,
+		"é,ü\n", "a|b|c\n", " \"a\",b\n", "a,\"b\"c\nd,e\n", "\"a\"\"\n\"\"b\",c\n",
+	}
+	for _, c := range cases {
+		for _, comma := range []rune{',', '|', ';', '§', '\t'} {
+			sameAsEncodingCSV(t, []byte(c), comma)
+			sameAsEncodingCSV(t, []byte(strings.ReplaceAll(c, ",", string(comma))), comma)
+		}
+	}
+	for _, comma := range []rune{'"', '\n', '\r', 0} {
+		sameAsEncodingCSV(t, []byte("a,b\n"), comma)
+	}
+}
+
+func FuzzScannerMatchesEncodingCSV(f *testing.F) {
+	f.Add([]byte("a,\"b\"\"c\"\r\nd,\"e\nf\",g\n"), byte(','))
+	f.Add([]byte("User ID|Email\nx|\"y\"z\n"), byte('|'))
+	f.Fuzz(func(t *testing.T, data []byte, c byte) {
+		comma := []rune{',', '|', ';', '§', '\t'}[int(c)%5]
+		sameAsEncodingCSV(t, data, comma)
+	})
+}
+
+// plainASCII's word-at-a-time test agrees with its byte-at-a-time
+// definition for every byte at every position of a word and its tail.
+func TestPlainASCII(t *testing.T) {
+	t.Parallel()
+	base := []byte("abcdefghijklmnopq")
+	for n := 1; n <= len(base); n++ {
+		for at := 0; at < n; at++ {
+			for c := 0; c < 256; c++ {
+				b := append([]byte(nil), base[:n]...)
+				b[at] = byte(c)
+				want := c >= 0x20 && c < 0x7f || c == '\t'
+				if got := plainASCII(string(b)); got != want {
+					t.Fatalf("%q: %v, want %v", b, got, want)
+				}
+			}
+		}
+	}
+}
+
+// groupEqual finds exactly the repeats a map of lower-cased values finds,
+// each naming its first occurrence.
+func TestGroupEqualMatchesAMap(t *testing.T) {
+	t.Parallel()
+	vals := []string{"a", "A", "b", "Ä", "ä", "İ", "i̇", "i", "", "x@Y.example", "X@y.example", "ß", "SS", "ss"}
+	var users []*record.User
+	for i := 0; i < 5000; i++ {
+		u := record.New(record.Source{Line: i + 2})
+		u.Set(record.Login, vals[(i*7+i/13)%len(vals)]+strconv.Itoa(i%300))
+		users = append(users, u)
+	}
+	var want [][2]int
+	seen := map[string]int{}
+	for i, u := range users {
+		k := strings.ToLower(u.Get(record.Login))
+		if k == "" {
+			continue
+		}
+		if f, ok := seen[k]; ok {
+			want = append(want, [2]int{f, i})
+			continue
+		}
+		seen[k] = i
+	}
+	var got [][2]int
+	groupEqual(users, record.Login, func(first, later int) { got = append(got, [2]int{first, later}) })
+	if len(want) < 1000 || !reflect.DeepEqual(got, want) {
+		t.Fatalf("%d repeats, a map finds %d", len(got), len(want))
+	}
+}
+
+// joinExact finds every reference a map finds, and no other.
+func TestJoinMatchesAMap(t *testing.T) {
+	t.Parallel()
+	var users []*record.User
+	for i := 0; i < 5000; i++ {
+		u := record.New(record.Source{Line: i + 2})
+		u.Set(record.EmployeeNumber, "E"+strconv.Itoa(i))
+		if i%3 != 0 {
+			u.Set("ref", "E"+strconv.Itoa((i*31)%7000)) // some point at nobody
+		}
+		if i%11 == 0 {
+			u.Set("ref", "e"+strconv.Itoa(i/2)) // case matters
+		}
+		users = append(users, u)
+	}
+	want := map[int]int{}
+	by := map[string]int{}
+	for i, u := range users {
+		by[u.Get(record.EmployeeNumber)] = i
+	}
+	for i, u := range users {
+		if j, ok := by[u.Get("ref")]; ok {
+			want[i] = j
+		}
+	}
+	got := map[int]int{}
+	seed := maphash.MakeSeed()
+	for u, m := range joinExact(users, record.EmployeeNumber, "ref", partition(users, record.EmployeeNumber, seed), partition(users, "ref", seed)) {
+		if m > 0 {
+			got[u] = int(m - 1)
+		}
+	}
+	if len(want) < 1000 || !reflect.DeepEqual(got, want) {
+		t.Fatalf("%d found, a map finds %d", len(got), len(want))
+	}
+}
+
+// The numeric date layouts read and write dates exactly as time.Parse
+// and Time.Format do, refusals included.
+func TestNumericDatesMatchTime(t *testing.T) {
+	t.Parallel()
+	layouts := []string{"01/02/2006", "2006-01-02", "02.01.2006", "20060102", "2006/02/01", "01/02/06", "Jan 2, 2006", "01 02 2006"}
+	values := []string{"03/01/2019", "02/29/2020", "02/29/2019", "13/01/2019", "00/10/2019", "12/00/2019", "12/31/0000", "1/2/2019",
+		"2019-03-01", "2019-02-30", "2019-3-01", "01.03.2019", "20190301", "2019/31/12", "03/01/19", "Mar 1, 2019", "03 01 2019", "03  01 2019",
+		"03/01/2019 ", "ab/cd/efgh", "", "9999-12-31", "+019-03-01", "-019-03-01"}
+	w := &worker{}
+	for _, l := range layouts {
+		d := compileDate(l)
+		for _, v := range values {
+			tm, err := time.Parse(l, v)
+			y, m, day, ok, handled := d.parse(v)
+			if !handled {
+				continue
+			}
+			if ok != (err == nil) || ok && (y != tm.Year() || m != int(tm.Month()) || day != tm.Day()) {
+				t.Errorf("%q as %q: %d-%d-%d %v, time.Parse %v %v", v, l, y, m, day, ok, tm, err)
+			}
+			if ok && d.format(w, y, m, day) != tm.Format(l) {
+				t.Errorf("%q as %q: writes %q, Format %q", v, l, d.format(w, y, m, day), tm.Format(l))
+			}
+		}
+	}
+	if !compileDate("01/02/2006").ok || compileDate("Jan 2, 2006").ok || compileDate("01 02 2006").ok {
+		t.Fatal("the numeric layouts are not the ones expected")
+	}
+}
