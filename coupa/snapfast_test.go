@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func fastSample(t testing.TB) *Snapshot {
@@ -83,5 +84,29 @@ func TestSnapshotOtherLayouts(t *testing.T) {
 	unknown := strings.Replace(buf.String(), `"login":"cy"`, `"login":"cy","nickname":"c"`, 1)
 	if fast, err := decodeFast(unknown); err == nil || fast != nil {
 		t.Fatal("an unknown user field must leave the fast path")
+	}
+}
+
+// The high water read as text is the one time.Parse finds.
+func TestHighWaterFastPathAgreesWithParse(t *testing.T) {
+	for _, c := range [][]string{
+		{"2026-03-15T19:40:00Z", "2026-03-15T19:40:01Z", "2025-12-31T23:59:59Z"},
+		{"2026-03-15T19:40:00Z", "2026-02-30T10:00:00Z", "2026-13-01T00:00:00Z"},
+		{"2026-03-15T19:40:00Z", "2026-03-15T21:40:00+03:00", "2026-03-15T19:41:00Z"},
+		{"2026-03-15T19:40:00+01:00", "2026-03-15T19:00:00Z", "bad"},
+	} {
+		users := make([]User, len(c))
+		for i := range c {
+			users[i].UpdatedAt = c[i]
+		}
+		best, bestT := "", time.Time{}
+		for _, v := range c {
+			if tm, err := time.Parse(time.RFC3339, v); err == nil && tm.After(bestT) {
+				best, bestT = v, tm
+			}
+		}
+		if got := highWater(users); got != best {
+			t.Errorf("%q: %q, time.Parse finds %q", c, got, best)
+		}
 	}
 }

@@ -73,26 +73,64 @@ func (c *Client) Refresh(ctx context.Context, prev *Snapshot, progress ProgressF
 
 func (c *Client) fetch(ctx context.Context, prev *Snapshot, progress ProgressFunc, inPlace bool) (*Snapshot, error) {
 	start := c.Requests.Load()
+	var early *earlyRequests
+	if prev != nil && prev.Instance == c.Instance() && prev.HighWater != "" && prev.Format == SnapshotFormat {
+		early = c.startEarly(ctx, prev.HighWater, progress)
+	}
+	return c.assemble(ctx, prev, early, progress, inPlace, start)
+}
+
+// earlyRequests are a refresh's requests that need nothing from the
+// cache but its high water: they can go out while the cache is read.
+type earlyRequests struct {
+	highWater string
+	done      chan struct{}
+	top       *User
+	changed   []User
+	ref       Snapshot // the reference lists and their warnings
+	err       error
+}
+
+func (c *Client) startEarly(ctx context.Context, highWater string, progress ProgressFunc) *earlyRequests {
+	e := &earlyRequests{highWater: highWater, done: make(chan struct{})}
+	go func() {
+		defer close(e.done)
+		if e.top, e.err = c.topUser(ctx); e.err != nil {
+			return
+		}
+		if e.changed, e.err = c.ListUsers(ctx, url.Values{"updated_at[gt_or_eq]": {highWater}}, progress); e.err != nil {
+			return
+		}
+		e.err = c.fetchReference(ctx, &e.ref, progress)
+	}()
+	return e
+}
+
+// assemble builds the snapshot from prev and the early requests (nil for a
+// full read): users changed since the cache replace their cached records,
+// unless the cache no longer describes the instance, when every user is
+// read again.
+func (c *Client) assemble(ctx context.Context, prev *Snapshot, early *earlyRequests, progress ProgressFunc, inPlace bool, start int64) (*Snapshot, error) {
 	s := &Snapshot{Format: SnapshotFormat, Instance: c.Instance(), FetchedAt: time.Now().UTC()}
-	incremental := prev != nil && prev.Instance == s.Instance && prev.HighWater != "" && prev.Format == SnapshotFormat
+	if early != nil {
+		<-early.done
+		if early.err != nil {
+			return nil, early.err
+		}
+	}
+	incremental := early != nil && prev != nil && prev.Instance == s.Instance && prev.HighWater == early.highWater && prev.Format == SnapshotFormat
 	if incremental {
-		if why, err := c.cacheMismatch(ctx, prev); err != nil {
-			return nil, err
-		} else if why != "" {
+		if why := cacheMismatch(early.top, prev); why != "" {
 			incremental = false
 			s.Warnings = append(s.Warnings, "the cached snapshot no longer matches "+s.Instance+" ("+why+"; a sandbox refresh?): every user was read again")
 		}
 	}
 	if incremental {
-		changed, err := c.ListUsers(ctx, url.Values{"updated_at[gt_or_eq]": {prev.HighWater}}, progress)
-		if err != nil {
-			return nil, err
-		}
 		base := prev.Users
 		if !inPlace {
 			base = append([]User(nil), base...)
 		}
-		s.Users, s.Stats.Changed = mergeUsers(base, changed)
+		s.Users, s.Stats.Changed = mergeUsers(base, early.changed)
 	} else {
 		users, err := c.ListUsers(ctx, nil, progress)
 		if err != nil {
@@ -103,7 +141,9 @@ func (c *Client) fetch(ctx context.Context, prev *Snapshot, progress ProgressFun
 	}
 	sortUsers(s.Users)
 	s.HighWater = highWater(s.Users)
-	if err := c.fetchReference(ctx, s, progress); err != nil {
+	if early != nil {
+		s.takeReference(&early.ref)
+	} else if err := c.fetchReference(ctx, s, progress); err != nil {
 		return nil, err
 	}
 	s.Stats.Incremental = incremental
@@ -113,15 +153,71 @@ func (c *Client) fetch(ctx context.Context, prev *Snapshot, progress ProgressFun
 	return s, nil
 }
 
-// cacheMismatch tells why a cached snapshot cannot be refreshed
-// incrementally, or "" when it can.
-func (c *Client) cacheMismatch(ctx context.Context, prev *Snapshot) (string, error) {
-	top, err := c.topUser(ctx)
-	if err != nil {
-		return "", err
+// takeReference moves the reference lists (and their warnings) of r into s.
+func (s *Snapshot) takeReference(r *Snapshot) {
+	s.Currencies, s.AccountTypes, s.Lookups, s.LookupValues = r.Currencies, r.AccountTypes, r.Lookups, r.LookupValues
+	s.UserGroups, s.AccountGroups, s.ContentGroups = r.UserGroups, r.AccountGroups, r.ContentGroups
+	s.Warnings = append(s.Warnings, r.Warnings...)
+}
+
+// RefreshCache is Refresh of the snapshot cached at path: the requests
+// that need only the cache's first line (its high water) go out while the
+// rest of the cache is read. A cache that cannot be read, or that changed
+// meanwhile, gives a full read as Refresh does.
+func (c *Client) RefreshCache(ctx context.Context, path string, progress ProgressFunc) (*Snapshot, error) {
+	start := c.Requests.Load()
+	var early *earlyRequests
+	if head, ok := readCacheHead(path); ok && head.Format == SnapshotFormat && head.Instance == c.Instance() && head.HighWater != "" {
+		early = c.startEarly(ctx, head.HighWater, progress)
 	}
+	prev := LoadCachedFrom(path, c.Instance())
+	if early != nil && (prev == nil || prev.HighWater != early.highWater) {
+		<-early.done // another process rewrote it meanwhile: begin again from what was read
+		return c.Refresh(ctx, prev, progress)
+	}
+	if early == nil && prev != nil && prev.HighWater != "" {
+		early = c.startEarly(ctx, prev.HighWater, progress)
+	}
+	return c.assemble(ctx, prev, early, progress, true, start)
+}
+
+// cacheHead is what a cache's first line says, as Save writes it.
+type cacheHead struct {
+	Format    string `json:"format"`
+	Instance  string `json:"instance"`
+	HighWater string `json:"high-water"`
+}
+
+// readCacheHead reads the head of a snapshot Save wrote, whose users
+// begin on the first line; ok is false for any other layout.
+func readCacheHead(path string) (cacheHead, bool) {
+	var h cacheHead
+	f, _, err := fileutil.OpenRegular(path)
+	if err != nil {
+		return h, false
+	}
+	defer f.Close()
+	buf := make([]byte, 64<<10)
+	n, _ := io.ReadFull(f, buf)
+	line := buf[:n]
+	if i := bytes.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i]
+	}
+	i := bytes.LastIndex(line, []byte(`"users":[`))
+	if i < 0 {
+		return h, false
+	}
+	doc := append(bytes.TrimRight(line[:i], ","), '}')
+	if json.Unmarshal(doc, &h) != nil {
+		return h, false
+	}
+	return h, true
+}
+
+// cacheMismatch tells why a cached snapshot cannot be refreshed
+// incrementally, or "" when it can; top is the instance's highest user.
+func cacheMismatch(top *User, prev *Snapshot) string {
 	prevTop := 0
-	var byID *User
 	for i := range prev.Users {
 		if prev.Users[i].ID > prevTop {
 			prevTop = prev.Users[i].ID
@@ -129,22 +225,19 @@ func (c *Client) cacheMismatch(ctx context.Context, prev *Snapshot) (string, err
 	}
 	if top == nil {
 		if prevTop > 0 {
-			return "it has no users now", nil
+			return "it has no users now"
 		}
-		return "", nil
+		return ""
 	}
 	if top.ID < prevTop {
-		return fmt.Sprintf("its highest user id is %d, the cache has %d", top.ID, prevTop), nil
+		return fmt.Sprintf("its highest user id is %d, the cache has %d", top.ID, prevTop)
 	}
 	for i := range prev.Users {
-		if prev.Users[i].ID == top.ID {
-			byID = &prev.Users[i]
+		if prev.Users[i].ID == top.ID && !strings.EqualFold(prev.Users[i].Login, top.Login) {
+			return fmt.Sprintf("user %d is %s now, the cache has %s", top.ID, top.Login, prev.Users[i].Login)
 		}
 	}
-	if byID != nil && !strings.EqualFold(byID.Login, top.Login) {
-		return fmt.Sprintf("user %d is %s now, the cache has %s", top.ID, top.Login, byID.Login), nil
-	}
-	return "", nil
+	return ""
 }
 
 // fetchReference reads the reference data. A list the credential may not
@@ -220,16 +313,44 @@ func mergeUsers(out, changed []User) ([]User, int) {
 
 func highWater(users []User) string {
 	best, bestT := "", time.Time{}
-	for _, u := range users {
+	for i := range users {
+		u := &users[i]
+		if utcSeconds(u.UpdatedAt) && utcSeconds(best) {
+			if u.UpdatedAt > best { // one layout, one zone: the text orders as the time
+				best, bestT = u.UpdatedAt, time.Time{}
+			}
+			continue
+		}
 		t, err := time.Parse(time.RFC3339, u.UpdatedAt)
 		if err != nil {
 			continue
+		}
+		if bestT.IsZero() && best != "" {
+			bestT, _ = time.Parse(time.RFC3339, best)
 		}
 		if t.After(bestT) {
 			best, bestT = u.UpdatedAt, t
 		}
 	}
 	return best
+}
+
+// utcSeconds reports a time written as Coupa writes it, 2006-01-02T15:04:05Z.
+func utcSeconds(s string) bool {
+	if len(s) != 20 || s[19] != 'Z' || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' {
+		return false
+	}
+	for _, i := range [...]int{0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18} {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	two := func(i int) int { return int(s[i]-'0')*10 + int(s[i+1]-'0') }
+	year, month, day := two(0)*100+two(2), two(5), two(8)
+	if month < 1 || month > 12 || day < 1 || two(11) > 23 || two(14) > 59 || two(17) > 59 {
+		return false // time.Parse refuses these
+	}
+	return day <= time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
 
 // Roles returns the instance's role catalogue, read from users' roles

@@ -157,16 +157,16 @@ func (s *Service) Coupa(ctx context.Context, progress func(Progress)) (snap *cou
 	if err != nil {
 		return nil, true, err
 	}
-	var prev *coupa.Snapshot
 	cachePath, cerr := s.cachePath(client.Instance())
-	if !s.e.Refresh && cerr == nil {
-		prev = coupa.LoadCachedFrom(cachePath, client.Instance())
-	}
 	var pf coupa.ProgressFunc
 	if progress != nil {
 		pf = func(p coupa.Progress) { progress(Progress(p)) }
 	}
-	snap, err = client.Refresh(ctx, prev, pf) // prev was loaded for this refresh alone
+	if !s.e.Refresh && cerr == nil {
+		snap, err = client.RefreshCache(ctx, cachePath, pf) // the requests go out while the cache is read
+	} else {
+		snap, err = client.Refresh(ctx, nil, pf)
+	}
 	if err != nil {
 		return nil, true, err
 	}
