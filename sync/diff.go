@@ -122,7 +122,7 @@ func Diff(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) (*Plan, error) {
 	e.guard(plan)
 	explain(plan)
 	plan.Recount()
-	plan.Digest = DigestOf(plan)
+	plan.Digest, plan.digested = DigestOf(plan), plan.digestKey()
 	return plan, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/ccwrecon/ccwrecon/record"
 )
@@ -265,6 +266,28 @@ type Plan struct {
 	// omittedUnchanged counts unchanged users a plan file left out of
 	// users (the contract allows it); Recount keeps counting them.
 	omittedUnchanged int
+	// digested identifies the content Digest was computed from (by Diff,
+	// or checked by ParsePlan). The product changes nothing but the
+	// selection afterwards, which the digest leaves out, so Save need not
+	// compute it again while the users are the same ones; had anything
+	// else changed, the saved plan would be refused as edited, not applied.
+	digested digestKey
+}
+
+// digestKey is what Save compares to trust a digest: the users slice and
+// the head the digest covers.
+type digestKey struct {
+	users    **UserPlan
+	n        int
+	warnings int
+	missing  int
+	created  time.Time
+	settings string
+}
+
+func (p *Plan) digestKey() digestKey {
+	return digestKey{unsafe.SliceData(p.Users), len(p.Users), len(p.Warnings), len(p.MissingValues), p.CreatedAt,
+		fmt.Sprint(p.Settings, p.Feed, p.Instance)}
 }
 
 // Recount recomputes the summary and the selection counts; call it after

@@ -24,7 +24,9 @@ var ErrEdited = errors.New("the plan was edited after diff wrote it")
 func (p *Plan) Save(path string) error {
 	q := *p
 	q.Recount()
-	q.Digest = DigestOf(&q)
+	if q.digested == (digestKey{}) || q.digested != q.digestKey() {
+		q.Digest = DigestOf(&q)
+	}
 	return fileutil.WriteAtomic(path, fileutil.Private, func(w io.Writer) error { return WriteJSON(w, &q) })
 }
 
@@ -94,6 +96,7 @@ func ParsePlan(b []byte) (*Plan, error) {
 	if d := DigestOf(&p); d != p.Digest {
 		return nil, fmt.Errorf("%w (digest %s, content %s); make a new plan with ccwrecon diff --out", ErrEdited, short(p.Digest), short(d))
 	}
+	p.digested = p.digestKey()
 	return &p, nil
 }
 
