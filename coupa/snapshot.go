@@ -444,6 +444,20 @@ func LoadSnapshot(path string) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
+	return decodeSnapshot(path, b)
+}
+
+// loadCache reads a cache file in place (see fileutil.MapRegular): this
+// program rewrites a cache only by renaming a new one into place.
+func loadCache(path string) (*Snapshot, error) {
+	b, err := fileutil.MapRegular(path, MaxSnapshotBytes)
+	if err != nil {
+		return nil, err
+	}
+	return decodeSnapshot(path, b)
+}
+
+func decodeSnapshot(path string, b []byte) (*Snapshot, error) {
 	// The users' strings are slices of the file's bytes: b is never
 	// written again, and copying 60 MB costs more than decoding it.
 	s, err := decodeFast(unsafe.String(unsafe.SliceData(b), len(b)))
@@ -485,7 +499,7 @@ func LoadCached(instance string) *Snapshot {
 // LoadCachedFrom returns the snapshot cached at path if it is one of this
 // instance, or nil (a missing, old or corrupt cache means a full read).
 func LoadCachedFrom(path, instance string) *Snapshot {
-	s, err := LoadSnapshot(path)
+	s, err := loadCache(path)
 	if err != nil || s.Instance != instance {
 		return nil
 	}

@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"github.com/ccwrecon/ccwrecon/coupa"
 	"strings"
 
 	"github.com/ccwrecon/ccwrecon/record"
@@ -10,13 +11,22 @@ import (
 var scalarFields = []string{record.Login, record.Email, record.FirstName, record.LastName, record.MiddleName, record.MentionName,
 	record.PhoneWork, record.EmployeeNumber, record.Currency, record.SSO, record.Manager}
 
+var scalarAccess = accessors(scalarFields)
+
 func (e *engine) compareScalars(rp *rowPlan, f *record.User) {
-	for _, field := range scalarFields {
+	for i, field := range scalarFields {
 		v := f.Get(field)
 		if field == record.Manager {
 			v = rp.wantMgr
 		}
-		rp.compare(field, v)
+		if v == "" {
+			continue // no opinion
+		}
+		cur := None(field)
+		if rp.coupa != nil {
+			cur = scalarAccess[i](rp.coupa)
+		}
+		rp.compareTo(field, cur, v)
 	}
 	if t := f.Get(record.AccountType); t != "" {
 		rp.compare(record.AccountType, t)
@@ -58,6 +68,10 @@ func (e *engine) compareRoles(rp *rowPlan, f *record.User) {
 		}
 		return
 	}
+	if rp.coupa != nil && len(want) > 0 && holdsRoles(rp.coupa, want, f.RoleMode == record.RolesWholeSet) {
+		rp.same(record.Roles) // the common case, read without building the role set
+		return
+	}
 	cur := rp.current(record.Roles)
 	if f.RoleMode == record.RolesContain {
 		all := cur.RoleList()
@@ -84,6 +98,27 @@ func (e *engine) compareRoles(rp *rowPlan, f *record.User) {
 		note = "removes roles: Coupa's clear-then-set, prior roles restored on failure"
 	}
 	rp.change(record.Roles, cur, after, true, note)
+}
+
+// holdsRoles reports whether a Coupa user holds every role of want (and,
+// for a whole set, no other): what Same says of the role sets.
+func holdsRoles(u *coupa.User, want []string, whole bool) bool {
+	if whole && len(u.Roles) != len(want) {
+		return false
+	}
+	for _, w := range want {
+		found := false
+		for i := range u.Roles {
+			if strings.EqualFold(u.Roles[i].Name, w) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }
 
 // removesRoles reports whether going from one role set to another drops one.

@@ -18,53 +18,65 @@ var compared = []string{record.Login, record.Email, record.FirstName, record.Las
 	record.MentionName, record.PhoneWork, record.EmployeeNumber, record.Currency, record.SSO, record.Manager,
 	record.AccountType, record.SecurityType, record.Roles, record.Active, record.CCWUser}
 
-// CoupaValue reads one field of a Coupa user as a typed value.
-func CoupaValue(u *coupa.User, field string) Value {
-	switch field {
-	case record.Login:
-		return Text(u.Login)
-	case record.Email:
-		return Text(u.Email)
-	case record.FirstName:
-		return Text(u.Firstname)
-	case record.LastName:
-		return Text(u.Lastname)
-	case record.MiddleName:
-		return Text(u.Middlename)
-	case record.MentionName:
-		return Text(u.MentionName)
-	case record.EmployeeNumber:
-		return Text(u.EmployeeNumber)
-	case record.SSO:
-		return Text(u.SSOIdentifier)
-	case record.PhoneWork:
+// coupaField reads one field of a Coupa user as a typed value.
+type coupaField func(u *coupa.User) Value
+
+// coupaFields are the readers of the fields a Coupa user has by name:
+// looked up once per field list (see accessors), not per value.
+var coupaFields = map[string]coupaField{
+	record.Login:          func(u *coupa.User) Value { return Text(u.Login) },
+	record.Email:          func(u *coupa.User) Value { return Text(u.Email) },
+	record.FirstName:      func(u *coupa.User) Value { return Text(u.Firstname) },
+	record.LastName:       func(u *coupa.User) Value { return Text(u.Lastname) },
+	record.MiddleName:     func(u *coupa.User) Value { return Text(u.Middlename) },
+	record.MentionName:    func(u *coupa.User) Value { return Text(u.MentionName) },
+	record.EmployeeNumber: func(u *coupa.User) Value { return Text(u.EmployeeNumber) },
+	record.SSO:            func(u *coupa.User) Value { return Text(u.SSOIdentifier) },
+	record.PhoneWork: func(u *coupa.User) Value {
 		if p := u.PhoneWork; p != nil && (p.Number != "" || p.AreaCode != "" || p.CountryCode != "") {
 			return PhoneValue(Phone{CountryCode: p.CountryCode, AreaCode: p.AreaCode, Number: p.Number, Extension: p.Extension})
 		}
-		return None(field)
-	case record.Currency:
+		return None(record.PhoneWork)
+	},
+	record.Currency: func(u *coupa.User) Value {
 		if u.DefaultCurrency != nil {
 			return Text(u.DefaultCurrency.Code)
 		}
 		return Text("")
-	case record.Manager:
+	},
+	record.Manager: func(u *coupa.User) Value {
 		if u.Manager != nil {
 			return Text(u.Manager.Login)
 		}
 		return Text("")
-	case record.AccountType:
+	},
+	record.AccountType: func(u *coupa.User) Value {
 		if u.DefaultAccountType != nil {
 			return Text(u.DefaultAccountType.Name)
 		}
 		return Text("")
-	case record.SecurityType:
-		return Int(u.AccountSecurityType)
-	case record.Roles:
-		return Roles(u.RoleNames())
-	case record.Active:
-		return Bool(u.Active)
-	case record.CCWUser:
-		return Bool(u.CCWUser)
+	},
+	record.SecurityType: func(u *coupa.User) Value { return Int(u.AccountSecurityType) },
+	record.Roles:        func(u *coupa.User) Value { return Roles(u.RoleNames()) },
+	record.Active:       func(u *coupa.User) Value { return Bool(u.Active) },
+	record.CCWUser:      func(u *coupa.User) Value { return Bool(u.CCWUser) },
+}
+
+// accessors are the readers of a list of fields, in its order.
+func accessors(fields []string) []coupaField {
+	out := make([]coupaField, len(fields))
+	for i, f := range fields {
+		out[i] = coupaFields[f]
+	}
+	return out
+}
+
+var comparedAccess = accessors(compared)
+
+// CoupaValue reads one field of a Coupa user as a typed value.
+func CoupaValue(u *coupa.User, field string) Value {
+	if read, ok := coupaFields[field]; ok {
+		return read(u)
 	}
 	if n := SegmentOf(field); n > 0 {
 		if u.DefaultAccount != nil {
@@ -96,8 +108,8 @@ func FingerprintOf(u *coupa.User) *Fingerprint {
 		}
 		buf = append(buf, '\n')
 	}
-	for _, f := range compared {
-		put(f, CoupaValue(u, f))
+	for i, f := range compared {
+		put(f, comparedAccess[i](u))
 	}
 	if u.DefaultAccount != nil {
 		for n := 1; n <= 20; n++ {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	gosync "sync"
 	"time"
+	"unsafe"
 
 	"github.com/ccwrecon/ccwrecon/coupa"
 	"github.com/ccwrecon/ccwrecon/feeds"
@@ -193,6 +194,9 @@ func newEngine(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) *engine {
 		defer ix.Done()
 		for i := range snap.Users {
 			for _, r := range snap.Users[i].Roles {
+				if _, seen := e.roles[r.Name]; seen {
+					continue // a role 100,000 users hold is lower-cased once, not 100,000 times
+				}
 				e.roles[strings.ToLower(r.Name)] = r.Name
 				e.roles[r.Name] = r.Name // the spelling feeds usually use: found without lower-casing
 			}
@@ -330,7 +334,11 @@ func (rp *rowPlan) compare(field, feedText string) {
 	if feedText == "" {
 		return
 	}
-	cur := rp.current(field)
+	rp.compareTo(field, rp.current(field), feedText)
+}
+
+// compareTo is compare with Coupa's value already read.
+func (rp *rowPlan) compareTo(field string, cur Value, feedText string) {
 	if feedText == record.Clear {
 		if cur.IsNone() {
 			rp.same(field)
@@ -369,6 +377,27 @@ type scratch struct {
 	changes []Change
 	same    []string
 	chunk   []string
+	text    []byte // names, kept in shared blocks: see displayName
+}
+
+// displayName is "First Last", written into the worker's text blocks
+// (one allocation per 64 KB rather than one per row); a block's bytes
+// never change once a name points at them.
+func (sc *scratch) displayName(first, last string) string {
+	first, last = strings.TrimSpace(first), strings.TrimSpace(last)
+	switch {
+	case first == "":
+		return last
+	case last == "":
+		return first
+	}
+	n := len(first) + 1 + len(last)
+	if cap(sc.text)-len(sc.text) < n {
+		sc.text = make([]byte, 0, max(64<<10, n))
+	}
+	at := len(sc.text)
+	sc.text = append(append(append(sc.text, first...), ' '), last...)
+	return unsafe.String(&sc.text[at], n)
 }
 
 func (sc *scratch) keep(fields []string) []string {
@@ -385,7 +414,7 @@ func (sc *scratch) keep(fields []string) []string {
 
 // diffRow compares one feed row into rp and up.
 func (e *engine) diffRow(f *record.User, rp *rowPlan, up *UserPlan, sc *scratch) {
-	*up = UserPlan{Key: f.Key(), Line: f.Source.Line, Name: displayName(f.Get(record.FirstName), f.Get(record.LastName)),
+	*up = UserPlan{Key: f.Key(), Line: f.Source.Line, Name: sc.displayName(f.Get(record.FirstName), f.Get(record.LastName)),
 		Changes: sc.changes[:0]}
 	*rp = rowPlan{feed: f, plan: up, sameFields: sc.same[:0], allowLogin: e.cfg.AllowLoginChange}
 	e.compareRow(f, rp)

@@ -10,27 +10,67 @@ import (
 // departing supervisors, self-supervision and cycles in the final
 // hierarchy. Users are named as the feed and Coupa write them.
 func (e *engine) checkHierarchy(rows []*rowPlan) {
-	// rows by lower-cased login (the feed's and Coupa's), as row indexes
-	feedAt := make(map[string]int32, len(rows))
-	for i, rp := range rows {
-		l := strings.ToLower(rp.feed.Get(record.Login))
-		if l != "" {
-			feedAt[l] = int32(i)
+	// rows by lower-cased login (the feed's and Coupa's), as row indexes;
+	// later rows win. Built in two halves side by side: a login found in
+	// the second half's index is the later one.
+	half := len(rows) / 2
+	index := func(lo, hi int) map[string]int32 {
+		at := make(map[string]int32, hi-lo)
+		for i := lo; i < hi; i++ {
+			rp := rows[i]
+			l := strings.ToLower(rp.feed.Get(record.Login))
+			if l != "" {
+				at[l] = int32(i)
+			}
+			if rp.coupa != nil && !strings.EqualFold(rp.coupa.Login, l) {
+				at[strings.ToLower(rp.coupa.Login)] = int32(i)
+			}
 		}
-		if rp.coupa != nil && !strings.EqualFold(rp.coupa.Login, l) {
-			feedAt[strings.ToLower(rp.coupa.Login)] = int32(i)
+		return at
+	}
+	var early, late map[string]int32
+	parallelTasks(2, func(k int) {
+		if k == 0 {
+			early = index(0, half)
+		} else {
+			late = index(half, len(rows))
 		}
+	})
+	feedAt := func(l string) (int32, bool) {
+		if i, ok := late[l]; ok {
+			return i, true
+		}
+		i, ok := early[l]
+		return i, ok
 	}
 	feedBy := func(l string) (*rowPlan, bool) {
-		if i, ok := feedAt[l]; ok {
+		if i, ok := feedAt(l); ok {
 			return rows[i], true
 		}
 		return nil, false
 	}
-	for _, rp := range rows {
+	// Each row's supervisor is checked, and resolved to a row index once
+	// (walking through Coupa users outside the feed), on every core: a row
+	// records only its own problems.
+	up := make([]int, len(rows))
+	parallel(len(rows), func(i int) {
+		rp := rows[i]
+		up[i] = -1
+		l := rp.manager
+		for hops := 0; l != "" && hops < 64; hops++ {
+			if j, ok := feedAt(l); ok {
+				up[i] = int(j)
+				break
+			}
+			u := e.byLogin[l]
+			if u == nil || u.Manager == nil {
+				break
+			}
+			l = strings.ToLower(u.Manager.Login)
+		}
 		m := rp.wantMgr
 		if m == "" || m == record.Clear || rp.plan.Action == Unchanged && rp.leaving {
-			continue
+			return
 		}
 		lm := strings.ToLower(m)
 		self := strings.ToLower(rp.feed.Get(record.Login))
@@ -39,7 +79,7 @@ func (e *engine) checkHierarchy(rows []*rowPlan) {
 		}
 		if lm == self {
 			rp.problem(ProblemSupervisor, "self", []string{rp.plan.Key}, "%s cannot be their own supervisor", rp.plan.Key)
-			continue
+			return
 		}
 		sup, inFeed := feedBy(lm)
 		cu := e.byLogin[lm]
@@ -51,26 +91,8 @@ func (e *engine) checkHierarchy(rows []*rowPlan) {
 		case !inFeed && !cu.Active:
 			rp.problem(ProblemSupervisor, "supervisor-inactive", []string{rp.plan.Key, cu.Login}, "supervisor %s is inactive in Coupa", cu.Login)
 		}
-	}
-	// Cycles in the final hierarchy. Each row has at most one supervisor, so
-	// resolve it to a row index once (walking through Coupa users outside the
-	// feed), then find cycles with arrays instead of maps.
-	up := make([]int, len(rows))
-	for i, rp := range rows {
-		up[i] = -1
-		l := rp.manager
-		for hops := 0; l != "" && hops < 64; hops++ {
-			if j, ok := feedAt[l]; ok {
-				up[i] = int(j)
-				break
-			}
-			u := e.byLogin[l]
-			if u == nil || u.Manager == nil {
-				break
-			}
-			l = strings.ToLower(u.Manager.Login)
-		}
-	}
+	})
+	// Cycles in the final hierarchy, found with arrays instead of maps.
 	color := make([]int8, len(rows)) // 0 new, 1 on the current path, 2 done
 	var path []int
 	for start := range rows {
