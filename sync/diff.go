@@ -293,10 +293,12 @@ type rowPlan struct {
 	wantMgr  string // the supervisor the feed names (resolved from an employee number), as written
 	creating bool
 	leaving  bool // explicitly deactivated by the feed
-	// sameFields names the fields that match Coupa, in compare order.
-	sameFields []string
-	allowLogin bool // Config.AllowLoginChange
-	missing    []MissingValue
+	// sameFields names the fields that match Coupa, in compare order;
+	// sameDropped says they were not kept (the row changed nothing).
+	sameFields  []string
+	sameDropped bool
+	allowLogin  bool // Config.AllowLoginChange
+	missing     []MissingValue
 }
 
 // problem records a problem with its cause (a key of causeText), named
@@ -423,7 +425,23 @@ func (e *engine) diffRow(f *record.User, rp *rowPlan, up *UserPlan, sc *scratch)
 	if len(sc.changes) > 0 {
 		up.Changes = append(make([]Change, 0, len(sc.changes)), sc.changes...)
 	}
+	if len(sc.changes) == 0 && len(up.Problems) == 0 {
+		// Most rows change nothing: their matching fields are counted, not
+		// kept (see sameFieldsOf for the few that turn out to change).
+		rp.sameFields, rp.sameDropped = nil, true
+		return
+	}
 	rp.sameFields = sc.keep(sc.same)
+}
+
+// sameFieldsOf names the fields of a row that match Coupa, comparing the
+// row again: for a row that changed nothing when it was compared but has a
+// problem now (its supervisor's, found across rows).
+func (e *engine) sameFieldsOf(rp *rowPlan) []string {
+	up := UserPlan{Key: rp.feed.Key(), Line: rp.feed.Source.Line}
+	again := rowPlan{feed: rp.feed, plan: &up, allowLogin: e.cfg.AllowLoginChange}
+	e.compareRow(rp.feed, &again)
+	return again.sameFields
 }
 
 func (e *engine) compareRow(f *record.User, rp *rowPlan) {
@@ -519,6 +537,9 @@ func (rp *rowPlan) finish(e *engine) {
 			return
 		}
 		p.CCWSegments = e.heldSegments(rp, p.CCWSegments)
+		if rp.sameDropped {
+			rp.sameFields = e.sameFieldsOf(rp)
+		}
 		if len(rp.sameFields) > 0 {
 			p.Same = make([]FieldValue, len(rp.sameFields))
 			for i, f := range rp.sameFields {

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -427,5 +429,50 @@ func TestSnapshotFixtureMatchesTheEmulator(t *testing.T) {
 	b, _ := json.Marshal(fixture.Users)
 	if !bytes.Equal(a, b) {
 		t.Fatal("testdata/acme.snapshot.json is out of date: refresh it with ccwrecon fetch against ccwrecon emulate")
+	}
+}
+
+// A row that changes nothing keeps no matching fields while it is
+// compared; if it has a problem later (here its supervisor leaves in the
+// same feed), its matching fields are the ones a changing row would list.
+func TestAnUnchangedRowWithALaterProblemListsItsMatchingFields(t *testing.T) {
+	t.Parallel()
+	snap := acmeSnapshot(t)
+	var u, m *coupa.User
+	for i := range snap.Users {
+		if c := &snap.Users[i]; c.Active && c.CCWUser && c.Manager != nil {
+			for j := range snap.Users {
+				if snap.Users[j].ID == c.Manager.ID && snap.Users[j].Active {
+					u, m = c, &snap.Users[j]
+				}
+			}
+		}
+	}
+	if u == nil {
+		t.Fatal("the fixture has no active user with an active manager")
+	}
+	row := func(status string, c *coupa.User, mgr string) string {
+		return fmt.Sprintf("%s|%s|%s|%s|%s|%s\n", status, c.Login, c.Lastname, c.Firstname, c.Email, mgr)
+	}
+	data := "Status|User ID|Last Name|First Name|Email|Supervisor ID\n" + row("1", u, m.Login) + row("0", m, "")
+	f, err := feeds.Read(strings.NewReader(data), "feed.csv", feeds.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Diff(f, snap, Config{SegmentLookups: lookups})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := user(p, u.Login)
+	if got.Action != Error || len(got.Changes) != 0 {
+		t.Fatalf("%s: %s with %d changes, want an error with none", u.Login, got.Action, len(got.Changes))
+	}
+	var names []string
+	for _, s := range got.Same {
+		names = append(names, s.Field)
+	}
+	want := []string{record.Login, record.Email, record.FirstName, record.LastName, record.Manager, record.CCWUser}
+	if !reflect.DeepEqual(names, want) || got.Unchanged != len(want) {
+		t.Fatalf("same %v (%d unchanged), want %v", names, got.Unchanged, want)
 	}
 }
