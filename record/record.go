@@ -307,6 +307,52 @@ func (u *User) Len() int {
 	return n
 }
 
+// Segments reads, in one pass over the record, the chart segments it sets
+// (default-account.segment-N, N 1..20, into chart) and its CCW segments
+// (N 1..11, into ccw): 42 look-ups a row otherwise.
+func (u *User) Segments(chart *[21]string, ccw *[MaxSegments + 1]Segment) {
+	const chartPrefix, ccwPrefix = "default-account.segment-", "ccw-segment-"
+	for _, e := range u.kv {
+		switch {
+		case strings.HasPrefix(e.k, chartPrefix):
+			if n, ok := smallNumber(e.k[len(chartPrefix):]); ok && n >= 1 && n <= 20 {
+				chart[n] = e.v
+			}
+		case strings.HasPrefix(e.k, ccwPrefix):
+			rest := e.k[len(ccwPrefix):]
+			dash := strings.IndexByte(rest, '-')
+			if dash < 0 {
+				continue
+			}
+			n, ok := smallNumber(rest[:dash])
+			if !ok || n < 1 || n > MaxSegments {
+				continue
+			}
+			switch rest[dash+1:] {
+			case "name":
+				ccw[n].Name = e.v
+			case "code":
+				ccw[n].Code = e.v
+			}
+		}
+	}
+}
+
+// smallNumber reads 1 or 2 decimal digits.
+func smallNumber(s string) (int, bool) {
+	if len(s) == 0 || len(s) > 2 {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n, true
+}
+
 // HasSegments reports whether any CCW segment carries a value.
 func (u *User) HasSegments() bool {
 	for _, e := range u.kv {

@@ -55,3 +55,31 @@ func TestSegmentsAndSlab(t *testing.T) {
 		t.Fatalf("%+v", a.Segment(3))
 	}
 }
+
+// Segments reads in one pass what SegmentField and Segment read one by one.
+func TestSegmentsReadsWhatGetReads(t *testing.T) {
+	u := New(Source{})
+	u.Set(Login, "x")
+	u.Set(SegmentField(1), "100")
+	u.Set(SegmentField(12), "12")
+	u.Set(SegmentField(20), "twenty")
+	u.SetSegment(3, Segment{Name: "Engineering"})
+	u.SetSegment(11, Segment{Name: "N", Code: "C"})
+	u.Set("ccw-segment-x-name", "junk")
+	var chart [21]string
+	var ccw [MaxSegments + 1]Segment
+	u.Segments(&chart, &ccw)
+	for n := 1; n <= 20; n++ {
+		if chart[n] != u.Get(SegmentField(n)) {
+			t.Errorf("chart segment %d: %q, Get %q", n, chart[n], u.Get(SegmentField(n)))
+		}
+	}
+	for n := 1; n <= MaxSegments; n++ {
+		if ccw[n] != u.Segment(n) {
+			t.Errorf("CCW segment %d: %+v, Segment %+v", n, ccw[n], u.Segment(n))
+		}
+	}
+	if chart[12] != "12" || ccw[11].Code != "C" || ccw[3].Name != "Engineering" {
+		t.Fatal("the values set are not read")
+	}
+}

@@ -95,8 +95,12 @@ func BenchmarkDiff100k(b *testing.B) {
 			}
 		}
 		b.StopTimer()
+		// in use: the inputs and the plan, once garbage is collected (what
+		// was read before depends on when the collector last ran)
+		runtime.GC()
 		var after runtime.MemStats
 		runtime.ReadMemStats(&after)
+		runtime.KeepAlive(p)
 		b.ReportMetric(float64(after.HeapInuse)/(1<<20), "heap-inuse-MB")
 		b.ReportMetric(float64(p.Summary.Create+p.Summary.Update), "changed-users")
 		if p.Summary.Create+p.Summary.Update != 31653 {

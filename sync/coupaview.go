@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -111,11 +112,20 @@ func FingerprintOf(u *coupa.User) *Fingerprint {
 	for i, f := range compared {
 		put(f, comparedAccess[i](u))
 	}
-	if u.DefaultAccount != nil {
-		for n := 1; n <= 20; n++ {
-			if v := u.DefaultAccount.Segments[n]; v != "" {
-				put(record.SegmentField(n), Text(v))
+	if u.DefaultAccount != nil && len(u.DefaultAccount.Segments) > 0 {
+		// segments 1..20 in order: the few the map holds, sorted, rather
+		// than 20 look-ups
+		var ns [20]int
+		k := 0
+		for n, v := range u.DefaultAccount.Segments {
+			if n >= 1 && n <= 20 && v != "" {
+				ns[k] = n
+				k++
 			}
+		}
+		slices.Sort(ns[:k])
+		for _, n := range ns[:k] {
+			put(record.SegmentField(n), Text(u.DefaultAccount.Segments[n]))
 		}
 	}
 	if len(u.CustomFields) > 0 {

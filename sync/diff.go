@@ -69,6 +69,7 @@ type engine struct {
 	roles    map[string]string // lower -> canonical name
 	chart    string
 	lookups  lookupIndex
+	targets  [record.MaxSegments + 1]string // cfg.SegmentTargets as an array: read for every changed user
 }
 
 // Diff compares a feed with a Coupa snapshot and builds the plan. It does
@@ -203,6 +204,11 @@ func newEngine(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) *engine {
 		}
 	}()
 	e.lookups = indexLookups(snap.LookupValues)
+	for n, t := range cfg.SegmentTargets {
+		if n >= 1 && n <= record.MaxSegments {
+			e.targets[n] = t
+		}
+	}
 	ix.Wait()
 	for _, r := range cfg.KnownRoles {
 		e.roles[strings.ToLower(r)] = r

@@ -52,12 +52,11 @@ func (e *engine) compareSegments(rp *rowPlan, f *record.User) {
 	// by segment number; arrays, not maps: this runs for every row
 	var want, notes [21]string
 	var checked [21]bool // codes already checked against their lookup
-	for n := 1; n <= 20; n++ {
-		want[n] = f.Get(record.SegmentField(n))
-	}
+	var segs [record.MaxSegments + 1]record.Segment
+	f.Segments(&want, &segs)
 	var ccw map[int]record.Segment // made when the first segment is found
 	for n := 1; n <= record.MaxSegments; n++ {
-		s := f.Segment(n)
+		s := segs[n]
 		if s.Empty() {
 			continue
 		}
@@ -196,10 +195,13 @@ func (e *engine) heldSegments(rp *rowPlan, ccw map[int]record.Segment) map[int]r
 		ccw[n] = s
 	}
 	for n := 1; n <= record.MaxSegments; n++ {
+		target := e.targets[n]
+		if target == "" {
+			continue
+		}
 		if _, ok := ccw[n]; ok {
 			continue
 		}
-		target := e.cfg.SegmentTargets[n]
 		switch {
 		case target == "chart":
 			if c.DefaultAccount == nil || c.DefaultAccount.Segments[n] == "" {
