@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"encoding/csv"
 	"fmt"
+	"github.com/charmbracelet/lipgloss"
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/ccwrecon/ccwrecon/internal/termtext"
 	"github.com/ccwrecon/ccwrecon/sync/style"
@@ -90,28 +92,42 @@ func WriteTextWith(w io.Writer, p *Plan, t *style.Theme, o TextOptions) error {
 		return b.Flush()
 	}
 	b.WriteString("\nSymbols: + create, ~ update, - deactivate, ↺ reactivate, ! problem.\n\n")
+	// Each user is written by appending into one reused line (31,000
+	// changed users were 200,000 fmt calls); painted only with colour.
+	var line []byte
+	paint := func(st func() lipgloss.Style, prefix string) {
+		b.WriteString(prefix)
+		if t.Colour {
+			b.WriteString(t.Paint(st(), string(line)))
+		} else {
+			b.Write(line)
+		}
+		b.WriteByte('\n')
+	}
 	for _, u := range p.Users {
 		if u.Action == Unchanged {
 			continue
 		}
-		head := fmt.Sprintf("%s %s %s", u.Action.Symbol(), safe(u.Key), u.Action)
+		line = append(line[:0], u.Action.Symbol()...)
+		line = append(append(append(line, ' '), safe(u.Key)...), ' ')
+		line = append(line, u.Action...)
 		if u.Name != "" {
-			head += fmt.Sprintf(" (%s)", safe(u.Name))
+			line = append(append(append(line, " ("...), safe(u.Name)...), ')')
 		}
 		if u.Line > 0 {
-			head += fmt.Sprintf("  # feed line %d", u.Line)
+			line = strconv.AppendInt(append(line, "  # feed line "...), int64(u.Line), 10)
 		}
 		if u.Inferred {
-			head += "  # absent from the full feed"
+			line = append(line, "  # absent from the full feed"...)
 		}
 		switch {
 		case u.Action == Error:
 		case u.SelectedCount() == 0:
-			head += "  [not selected]"
+			line = append(line, "  [not selected]"...)
 		case u.Partly():
-			head += "  [partly selected]"
+			line = append(line, "  [partly selected]"...)
 		}
-		fmt.Fprintf(b, "  %s\n", t.Paint(t.Action(string(u.Action)), head))
+		paint(func() lipgloss.Style { return t.Action(string(u.Action)) }, "  ")
 		for _, pr := range u.Problems {
 			fmt.Fprintf(b, "      %s\n", t.Paint(t.Problem, "! "+safe(pr.String())))
 			if o.Explain && pr.Cause != "" {
@@ -120,31 +136,40 @@ func WriteTextWith(w io.Writer, p *Plan, t *style.Theme, o TextOptions) error {
 		}
 		width := 0
 		for _, c := range u.Changes {
-			width = max(width, len(c.Field))
+			width = max(width, utf8.RuneCountInString(c.Field))
 		}
 		for i := range u.Changes {
 			c := &u.Changes[i]
-			line := fmt.Sprintf("%s %-*s %s -> %s", c.Symbol(), width, c.Field, quote(c.Coupa()), quote(c.Feed()))
+			line = append(append(line[:0], c.Symbol()...), ' ')
+			line = append(line, c.Field...)
+			for pad := utf8.RuneCountInString(c.Field); pad < width; pad++ {
+				line = append(line, ' ')
+			}
 			if c.Op == OpAdd {
-				line = fmt.Sprintf("%s %-*s = %s", c.Symbol(), width, c.Field, quote(c.Feed()))
+				line = appendQuoted(append(line, " = "...), c.Feed())
+			} else {
+				line = appendQuoted(append(line, ' '), c.Coupa())
+				line = appendQuoted(append(line, " -> "...), c.Feed())
 			}
 			switch {
 			case u.Action == Error:
 			case c.Informational && !(c.Selected && u.Selected):
-				line += "  [informational]"
+				line = append(line, "  [informational]"...)
 			case !(c.Selected && u.Selected):
-				line += "  [not selected]"
+				line = append(line, "  [not selected]"...)
 			}
 			if c.Note != "" {
-				line += t.Paint(t.Dim, "  # "+safe(c.Note))
+				line = append(line, t.Paint(t.Dim, "  # "+safe(c.Note))...)
 			}
-			fmt.Fprintf(b, "      %s\n", line)
+			b.WriteString("      ")
+			b.Write(line)
+			b.WriteByte('\n')
 			if o.Explain && c.Cause != "" {
 				fmt.Fprintf(b, "        %s\n", t.Paint(t.Dim, "why: "+safe(c.Cause)))
 			}
 		}
 		if u.Unchanged > 0 {
-			fmt.Fprintf(b, "      %s\n", t.Paint(t.Dim, fmt.Sprintf("# (%s hidden)", plural(u.Unchanged, "unchanged field", "unchanged fields"))))
+			fmt.Fprintf(b, "      %s\n", t.Paint(t.Dim, "# ("+plural(u.Unchanged, "unchanged field", "unchanged fields")+" hidden)"))
 		}
 		b.WriteString("\n")
 	}
@@ -173,6 +198,14 @@ func quote(s string) string {
 		return "(none)"
 	}
 	return strconv.Quote(s)
+}
+
+// appendQuoted appends quote(s).
+func appendQuoted(b []byte, s string) []byte {
+	if s == "" {
+		return append(b, "(none)"...)
+	}
+	return strconv.AppendQuote(b, s)
 }
 
 // WriteCSV writes one row per field change, for spreadsheets: cells that
