@@ -65,7 +65,8 @@ type engine struct {
 	feed     *feeds.Feed
 	byNumber *multiIndex
 	byLogin  map[string]*coupa.User
-	byEmail  *multiIndex
+	byEmail  *multiIndex // see emails
+	email    gosync.Once
 	roles    map[string]string // lower -> canonical name
 	chart    string
 	lookups  lookupIndex
@@ -168,9 +169,9 @@ func newEngine(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) *engine {
 	}
 	e := &engine{cfg: cfg, snap: snap, feed: feed, byNumber: newMultiIndex(ptrs), byLogin: make(map[string]*coupa.User, n),
 		byEmail: newMultiIndex(ptrs), roles: map[string]string{}}
-	// four independent indexes, built side by side
+	// three independent indexes, built side by side (emails when first asked)
 	var ix gosync.WaitGroup
-	ix.Add(4)
+	ix.Add(3)
 	go func() {
 		defer ix.Done()
 		for i := range snap.Users {
@@ -183,12 +184,6 @@ func newEngine(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) *engine {
 		defer ix.Done()
 		for i := range snap.Users {
 			e.byLogin[strings.ToLower(snap.Users[i].Login)] = &snap.Users[i]
-		}
-	}()
-	go func() {
-		defer ix.Done()
-		for i := range snap.Users {
-			e.byEmail.add(strings.ToLower(snap.Users[i].Email), i)
 		}
 	}()
 	go func() {
@@ -215,6 +210,18 @@ func newEngine(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) *engine {
 		e.roles[r] = r
 	}
 	return e
+}
+
+// emails is the index of Coupa users by lower-cased email, built when
+// first asked for: only matching on email and rows that create a user
+// need it, and most feeds have neither.
+func (e *engine) emails() *multiIndex {
+	e.email.Do(func() {
+		for i := range e.snap.Users {
+			e.byEmail.add(strings.ToLower(e.snap.Users[i].Email), i)
+		}
+	})
+	return e.byEmail
 }
 
 // multiIndex finds Coupa users by a key several may share (employee
@@ -499,7 +506,7 @@ func (e *engine) compareRow(f *record.User, rp *rowPlan) {
 			}
 		}
 		if email := f.Get(record.Email); email != "" {
-			if list := e.byEmail.get(strings.ToLower(email)); len(list) > 0 {
+			if list := e.emails().get(strings.ToLower(email)); len(list) > 0 {
 				rp.problem(ProblemCreate, "email-taken", []string{rp.plan.Key, list[0].Login}, "cannot create %s: email %s belongs to Coupa user %s", f.Key(), email, list[0].Login)
 			}
 		}

@@ -32,7 +32,7 @@ func (e *engine) match(f *record.User, rp *rowPlan) *coupa.User {
 	case "login":
 		return e.byLogin[login]
 	case "email":
-		return one(e.byEmail.get(strings.ToLower(email)), "email", email)
+		return one(e.emails().get(strings.ToLower(email)), "email", email)
 	case "employee-number":
 		if number == "" {
 			rp.problem(ProblemMatch, "match-none", []string{f.Key()}, "no employee number to match on (--match-on employee-number)")
