@@ -137,9 +137,30 @@ func BenchmarkLoadSnapshot100k(b *testing.B) {
 			check(s)
 		}
 	})
+	cache := b.TempDir() + "/cache.json"
+	b.Run("cache", func(b *testing.B) { // the per-instance cache: JSON plus the users in binary, read in place
+		if err := snap.SaveCache(cache); err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			s := coupa.LoadCachedFrom(cache, snap.Instance)
+			if s == nil {
+				b.Fatal("the cache was not read")
+			}
+			check(s)
+		}
+	})
 	b.Run("save", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			if err := snap.Save(path); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("save-cache", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if err := snap.SaveCache(cache); err != nil {
 				b.Fatal(err)
 			}
 		}

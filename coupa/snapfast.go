@@ -114,6 +114,9 @@ func (s *slab[T]) new() *T {
 
 // keep copies items into the block, returning them at their exact size.
 func (s *slab[T]) keep(items []T) []T {
+	if len(items) == 0 {
+		return []T{} // empty, not nil: "roles":[] stays [] (no allocation)
+	}
 	if len(items) > slabBlock/4 {
 		return append([]T(nil), items...)
 	}

@@ -35,7 +35,7 @@ func TestFastSnapshotMatchesEncodingJSON(t *testing.T) {
 	t.Parallel()
 	s := fastSample(t)
 	var buf bytes.Buffer
-	if err := s.encode(&buf); err != nil {
+	if _, err := s.encode(&buf, nil); err != nil {
 		t.Fatal(err)
 	}
 	fast, err := decodeFast(buf.String())
@@ -74,7 +74,7 @@ func TestSnapshotOtherLayouts(t *testing.T) {
 		t.Fatalf("pretty-printed snapshot: %v", err)
 	}
 	var buf bytes.Buffer
-	s.encode(&buf)
+	s.encode(&buf, nil)
 	broken := strings.Replace(buf.String(), `"login":"cy"`, `"login":cy`, 1)
 	p = filepath.Join(dir, "broken.json")
 	os.WriteFile(p, []byte(broken), 0o600)
@@ -109,4 +109,109 @@ func TestHighWaterFastPathAgreesWithParse(t *testing.T) {
 			t.Errorf("%q: %q, time.Parse finds %q", c, got, best)
 		}
 	}
+}
+
+// users builds n varied users, as Coupa sends them.
+func manyUsers(n int) []User {
+	yes, no := true, false
+	out := make([]User, n)
+	for i := range out {
+		u := &out[i]
+		u.ID, u.Login, u.Email = i+1, "user"+strings.Repeat("x", i%7)+string(rune('a'+i%26)), "u@x.example"
+		u.Firstname, u.Lastname, u.UpdatedAt, u.Active = "Fïrst", "Last \"q\"", "2026-03-15T19:40:00Z", i%3 != 0
+		u.AccountSecurityType = i % 3
+		if i%2 == 0 {
+			u.Roles = []Role{{ID: 3, Name: "User"}, {ID: i, Name: "R", SystemRole: i%4 == 0}}
+		} else if i%5 == 0 {
+			u.Roles = []Role{}
+		}
+		if i%3 == 0 {
+			u.Manager = &Ref{ID: i, Login: "boss"}
+			u.DefaultCurrency = &Currency{ID: 1, Code: "EUR", Enabled: &yes}
+			u.DefaultAccount = &Account{ID: i, Code: "1-2", Active: &no, Segments: map[int]string{1: "1", 2: "2", 20: "x"}}
+		}
+		if i%11 == 0 {
+			u.PhoneWork = &Phone{Number: "555", Extension: "1"}
+			u.UserGroups, u.ContentGroups = []Ref{}, []Ref{{ID: 1, Name: "g"}}
+			u.CustomFields = map[string]any{"k": float64(i), "s": "v", "n": nil}
+		}
+	}
+	return out
+}
+
+// A cache file holds the snapshot's JSON, then the users in binary: read
+// back, every user is what the JSON says, with its own line kept; a file
+// whose either part is damaged is refused, and a plain JSON cache (an
+// earlier version's) still reads.
+func TestCacheFileReadsAsItsJSON(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, s := range []*Snapshot{fastSample(t), {Format: SnapshotFormat, Instance: "x", Users: manyUsers(9000)}, {Format: SnapshotFormat, Instance: "empty"}} {
+		path := filepath.Join(dir, s.Instance+".cache")
+		if err := s.SaveCache(path); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := os.ReadFile(path)
+		if !isCacheFile(b) {
+			t.Fatal("no trailer")
+		}
+		tr, _ := readTrailer(b)
+		fromJSON, err := decodeSnapshot("json", b[:tr.jsonLen])
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := loadCache(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, fromJSON) {
+			for i := range got.Users {
+				if !reflect.DeepEqual(got.Users[i], fromJSON.Users[i]) {
+					t.Fatalf("%s user %d:\n cache %+v\n  json %+v", s.Instance, i, got.Users[i], fromJSON.Users[i])
+				}
+			}
+			t.Fatalf("%s: the cache and its JSON differ", s.Instance)
+		}
+		// written again from the lines it keeps, the JSON is the same bytes
+		var again bytes.Buffer
+		got.encode(&again, nil)
+		if again.String() != string(b[:tr.jsonLen]) {
+			t.Fatalf("%s: the JSON written back differs", s.Instance)
+		}
+		for _, at := range []uint64{tr.jsonLen / 2, tr.jsonLen + tr.binLen/2, uint64(len(b)) - 20} {
+			bad := append([]byte(nil), b...)
+			bad[at] ^= 0x20
+			p := filepath.Join(dir, "bad")
+			os.WriteFile(p, bad, 0o600)
+			if _, err := loadCache(p); err == nil {
+				t.Fatalf("%s: a byte changed at %d of %d went unnoticed", s.Instance, at, len(b))
+			}
+			if LoadCachedFrom(p, s.Instance) != nil {
+				t.Fatal("a damaged cache was used")
+			}
+		}
+		plain := filepath.Join(dir, "plain.json")
+		os.WriteFile(plain, b[:tr.jsonLen], 0o600)
+		if old := LoadCachedFrom(plain, s.Instance); old == nil || len(old.Users) != len(s.Users) {
+			t.Fatalf("%s: a plain JSON cache is not read", s.Instance)
+		}
+	}
+}
+
+// Whatever the bytes, reading a cache never panics and never takes a
+// damaged file.
+func FuzzDecodeCache(f *testing.F) {
+	s := &Snapshot{Format: SnapshotFormat, Instance: "x", Users: manyUsers(40)}
+	path := filepath.Join(f.TempDir(), "c")
+	if err := s.SaveCache(path); err != nil {
+		f.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	f.Add(b, uint(0), byte(0))
+	f.Fuzz(func(t *testing.T, b []byte, at uint, x byte) {
+		if len(b) > 0 {
+			b[int(at%uint(len(b)))] ^= x
+		}
+		decodeCache(b)
+	})
 }

@@ -43,7 +43,15 @@ type Snapshot struct {
 	// Stats of the fetch that produced it (not part of Coupa's state).
 	Stats    FetchStats `json:"stats"`
 	Warnings []string   `json:"warnings,omitempty"`
+	// plainCache says the cache this was read from (or refreshed from) is
+	// an earlier version's plain JSON: it is written again in the current
+	// layout (see CacheOutdated).
+	plainCache bool
 }
+
+// CacheOutdated says the cache behind this snapshot is in an earlier
+// layout and should be written again even when little changed.
+func (s *Snapshot) CacheOutdated() bool { return s.plainCache }
 
 // FetchStats says how a snapshot was obtained.
 type FetchStats struct {
@@ -147,6 +155,7 @@ func (c *Client) assemble(ctx context.Context, prev *Snapshot, early *earlyReque
 		return nil, err
 	}
 	s.Stats.Incremental = incremental
+	s.plainCache = incremental && prev.plainCache
 	s.Stats.Requests = c.Requests.Load() - start
 	s.Stats.Throttled = c.Throttled.Load()
 	s.Stats.Retries = c.Retries.Load()
@@ -374,7 +383,7 @@ func (s *Snapshot) Roles() []string {
 func (s *Snapshot) Save(path string) error {
 	return fileutil.WriteAtomic(path, fileutil.Private, func(f io.Writer) error {
 		w := bufio.NewWriterSize(f, 1<<20)
-		if err := s.encode(w); err != nil {
+		if _, err := s.encode(w, nil); err != nil {
 			return err
 		}
 		return w.Flush()
@@ -384,27 +393,27 @@ func (s *Snapshot) Save(path string) error {
 // encode streams the document, one user per line (the layout decodeFast
 // reads), encoding blocks of users on every core: a 100,000-user snapshot
 // is never held in memory twice.
-func (s *Snapshot) encode(w io.Writer) error {
+func (s *Snapshot) encode(w io.Writer, lens []int32) (prefix int, err error) {
 	head := *s
 	head.Users = nil
 	b, err := json.Marshal(head)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	// {"format":...,"users":null,...} -> splice the users array in place of null
 	i := bytes.Index(b, []byte(`"users":null`))
 	if i < 0 {
-		return errors.New("snapshot: cannot place users")
+		return 0, errors.New("snapshot: cannot place users")
 	}
 	if _, err := w.Write(b[:i]); err != nil {
-		return err
+		return 0, err
 	}
 	if len(s.Users) == 0 {
 		io.WriteString(w, `"users":[]`)
 	} else {
 		io.WriteString(w, usersOpen)
-		if err := encodeUsers(w, s.Users); err != nil {
-			return err
+		if err := encodeUsers(w, s.Users, lens); err != nil {
+			return 0, err
 		}
 		io.WriteString(w, usersClose)
 	}
@@ -412,27 +421,31 @@ func (s *Snapshot) encode(w io.Writer) error {
 	if err == nil {
 		_, err = io.WriteString(w, "\n")
 	}
-	return err
+	return i, err
 }
 
 // encodeUsers writes users one per line, separated by commas, encoded in
 // blocks on every core; a user read from a cache is written back from its
 // own line.
-func encodeUsers(w io.Writer, users []User) error {
+func encodeUsers(w io.Writer, users []User, lens []int32) error {
 	return blocks.Write(w, len(users), 2048, 2048*700, func(buf *bytes.Buffer, lo, hi int) error {
 		enc := json.NewEncoder(buf)
 		for j := lo; j < hi; j++ {
 			if j > 0 {
 				buf.WriteString(",\n")
 			}
+			at := buf.Len()
 			if users[j].raw != "" {
 				buf.WriteString(users[j].raw)
-				continue
+			} else {
+				if err := enc.Encode(&users[j]); err != nil {
+					return err
+				}
+				buf.Truncate(buf.Len() - 1) // Encode's newline
 			}
-			if err := enc.Encode(&users[j]); err != nil {
-				return err
+			if lens != nil {
+				lens[j] = int32(buf.Len() - at) // the line's length, for the cache's binary part
 			}
-			buf.Truncate(buf.Len() - 1) // Encode's newline
 		}
 		return nil
 	})
@@ -454,10 +467,20 @@ func loadCache(path string) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	return decodeSnapshot(path, b)
+	s, err := decodeSnapshot(path, b)
+	if err == nil && !isCacheFile(b) {
+		s.plainCache = true
+	}
+	return s, err
 }
 
 func decodeSnapshot(path string, b []byte) (*Snapshot, error) {
+	if s, ok, err := decodeCache(b); ok {
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", path, err)
+		}
+		return s, nil
+	}
 	// The users' strings are slices of the file's bytes: b is never
 	// written again, and copying 60 MB costs more than decoding it.
 	s, err := decodeFast(unsafe.String(unsafe.SliceData(b), len(b)))

@@ -172,7 +172,7 @@ func (s *Service) Coupa(ctx context.Context, progress func(Progress)) (snap *cou
 	}
 	if cerr == nil && cacheStale(snap) {
 		rotateHistory(cachePath, s.historyKeep())
-		_ = snap.Save(cachePath) // the cache is an optimisation; failing to write it is not an error
+		_ = snap.SaveCache(cachePath) // the cache is an optimisation; failing to write it is not an error
 	}
 	return snap, true, nil
 }
@@ -180,9 +180,11 @@ func (s *Service) Coupa(ctx context.Context, progress func(Progress)) (snap *cou
 // cacheStale says whether a fetch must rewrite the cache. A refresh that
 // found fewer changed users than one page leaves it as it is: its high
 // water stays where it was, so the next refresh reads those few again in
-// the same one request, and 60 MB are not rewritten for them.
+// the same one request, and 60 MB are not rewritten for them. A cache an
+// earlier version wrote (plain JSON) is rewritten once, in the current
+// layout.
 func cacheStale(snap *coupa.Snapshot) bool {
-	return !snap.Stats.Incremental || snap.Stats.Changed >= coupa.PageSize
+	return !snap.Stats.Incremental || snap.Stats.Changed >= coupa.PageSize || snap.CacheOutdated()
 }
 
 func (s *Service) cachePath(instance string) (string, error) {
