@@ -300,6 +300,24 @@ func (u *User) Range(fn func(field, value string)) {
 	}
 }
 
+// Prefixed calls fn for every field with a value whose name starts with
+// prefix, in sorted order (as Range would reach them), without Range's
+// look-ups of every known field.
+func (u *User) Prefixed(prefix string, fn func(field, value string)) {
+	var found []kv
+	for _, e := range u.kv {
+		if e.v != "" && strings.HasPrefix(e.k, prefix) {
+			found = append(found, e)
+		}
+	}
+	if len(found) > 1 {
+		sort.Slice(found, func(i, j int) bool { return found[i].k < found[j].k })
+	}
+	for _, e := range found {
+		fn(e.k, e.v)
+	}
+}
+
 // Len counts the fields with a value.
 func (u *User) Len() int {
 	n := 0

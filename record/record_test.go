@@ -1,6 +1,9 @@
 package record
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestFieldsRoundTrip(t *testing.T) {
 	t.Parallel()
@@ -81,5 +84,24 @@ func TestSegmentsReadsWhatGetReads(t *testing.T) {
 	}
 	if chart[12] != "12" || ccw[11].Code != "C" || ccw[3].Name != "Engineering" {
 		t.Fatal("the values set are not read")
+	}
+}
+
+// Prefixed reaches the fields Range reaches with that prefix, in its order.
+func TestPrefixedIsRangeFiltered(t *testing.T) {
+	u := New(Source{})
+	for _, k := range []string{"custom-fields.z", Login, "custom-fields.a", "feed.x", "custom-fields.m", Email} {
+		u.Set(k, "v-"+k)
+	}
+	u.SetSegment(2, Segment{Code: "c"})
+	var want, got []string
+	u.Range(func(k, v string) {
+		if strings.HasPrefix(k, "custom-fields.") {
+			want = append(want, k+"="+v)
+		}
+	})
+	u.Prefixed("custom-fields.", func(k, v string) { got = append(got, k+"="+v) })
+	if len(want) != 3 || strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("%v, Range gives %v", got, want)
 	}
 }

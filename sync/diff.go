@@ -487,11 +487,7 @@ func (e *engine) compareRow(f *record.User, rp *rowPlan) {
 	e.compareScalars(rp, f)
 	e.compareRoles(rp, f)
 	e.compareSegments(rp, f)
-	f.Range(func(k, v string) {
-		if strings.HasPrefix(k, "custom-fields.") {
-			rp.compare(k, v)
-		}
-	})
+	f.Prefixed("custom-fields.", rp.compare)
 	rp.manager = strings.ToLower(rp.current(record.Manager).Text())
 	if m := rp.wantMgr; m != "" {
 		rp.manager = strings.ToLower(m)
