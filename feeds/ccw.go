@@ -199,7 +199,7 @@ func (c *coupaReader) read(r row, w *worker) *record.User {
 		if v == record.Clear {
 			u.Roles = []string{}
 		} else {
-			u.Roles = record.SplitList(v)
+			u.Roles = w.list(v)
 		}
 	}
 	if code := c.account.get(r); code != "" {

@@ -556,7 +556,7 @@ func (h *hrReader) assign(u *record.User, target, v string, rule *FieldRule, chk
 		if sep == "" {
 			sep = ","
 		}
-		u.Roles = record.SplitList(strings.ReplaceAll(v, sep, ","))
+		u.Roles = w.list(strings.ReplaceAll(v, sep, ","))
 		u.RoleMode = record.RolesWholeSet
 	case rule.seg > 0:
 		u.SetSegmentPart(rule.seg, rule.segName, v)

@@ -202,7 +202,22 @@ type worker struct {
 	name  string
 	slab  record.Slab
 	probs []Problem
-	text  []byte // see room
+	text  []byte   // see room
+	lists []string // role lists, kept in blocks: see list
+}
+
+// list splits a comma list into the worker's blocks of strings (one
+// allocation per few thousand rows, not one or two per row).
+func (w *worker) list(s string) []string {
+	if cap(w.lists)-len(w.lists) < 64 {
+		w.lists = make([]string, 0, 4096)
+	}
+	at := len(w.lists)
+	w.lists = record.AppendList(w.lists, s)
+	if len(w.lists) == at {
+		return nil
+	}
+	return w.lists[at:len(w.lists):len(w.lists)]
 }
 
 // chunk is a run of rows read by the scanner, handed to a worker whole.

@@ -393,13 +393,26 @@ func (u *User) Key() string {
 
 // SplitList splits a comma list, trimming and dropping empty items.
 func SplitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
+	return AppendList(nil, s)
+}
+
+// AppendList appends the items of a comma list to dst, trimmed, empty
+// ones dropped, without a list in between.
+func AppendList(dst []string, s string) []string {
+	for {
+		i := strings.IndexByte(s, ',')
+		item := s
+		if i >= 0 {
+			item = s[:i]
 		}
+		if item = strings.TrimSpace(item); item != "" {
+			dst = append(dst, item)
+		}
+		if i < 0 {
+			return dst
+		}
+		s = s[i+1:]
 	}
-	return out
 }
 
 // JoinRoles renders a role set in a stable order.
