@@ -38,6 +38,44 @@ type keyed struct {
 	i int32
 }
 
+// keyHashes are a record's hashed keys (see keyFields), 0 for none.
+type keyHashes [3]uint64
+
+// keyFields are the keys the population-wide passes compare: logins and
+// employee numbers for duplicates, and managers' employee numbers, which
+// HR mappings resolve across the feed.
+var keyFields = [3]string{record.Login, record.EmployeeNumber, managerNumber}
+
+const keyRef = 2 // index of managerNumber in keyFields
+
+// hashKeys hashes u's keys, lower-cased; an empty key hashes to 0 (a
+// value whose hash is 0 is taken as 1: a one in 2^64 collision, settled
+// by the values' comparison like any other).
+func hashKeys(u *record.User, seed maphash.Seed, buf *[]byte) keyHashes {
+	var h keyHashes
+	for i, f := range keyFields {
+		if v := u.Get(f); v != "" {
+			*buf = fold((*buf)[:0], v)
+			h[i] = max(maphash.Bytes(seed, *buf), 1)
+		}
+	}
+	return h
+}
+
+// partitionHashed partitions the users' hashed key k (field names it).
+func partitionHashed(field string, hashes []keyHashes, k int) *partitioned {
+	p := &partitioned{field: field}
+	keys := make([]keyed, 0, len(hashes))
+	for i := range hashes {
+		if h := hashes[i][k]; h != 0 {
+			keys = append(keys, keyed{h, int32(i)})
+			p.bounds[h>>56+1]++
+		}
+	}
+	p.radix(keys)
+	return p
+}
+
 // partitioned is a field's values hashed (lower-cased) and ordered by the
 // hash's top 16 bits, stably: instead of a hash table, whose every insert
 // is a cache miss at 100,000 users, two radix passes each write to 256
@@ -65,6 +103,13 @@ func partition(users []*record.User, field string, seed maphash.Seed) *partition
 		keys = append(keys, keyed{h, int32(i)})
 		p.bounds[h>>56+1]++
 	}
+	p.radix(keys)
+	return p
+}
+
+// radix orders keys by their hash's top 16 bits, stably, into p (whose
+// bounds hold the count of each top byte).
+func (p *partitioned) radix(keys []keyed) {
 	for b := 1; b <= 256; b++ {
 		p.bounds[b] += p.bounds[b-1]
 	}
@@ -89,7 +134,6 @@ func partition(users []*record.User, field string, seed maphash.Seed) *partition
 		}
 	}
 	p.keys = keys
-	return p
 }
 
 // repeats calls same(first, later) for every user whose value equals

@@ -136,19 +136,21 @@ func ReadBytes(data []byte, name string, opts Options) (*Feed, error) {
 		feed.Full = *opts.Full
 	}
 	var probs []Problem
-	feed.Users, probs = readRows(t, rd)
-	// The population-wide passes read the records side by side (the
-	// duplicates on two cores, the managers' references here); what the
-	// references change is changed after.
+	// The keys the population-wide passes compare are hashed as each row
+	// is read, on every core, while the record is at hand.
 	seed := maphash.MakeSeed()
+	var hashes []keyHashes
+	feed.Users, probs, hashes = readRows(t, rd, seed)
+	// Then those passes run side by side (the duplicates on two cores, the
+	// managers' references here); what the references change is changed after.
 	var dups []Problem
 	var numbers *partitioned
 	done := make(chan struct{})
-	go func() { dups, numbers = duplicates(name, feed.Users, seed); close(done) }()
+	go func() { dups, numbers = duplicates(name, feed.Users, hashes); close(done) }()
 	hr, isHR := rd.(*hrReader)
 	var refs *partitioned
 	if isHR {
-		refs = partition(feed.Users, managerNumber, seed)
+		refs = partitionHashed(managerNumber, hashes, keyRef)
 	}
 	<-done
 	if isHR {
@@ -229,8 +231,9 @@ type chunk struct {
 }
 
 type chunkResult struct {
-	users []*record.User
-	probs []Problem
+	users  []*record.User
+	probs  []Problem
+	hashes []keyHashes
 }
 
 const chunkRows = 2048
@@ -238,7 +241,7 @@ const chunkRows = 2048
 // readRows scans the rows on this goroutine and reads them into records
 // on every core, a chunk at a time; records and problems come out in file
 // order. Chunks are recycled, so the rows in flight stay few.
-func readRows(t *table, rd rowReader) ([]*record.User, []Problem) {
+func readRows(t *table, rd rowReader, seed maphash.Seed) ([]*record.User, []Problem, []keyHashes) {
 	workers := runtime.GOMAXPROCS(0)
 	work := make(chan *chunk, workers)
 	free := make(chan *chunk, workers+2)
@@ -251,18 +254,21 @@ func readRows(t *table, rd rowReader) ([]*record.User, []Problem) {
 		go func() {
 			defer wg.Done()
 			w := &worker{name: t.name}
+			var fold []byte
 			for c := range work {
 				w.probs = c.out.probs
 				users := make([]*record.User, 0, len(c.rows))
+				hashes := make([]keyHashes, 0, len(c.rows))
 				for _, r := range c.rows {
 					if !t.checkRow(r, &w.probs) {
 						continue
 					}
 					if u := rd.read(r, w); u != nil {
 						users = append(users, u)
+						hashes = append(hashes, hashKeys(u, seed, &fold))
 					}
 				}
-				c.out.users, c.out.probs = users, w.probs
+				c.out.users, c.out.probs, c.out.hashes = users, w.probs, hashes
 				free <- c
 			}
 		}()
@@ -304,11 +310,13 @@ func readRows(t *table, rd rowReader) ([]*record.User, []Problem) {
 		n += len(r.users)
 	}
 	users = make([]*record.User, 0, n)
+	hashes := make([]keyHashes, 0, n)
 	for _, r := range results {
 		users = append(users, r.users...)
+		hashes = append(hashes, r.hashes...)
 		probs = append(probs, r.probs...)
 	}
-	return users, probs
+	return users, probs, hashes
 }
 
 func has(cols map[string]int, names ...string) bool {
@@ -332,7 +340,7 @@ func hasPrefix(cols map[string]int, p string) bool {
 // duplicates reports keys (login, employee number) that appear twice,
 // naming both lines, one field on each core; it returns the partition of
 // employee numbers, for the managers' references.
-func duplicates(name string, users []*record.User, seed maphash.Seed) ([]Problem, *partitioned) {
+func duplicates(name string, users []*record.User, hashes []keyHashes) ([]Problem, *partitioned) {
 	fields := []string{record.Login, record.EmployeeNumber}
 	found := make([][]Problem, len(fields))
 	parts := make([]*partitioned, len(fields))
@@ -341,7 +349,7 @@ func duplicates(name string, users []*record.User, seed maphash.Seed) ([]Problem
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			parts[i] = partition(users, f, seed)
+			parts[i] = partitionHashed(f, hashes, i)
 			parts[i].repeats(users, func(first, later int) {
 				u := users[later]
 				found[i] = append(found[i], Problem{File: name, Line: u.Source.Line,
