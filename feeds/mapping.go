@@ -355,6 +355,7 @@ type hrRule struct {
 	layouts string            // the date layouts, for messages
 	dates   []numericDate     // the date layouts, compiled
 	out     numericDate       // the date output format, compiled
+	kind    assignKind        // how the value is stored
 }
 
 func newHRReader(t *table, m *Mapping) (*hrReader, error) {
@@ -442,6 +443,7 @@ func newHRReader(t *table, m *Mapping) (*hrReader, error) {
 			hr.dates = append(hr.dates, compileDate(l))
 		}
 		hr.out = compileDate(cmp.Or(r.DateFormat, "2006-01-02"))
+		hr.kind = kindOfRule(target, &hr.rule)
 		if r.Map != nil {
 			hr.valMap = make(map[string]string, len(r.Map))
 			for k, v := range r.Map {
@@ -530,15 +532,47 @@ func (h *hrReader) read(r row, w *worker) *record.User {
 			}
 			v = d
 		}
-		h.assign(u, hr.target, v, rule, chk, idx, w)
+		h.assign(u, hr, v, chk, idx, w)
 	}
 	w.slab.Fit(u)
 	return u
 }
 
-func (h *hrReader) assign(u *record.User, target, v string, rule *FieldRule, chk checker, idx int, w *worker) {
+// assignKind is how a rule's value is stored, decided once per mapping.
+type assignKind uint8
+
+const (
+	assignField assignKind = iota
+	assignActive
+	assignRoles
+	assignSegment
+	assignEmail
+	assignCurrency
+	assignManagerNumber
+)
+
+func kindOfRule(target string, rule *FieldRule) assignKind {
 	switch {
 	case target == record.Active:
+		return assignActive
+	case target == record.Roles:
+		return assignRoles
+	case rule.seg > 0:
+		return assignSegment
+	case target == record.Email:
+		return assignEmail
+	case target == record.Currency:
+		return assignCurrency
+	case target == record.Manager && rule.Lookup == record.EmployeeNumber:
+		return assignManagerNumber
+	}
+	return assignField
+}
+
+func (h *hrReader) assign(u *record.User, hr *hrRule, v string, chk checker, idx int, w *worker) {
+	target, rule := hr.target, &hr.rule
+	switch hr.kind {
+	case assignActive:
 		if v == "" {
 			return
 		}
@@ -548,7 +582,7 @@ func (h *hrReader) assign(u *record.User, target, v string, rule *FieldRule, chk
 			return
 		}
 		u.Active = record.BoolPtr(b)
-	case target == record.Roles:
+	case assignRoles:
 		if v == "" {
 			return
 		}
@@ -558,16 +592,16 @@ func (h *hrReader) assign(u *record.User, target, v string, rule *FieldRule, chk
 		}
 		u.Roles = w.list(strings.ReplaceAll(v, sep, ","))
 		u.RoleMode = record.RolesWholeSet
-	case rule.seg > 0:
+	case assignSegment:
 		u.SetSegmentPart(rule.seg, rule.segName, v)
-	case target == record.Email:
+	case assignEmail:
 		chk.email(idx, v)
 		u.Set(target, v)
-	case target == record.Currency:
+	case assignCurrency:
 		v = w.upper(v)
 		chk.currency(idx, v)
 		u.Set(target, v)
-	case target == record.Manager && rule.Lookup == record.EmployeeNumber:
+	case assignManagerNumber:
 		u.Set(managerNumber, v)
 	default:
 		u.Set(target, v)
