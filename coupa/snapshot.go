@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -179,15 +180,37 @@ func (c *Client) RefreshCache(ctx context.Context, path string, progress Progres
 	if head, ok := readCacheHead(path); ok && head.Format == SnapshotFormat && head.Instance == c.Instance() && head.HighWater != "" {
 		early = c.startEarly(ctx, head.HighWater, progress)
 	}
-	prev := LoadCachedFrom(path, c.Instance())
+	prev, damage := loadCacheOf(path, c.Instance())
+	var s *Snapshot
+	var err error
 	if early != nil && (prev == nil || prev.HighWater != early.highWater) {
 		<-early.done // another process rewrote it meanwhile: begin again from what was read
-		return c.Refresh(ctx, prev, progress)
+		s, err = c.Refresh(ctx, prev, progress)
+	} else {
+		if early == nil && prev != nil && prev.HighWater != "" {
+			early = c.startEarly(ctx, prev.HighWater, progress)
+		}
+		s, err = c.assemble(ctx, prev, early, progress, true, start)
 	}
-	if early == nil && prev != nil && prev.HighWater != "" {
-		early = c.startEarly(ctx, prev.HighWater, progress)
+	if err == nil && damage != nil {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("the cached snapshot of %s could not be used (%v): every user was read again", c.Instance(), damage))
 	}
-	return c.assemble(ctx, prev, early, progress, true, start)
+	return s, err
+}
+
+// loadCacheOf is LoadCachedFrom that also says why a cache that exists
+// could not be used (nil when there is none, or it is another instance's).
+func loadCacheOf(path, instance string) (*Snapshot, error) {
+	s, err := loadCache(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case s.Instance != instance:
+		return nil, nil
+	}
+	return s, nil
 }
 
 // cacheHead is what a cache's first line says, as Save writes it.
@@ -522,9 +545,6 @@ func LoadCached(instance string) *Snapshot {
 // LoadCachedFrom returns the snapshot cached at path if it is one of this
 // instance, or nil (a missing, old or corrupt cache means a full read).
 func LoadCachedFrom(path, instance string) *Snapshot {
-	s, err := loadCache(path)
-	if err != nil || s.Instance != instance {
-		return nil
-	}
+	s, _ := loadCacheOf(path, instance)
 	return s
 }
