@@ -439,7 +439,11 @@ func (c column) get(r row) string {
 	if c < 0 || int(c) >= len(r.fields) {
 		return ""
 	}
-	return strings.TrimSpace(r.fields[c])
+	v := r.fields[c]
+	if n := len(v); n > 0 && v[0] > ' ' && v[0] < 0x80 && v[n-1] > ' ' && v[n-1] < 0x80 {
+		return v // nothing to trim: most cells
+	}
+	return strings.TrimSpace(v)
 }
 
 func find(cols map[string]int, names ...string) column {

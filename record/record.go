@@ -186,9 +186,11 @@ func (u *User) Get(field string) string {
 
 // Set stores a trimmed value; an empty value means "no opinion" and is not stored.
 func (u *User) Set(field, value string) {
-	value = strings.TrimSpace(value)
-	if value == "" {
-		return
+	if n := len(value); n == 0 || value[0] <= ' ' || value[0] >= 0x80 || value[n-1] <= ' ' || value[n-1] >= 0x80 {
+		value = strings.TrimSpace(value) // most values have nothing to trim
+		if value == "" {
+			return
+		}
 	}
 	u.Put(field, value)
 }
