@@ -2,7 +2,6 @@ package coupa
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -608,5 +607,3 @@ func (r *binReader) user(u *User) {
 
 // isCacheFile reports a file with the cache trailer (for tests and tools).
 func isCacheFile(b []byte) bool { _, ok := readTrailer(b); return ok }
-
-var _ = bytes.MinRead

@@ -360,17 +360,14 @@ func (u *User) Segments(chart *[21]string, ccw *[MaxSegments + 1]Segment) {
 
 // smallNumber reads 1 or 2 decimal digits.
 func smallNumber(s string) (int, bool) {
-	if len(s) == 0 || len(s) > 2 {
-		return 0, false
+	digit := func(c byte) bool { return '0' <= c && c <= '9' }
+	switch {
+	case len(s) == 1 && digit(s[0]):
+		return int(s[0] - '0'), true
+	case len(s) == 2 && digit(s[0]) && digit(s[1]):
+		return int(s[0]-'0')*10 + int(s[1]-'0'), true
 	}
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, false
-		}
-		n = n*10 + int(s[i]-'0')
-	}
-	return n, true
+	return 0, false
 }
 
 // HasSegments reports whether any CCW segment carries a value.

@@ -109,16 +109,26 @@ func OpenRegular(path string) (*os.File, os.FileInfo, error) {
 	return f, st, nil
 }
 
+// openBounded opens a regular file of at most max bytes.
+func openBounded(path string, max int64) (*os.File, os.FileInfo, error) {
+	f, st, err := OpenRegular(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if st.Size() > max {
+		f.Close()
+		return nil, nil, fmt.Errorf("%s is %d bytes; the limit is %d", path, st.Size(), max)
+	}
+	return f, st, nil
+}
+
 // ReadRegular reads a whole regular file of at most max bytes.
 func ReadRegular(path string, max int64) ([]byte, error) {
-	f, st, err := OpenRegular(path)
+	f, st, err := openBounded(path, max)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if st.Size() > max {
-		return nil, fmt.Errorf("%s is %d bytes; the limit is %d", path, st.Size(), max)
-	}
 	// sized from stat, so a 60 MB snapshot is one read, not a dozen copies
 	buf := bytes.NewBuffer(make([]byte, 0, st.Size()+512))
 	if _, err := buf.ReadFrom(io.LimitReader(f, max+1)); err != nil {

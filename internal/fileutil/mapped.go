@@ -1,9 +1,6 @@
 package fileutil
 
-import (
-	"fmt"
-	"syscall"
-)
+import "syscall"
 
 // MapRegular maps a regular file read-only into memory, up to max bytes,
 // for data read in place: its pages are the page cache's own, already in
@@ -14,14 +11,11 @@ import (
 // replaces only by renaming a new file into place (a cache); a file that
 // another program truncates in place would fault the reader.
 func MapRegular(path string, max int64) ([]byte, error) {
-	f, st, err := OpenRegular(path)
+	f, st, err := openBounded(path, max)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if st.Size() > max {
-		return nil, fmt.Errorf("%s is %d bytes; the limit is %d", path, st.Size(), max)
-	}
 	if st.Size() == 0 {
 		return []byte{}, nil
 	}
