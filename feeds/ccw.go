@@ -79,20 +79,20 @@ func (c *ccwReader) read(r row, w *worker) *record.User {
 	if c.login.get(r) == "" {
 		chk.bad(int(c.login), "User ID is empty")
 	}
-	u.Set(record.Login, c.login.get(r))
-	u.Set(record.FirstName, c.first.get(r))
-	u.Set(record.LastName, c.last.get(r))
-	u.Set(record.MiddleName, c.middle.get(r))
-	u.Set(record.Email, c.email.get(r))
+	u.Add(record.Login, c.login.get(r))
+	u.Add(record.FirstName, c.first.get(r))
+	u.Add(record.LastName, c.last.get(r))
+	u.Add(record.MiddleName, c.middle.get(r))
+	u.Add(record.Email, c.email.get(r))
 	chk.email(int(c.email), c.email.get(r))
-	u.Set(record.Manager, c.supervisor.get(r))
-	u.Set(record.SSO, c.sso.get(r))
-	u.Set(record.MentionName, c.nick.get(r))
-	u.Set(record.PhoneWork, c.phone.get(r))
+	u.Add(record.Manager, c.supervisor.get(r))
+	u.Add(record.SSO, c.sso.get(r))
+	u.Add(record.MentionName, c.nick.get(r))
+	u.Add(record.PhoneWork, c.phone.get(r))
 	cur := strings.ToUpper(c.currency.get(r))
 	chk.currency(int(c.currency), cur)
-	u.Set(record.Currency, cur)
-	u.Set(record.EmployeeNumber, c.employee.get(r))
+	u.Add(record.Currency, cur)
+	u.Add(record.EmployeeNumber, c.employee.get(r))
 	if role := c.role.get(r); role != "" {
 		u.Roles = []string{role}
 		u.RoleMode = record.RolesContain
@@ -169,24 +169,24 @@ func (c *coupaReader) read(r row, w *worker) *record.User {
 	if c.login.get(r) == "" {
 		chk.bad(int(c.login), "Login is empty")
 	}
-	u.Set(record.Login, c.login.get(r))
-	u.Set(record.Email, c.email.get(r))
+	u.Add(record.Login, c.login.get(r))
+	u.Add(record.Email, c.email.get(r))
 	chk.email(int(c.email), c.email.get(r))
-	u.Set(record.FirstName, c.first.get(r))
-	u.Set(record.LastName, c.last.get(r))
-	u.Set(record.MiddleName, c.middle.get(r))
-	u.Set(record.EmployeeNumber, c.employee.get(r))
-	u.Set(record.SSO, c.sso.get(r))
-	u.Set(record.PhoneWork, c.phone.get(r))
+	u.Add(record.FirstName, c.first.get(r))
+	u.Add(record.LastName, c.last.get(r))
+	u.Add(record.MiddleName, c.middle.get(r))
+	u.Add(record.EmployeeNumber, c.employee.get(r))
+	u.Add(record.SSO, c.sso.get(r))
+	u.Add(record.PhoneWork, c.phone.get(r))
 	cur := strings.ToUpper(c.currency.get(r))
 	if cur == strings.ToUpper(record.Clear) {
 		cur = record.Clear
 	}
 	chk.currency(int(c.currency), cur)
-	u.Set(record.Currency, cur)
-	u.Set(record.Manager, c.approver.get(r))
-	u.Set(record.MentionName, c.mention.get(r))
-	u.Set(record.AccountType, c.chart.get(r))
+	u.Add(record.Currency, cur)
+	u.Add(record.Manager, c.approver.get(r))
+	u.Add(record.MentionName, c.mention.get(r))
+	u.Add(record.AccountType, c.chart.get(r))
 	if v := c.licence.get(r); v != "" {
 		if _, ok := record.ParseBool(v); !ok {
 			chk.bad(int(c.licence), "Contingent Workforce User must be Yes or No, not %q", v)

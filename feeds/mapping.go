@@ -594,17 +594,18 @@ func (h *hrReader) assign(u *record.User, hr *hrRule, v string, chk checker, idx
 		u.RoleMode = record.RolesWholeSet
 	case assignSegment:
 		u.SetSegmentPart(rule.seg, rule.segName, v)
+	// each target has one rule: the record cannot hold it yet
 	case assignEmail:
 		chk.email(idx, v)
-		u.Set(target, v)
+		u.Add(target, v)
 	case assignCurrency:
 		v = w.upper(v)
 		chk.currency(idx, v)
-		u.Set(target, v)
+		u.Add(target, v)
 	case assignManagerNumber:
-		u.Set(managerNumber, v)
+		u.Set(managerNumber, v) // a mapping could also name this key: replaced, not added twice
 	default:
-		u.Set(target, v)
+		u.Add(target, v)
 	}
 }
 

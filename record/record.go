@@ -195,6 +195,17 @@ func (u *User) Set(field, value string) {
 	u.Put(field, value)
 }
 
+// Add is Set for a field the record does not hold yet (a reader setting
+// each of its fields once): no search for an earlier value.
+func (u *User) Add(field, value string) {
+	if n := len(value); n == 0 || value[0] <= ' ' || value[0] >= 0x80 || value[n-1] <= ' ' || value[n-1] >= 0x80 {
+		if value = strings.TrimSpace(value); value == "" {
+			return
+		}
+	}
+	u.kv = append(u.kv, kv{field, value})
+}
+
 // Put stores a value as given.
 // Rekey turns the entry of field old into field new with value, in place
 // (no growth: the record's slab slot is kept); false when old is absent.
