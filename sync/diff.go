@@ -103,6 +103,7 @@ func Diff(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) (*Plan, error) {
 		rows[i] = &rowSlab[i]
 		e.diffRow(feed.Users[i], rows[i], &planSlab[i], sc)
 	})
+	e.checkNewEmails(rows)
 	e.checkHierarchy(rows)
 	plan.MissingValues = missingValues(rows)
 	plan.Users = make([]*UserPlan, n)
@@ -212,9 +213,43 @@ func newEngine(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) *engine {
 	return e
 }
 
+// checkNewEmails refuses a user to create whose email a Coupa user has.
+// The few rows that create are looked up in one pass over Coupa's users,
+// not through an index of all their emails (most feeds create a handful).
+func (e *engine) checkNewEmails(rows []*rowPlan) {
+	want := map[string]*coupa.User{}
+	for _, rp := range rows {
+		if rp.creating && rp.plan.Action != Unchanged {
+			if email := rp.feed.Get(record.Email); email != "" {
+				want[strings.ToLower(email)] = nil
+			}
+		}
+	}
+	if len(want) == 0 {
+		return
+	}
+	for i := range e.snap.Users {
+		u := &e.snap.Users[i]
+		k := strings.ToLower(u.Email)
+		if holder, asked := want[k]; asked && holder == nil {
+			want[k] = u // the first in Coupa's order, as the index had it
+		}
+	}
+	for _, rp := range rows {
+		if !rp.creating || rp.plan.Action == Unchanged {
+			continue
+		}
+		f := rp.feed
+		if email := f.Get(record.Email); email != "" {
+			if holder := want[strings.ToLower(email)]; holder != nil {
+				rp.problem(ProblemCreate, "email-taken", []string{rp.plan.Key, holder.Login}, "cannot create %s: email %s belongs to Coupa user %s", f.Key(), email, holder.Login)
+			}
+		}
+	}
+}
+
 // emails is the index of Coupa users by lower-cased email, built when
-// first asked for: only matching on email and rows that create a user
-// need it, and most feeds have neither.
+// first asked for: only matching on email needs it.
 func (e *engine) emails() *multiIndex {
 	e.email.Do(func() {
 		for i := range e.snap.Users {
@@ -501,11 +536,7 @@ func (e *engine) compareRow(f *record.User, rp *rowPlan) {
 				rp.problem(ProblemCreate, "create-field", []string{rp.plan.Key}, "cannot create %s: %s is empty", f.Key(), req)
 			}
 		}
-		if email := f.Get(record.Email); email != "" {
-			if list := e.emails().get(strings.ToLower(email)); len(list) > 0 {
-				rp.problem(ProblemCreate, "email-taken", []string{rp.plan.Key, list[0].Login}, "cannot create %s: email %s belongs to Coupa user %s", f.Key(), email, list[0].Login)
-			}
-		}
+		// whether Coupa already has the email: checkNewEmails, once all rows are compared
 	} else {
 		switch {
 		case rp.leaving && c.Active:
