@@ -246,7 +246,9 @@ func readRows(t *table, rd rowReader, seed maphash.Seed) ([]*record.User, []Prob
 	work := make(chan *chunk, workers)
 	free := make(chan *chunk, workers+2)
 	for i := 0; i < workers+2; i++ {
-		free <- &chunk{}
+		// sized for a chunk of full rows: grown by append, they were 10 MB of copies a read
+		width := chunkRows * (len(t.header) + 1)
+		free <- &chunk{fields: make([]string, 0, width), pos: make([]fieldPos, 0, width), rows: make([]row, 0, chunkRows)}
 	}
 	var wg gosync.WaitGroup
 	for i := 0; i < workers; i++ {
