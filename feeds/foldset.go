@@ -89,24 +89,6 @@ type partitioned struct {
 	bounds [257]int
 }
 
-func partition(users []*record.User, field string, seed maphash.Seed) *partitioned {
-	p := &partitioned{field: field}
-	var buf []byte
-	keys := make([]keyed, 0, len(users))
-	for i, u := range users {
-		v := u.Get(field)
-		if v == "" {
-			continue
-		}
-		buf = fold(buf[:0], v)
-		h := maphash.Bytes(seed, buf)
-		keys = append(keys, keyed{h, int32(i)})
-		p.bounds[h>>56+1]++
-	}
-	p.radix(keys)
-	return p
-}
-
 // radix orders keys by their hash's top 16 bits, stably, into p (whose
 // bounds hold the count of each top byte).
 func (p *partitioned) radix(keys []keyed) {
@@ -165,11 +147,6 @@ func (p *partitioned) repeats(users []*record.User, same func(first, later int))
 	for _, f := range found {
 		same(f[0], f[1])
 	}
-}
-
-// groupEqual is repeats over a new partition of field.
-func groupEqual(users []*record.User, field string, same func(first, later int)) {
-	partition(users, field, maphash.MakeSeed()).repeats(users, same)
 }
 
 // join finds, for every user with a value of refs' field, the first user
