@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"hash/maphash"
 	"io"
 	"reflect"
@@ -211,4 +212,41 @@ func partitionOf(users []*record.User, field string, seed maphash.Seed) *partiti
 		}
 	}
 	return partitionHashed(field, hashes, 0)
+}
+
+// Rows are read on every core a chunk at a time; the problems still come
+// out one per bad row, in line order, across chunk boundaries.
+func TestProblemsAcrossChunksKeepLineOrder(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("Status|User ID|Last Name|First Name|Email\n")
+	var want []string
+	for i := 0; i < 3*chunkRows+17; i++ {
+		line := i + 2
+		email := fmt.Sprintf("u%d@acme.example", i)
+		last := "Last"
+		id := fmt.Sprintf("user%05d", i)
+		switch {
+		case i%11 == 0: // a control character refuses the row before its values are read
+			last = "La\x01st"
+			want = append(want, fmt.Sprintf("f.csv:%d:%d: control character", line, len("1|"+id+"|La")+1))
+		case i%7 == 0:
+			email = "not-an-email"
+			want = append(want, fmt.Sprintf("f.csv:%d:%d: malformed email", line, len("1|"+id+"|Last|First|")+1))
+		}
+		fmt.Fprintf(&b, "1|%s|%s|First|%s\n", id, last, email)
+	}
+	_, err := Read(strings.NewReader(b.String()), "f.csv", Options{})
+	var re *ReadError
+	if !errors.As(err, &re) {
+		t.Fatalf("%v", err)
+	}
+	if len(re.Problems) != len(want) {
+		t.Fatalf("%d problems, want %d", len(re.Problems), len(want))
+	}
+	for i, p := range re.Problems {
+		if !strings.HasPrefix(p.String(), want[i]) {
+			t.Fatalf("problem %d: %s, want %s…", i, p, want[i])
+		}
+	}
 }
