@@ -102,14 +102,13 @@ func FingerprintOf(u *coupa.User) *Fingerprint {
 	put := func(k string, v Value) {
 		buf = append(buf, k...)
 		buf = append(buf, '=')
-		if v.kind == KindText {
-			buf = append(buf, v.text...)
-		} else {
-			buf = append(buf, v.String()...)
-		}
-		buf = append(buf, '\n')
+		buf = append(appendValueText(buf, v), '\n')
 	}
 	for i, f := range compared {
+		if f == record.Roles { // the names in display order, without building the set
+			buf = append(appendRoleNames(append(append(buf, f...), '='), u.Roles), '\n')
+			continue
+		}
 		put(f, comparedAccess[i](u))
 	}
 	if u.DefaultAccount != nil && len(u.DefaultAccount.Segments) > 0 {
@@ -140,6 +139,50 @@ func FingerprintOf(u *coupa.User) *Fingerprint {
 	}
 	sum := sha256.Sum256(buf)
 	return &Fingerprint{ID: u.ID, UpdatedAt: u.UpdatedAt, Hash: hex.EncodeToString(sum[:8])}
+}
+
+// appendValueText appends v.String() to b.
+func appendValueText(b []byte, v Value) []byte {
+	switch v.kind {
+	case KindText:
+		return append(b, v.text...)
+	case KindBool:
+		if v.set {
+			return strconv.AppendBool(b, v.b)
+		}
+		return b
+	case KindInt:
+		if v.set {
+			return strconv.AppendInt(b, int64(v.n), 10)
+		}
+		return b
+	}
+	return append(b, v.String()...)
+}
+
+// appendRoleNames appends a user's role names as Roles(u.RoleNames()).String()
+// reads: in display order (sortedRoles' stable fold order), joined by ", ".
+func appendRoleNames(b []byte, roles []coupa.Role) []byte {
+	var held [16]string
+	names := held[:0]
+	if len(roles) > len(held) {
+		names = make([]string, 0, len(roles))
+	}
+	for i := range roles {
+		names = append(names, roles[i].Name)
+	}
+	for i := 1; i < len(names); i++ {
+		for j := i; j > 0 && lessFold(names[j], names[j-1]); j-- {
+			names[j], names[j-1] = names[j-1], names[j]
+		}
+	}
+	for i, n := range names {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, n...)
+	}
+	return b
 }
 
 // coupaRecord turns a Coupa user into the canonical record (the

@@ -3,6 +3,8 @@ package sync
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -10,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -474,5 +477,56 @@ func TestAnUnchangedRowWithALaterProblemListsItsMatchingFields(t *testing.T) {
 	want := []string{record.Login, record.Email, record.FirstName, record.LastName, record.Manager, record.CCWUser}
 	if !reflect.DeepEqual(names, want) || got.Unchanged != len(want) {
 		t.Fatalf("same %v (%d unchanged), want %v", names, got.Unchanged, want)
+	}
+}
+
+// FingerprintOf writes every value as the value's text (Value.String),
+// roles included, without building them: the same bytes, the same hash
+// as plans already written carry.
+func TestFingerprintTextIsTheValuesText(t *testing.T) {
+	t.Parallel()
+	snap := acmeSnapshot(t)
+	users := append([]coupa.User(nil), snap.Users...)
+	u := users[0]
+	u.Roles = []coupa.Role{{Name: "buyer"}, {Name: "Admin"}, {Name: "user"}, {Name: "Buyer"}, {Name: "Éditeur"}, {Name: "admin"}}
+	u.AccountSecurityType, u.Active, u.CCWUser = 123, false, true
+	users = append(users, u, coupa.User{ID: 999, Login: "bare"})
+	for i := range users {
+		u := &users[i]
+		var want []byte
+		for _, f := range compared {
+			want = append(append(append(append(want, f...), '='), CoupaValue(u, f).String()...), '\n')
+		}
+		var got []byte
+		for i, f := range compared {
+			if f == record.Roles {
+				got = append(appendRoleNames(append(append(got, f...), '='), u.Roles), '\n')
+				continue
+			}
+			got = append(appendValueText(append(append(got, f...), '='), comparedAccess[i](u)), '\n')
+		}
+		if string(got) != string(want) {
+			t.Fatalf("%s:\n got %q\nwant %q", u.Login, got, want)
+		}
+		// and the whole fingerprint is the one the earlier code computed
+		if u.DefaultAccount != nil {
+			for n := 1; n <= 20; n++ {
+				if v := u.DefaultAccount.Segments[n]; v != "" {
+					want = append(append(append(append(want, record.SegmentField(n)...), '='), v...), '\n')
+				}
+			}
+		}
+		keys := make([]string, 0, len(u.CustomFields))
+		for k := range u.CustomFields {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			want = append(append(append(append(want, record.CustomField(k)...), '='), CoupaValue(u, record.CustomField(k)).String()...), '\n')
+		}
+		sum := sha256.Sum256(want)
+		if fp := FingerprintOf(u); fp.Hash != hex.EncodeToString(sum[:8]) {
+			t.Fatalf("%s: fingerprint %s, the earlier code's %x", u.Login, fp.Hash, sum[:8])
+		}
 	}
 }
