@@ -503,7 +503,7 @@ func (r *binReader) tri() *bool {
 var trueValue, falseValue = true, false
 
 func (r *binReader) ref() *Ref {
-	x := r.slabs.refs.new()
+	x := r.slabs.refs.New()
 	x.ID, x.Name, x.Login, x.Code = r.int(), r.str(), r.str(), r.str()
 	return x
 }
@@ -538,7 +538,7 @@ func (r *binReader) user(u *User) {
 		u.UpdatedBy = r.ref()
 	}
 	if f&fCurrency != 0 {
-		c := r.slabs.currencies.new()
+		c := r.slabs.currencies.New()
 		c.ID, c.Code, c.Name, c.Enabled = r.int(), r.str(), r.str(), r.tri()
 		u.DefaultCurrency = c
 	}
@@ -546,7 +546,7 @@ func (r *binReader) user(u *User) {
 		u.DefaultAccountType = r.ref()
 	}
 	if f&fAccount != 0 {
-		a := r.slabs.accounts.new()
+		a := r.slabs.accounts.New()
 		a.ID, a.Name, a.Code, a.Active = r.int(), r.str(), r.str(), r.tri()
 		if r.byte() == 1 {
 			a.AccountType = r.ref()
@@ -568,7 +568,7 @@ func (r *binReader) user(u *User) {
 		u.Manager = r.ref()
 	}
 	if f&fPhone != 0 {
-		p := r.slabs.phones.new()
+		p := r.slabs.phones.New()
 		p.ID, p.CountryCode, p.AreaCode, p.Number, p.Extension = r.int(), r.str(), r.str(), r.str(), r.str()
 		u.PhoneWork = p
 	}
@@ -586,7 +586,7 @@ func (r *binReader) user(u *User) {
 			x.Omnipotent, x.SystemRole = rf&1 != 0, rf&2 != 0
 			roles = append(roles, x)
 		}
-		u.Roles, r.slabs.scratch = r.slabs.roles.keep(roles), roles
+		u.Roles, r.slabs.scratch = r.slabs.keepRoles(roles), roles
 	}
 	if f&fUserGroups != 0 {
 		u.UserGroups = r.refs()

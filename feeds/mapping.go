@@ -644,12 +644,11 @@ func (h *hrReader) template(hr *hrRule, u *record.User, r row, w *worker) string
 	if len(vals) == 1 {
 		return vals[0] // one part: the value itself, not a copy
 	}
-	w.room(n)
-	start := len(w.text)
+	b := w.text.Begin(n)
 	for _, v := range vals {
-		w.text = append(w.text, v...)
+		b = append(b, v...)
 	}
-	return w.since(start)
+	return w.text.End(b)
 }
 
 // managerNumber holds a manager's employee number until finish finds the login.

@@ -3,6 +3,7 @@ package feeds
 import (
 	"bytes"
 	"fmt"
+	"github.com/ccwrecon/ccwrecon/internal/arena"
 	"hash/maphash"
 	"io"
 	"os"
@@ -204,22 +205,16 @@ type worker struct {
 	name  string
 	slab  record.Slab
 	probs []Problem
-	text  []byte   // see room
-	lists []string // role lists, kept in blocks: see list
+	text  arena.Text         // derived text (see lower)
+	lists arena.Slab[string] // role lists
+	split []string
 }
 
 // list splits a comma list into the worker's blocks of strings (one
 // allocation per few thousand rows, not one or two per row).
 func (w *worker) list(s string) []string {
-	if cap(w.lists)-len(w.lists) < 64 {
-		w.lists = make([]string, 0, 4096)
-	}
-	at := len(w.lists)
-	w.lists = record.AppendList(w.lists, s)
-	if len(w.lists) == at {
-		return nil
-	}
-	return w.lists[at:len(w.lists):len(w.lists)]
+	w.split = record.AppendList(w.split[:0], s)
+	return w.lists.Keep(w.split)
 }
 
 // chunk is a run of rows read by the scanner, handed to a worker whole.
@@ -441,11 +436,7 @@ func (c column) get(r row) string {
 	if c < 0 || int(c) >= len(r.fields) {
 		return ""
 	}
-	v := r.fields[c]
-	if n := len(v); n > 0 && v[0] > ' ' && v[0] < 0x80 && v[n-1] > ' ' && v[n-1] < 0x80 {
-		return v // nothing to trim: most cells
-	}
-	return strings.TrimSpace(v)
+	return record.Trim(r.fields[c])
 }
 
 func find(cols map[string]int, names ...string) column {

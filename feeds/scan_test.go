@@ -250,3 +250,17 @@ func TestProblemsAcrossChunksKeepLineOrder(t *testing.T) {
 		}
 	}
 }
+
+// A worker's lower and upper are strings.ToLower and strings.ToUpper.
+func TestWorkerCaseIsStringsCase(t *testing.T) {
+	t.Parallel()
+	w := &worker{}
+	for _, s := range []string{"", "abc", "ABC", "Ab9@X.example", "Émile", "straße", "İx", "a-Z_[`{@"} {
+		if got := w.lower(s); got != strings.ToLower(s) {
+			t.Errorf("lower(%q) = %q", s, got)
+		}
+		if got := w.upper(s); got != strings.ToUpper(s) {
+			t.Errorf("upper(%q) = %q", s, got)
+		}
+	}
+}

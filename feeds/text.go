@@ -4,78 +4,41 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-	"unsafe"
 )
 
 // A worker keeps the strings it derives (lower- or upper-cased values,
-// templates, reformatted dates) in shared blocks: one allocation per 64 KB
-// rather than one per value. A block's bytes never change once a string
-// points at them; new text is only appended after them.
-const textBlock = 64 << 10
-
-// room makes space for n more bytes of text.
-func (w *worker) room(n int) {
-	if cap(w.text)-len(w.text) < n {
-		w.text = make([]byte, 0, max(textBlock, n))
-	}
-}
-
-// since returns the text appended since start as a string.
-func (w *worker) since(start int) string {
-	if len(w.text) == start {
-		return ""
-	}
-	return unsafe.String(&w.text[start], len(w.text)-start)
-}
+// templates, reformatted dates) in its arena.Text: one allocation per
+// 64 KB rather than one per value.
 
 // lower is strings.ToLower, kept in the worker's text.
-func (w *worker) lower(s string) string {
-	up := false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			return strings.ToLower(s)
-		}
-		up = up || 'A' <= c && c <= 'Z'
-	}
-	if !up {
-		return s
-	}
-	w.room(len(s))
-	start := len(w.text)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		w.text = append(w.text, c)
-	}
-	return w.since(start)
-}
+func (w *worker) lower(s string) string { return w.mapASCII(s, 'A', 'Z', strings.ToLower) }
 
 // upper is strings.ToUpper, kept in the worker's text.
-func (w *worker) upper(s string) string {
-	low := false
+func (w *worker) upper(s string) string { return w.mapASCII(s, 'a', 'z', strings.ToUpper) }
+
+// mapASCII flips the case of the letters from..to of an ASCII s (s itself
+// when it has none); other text goes to slow.
+func (w *worker) mapASCII(s string, from, to byte, slow func(string) string) string {
+	found := false
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c >= utf8.RuneSelf {
-			return strings.ToUpper(s)
+			return slow(s)
 		}
-		low = low || 'a' <= c && c <= 'z'
+		found = found || from <= c && c <= to
 	}
-	if !low {
+	if !found {
 		return s
 	}
-	w.room(len(s))
-	start := len(w.text)
+	b := w.text.Begin(len(s))
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if 'a' <= c && c <= 'z' {
-			c -= 'a' - 'A'
+		if from <= c && c <= to {
+			c ^= 'a' - 'A' // ASCII letters differ in case by this one bit
 		}
-		w.text = append(w.text, c)
+		b = append(b, c)
 	}
-	return w.since(start)
+	return w.text.End(b)
 }
 
 // numericDate is a date layout made only of 2006, 01 and 02 and
@@ -157,9 +120,8 @@ func daysIn(m time.Month, y int) int {
 
 // format writes a date in the layout into the worker's text.
 func (d numericDate) format(w *worker, y, m, day int) string {
-	w.room(len(d.layout))
-	start := len(w.text)
-	two := func(n int) { w.text = append(w.text, byte('0'+n/10%10), byte('0'+n%10)) }
+	b := w.text.Begin(len(d.layout))
+	two := func(n int) { b = append(b, byte('0'+n/10%10), byte('0'+n%10)) }
 	l := d.layout
 	for i := 0; i < len(l); {
 		switch {
@@ -174,11 +136,11 @@ func (d numericDate) format(w *worker, y, m, day int) string {
 			two(day)
 			i += 2
 		default:
-			w.text = append(w.text, l[i])
+			b = append(b, l[i])
 			i++
 		}
 	}
-	return w.since(start)
+	return w.text.End(b)
 }
 
 // date reads v in the first of the rule's layouts that takes it and

@@ -186,24 +186,26 @@ func (u *User) Get(field string) string {
 
 // Set stores a trimmed value; an empty value means "no opinion" and is not stored.
 func (u *User) Set(field, value string) {
-	if n := len(value); n == 0 || value[0] <= ' ' || value[0] >= 0x80 || value[n-1] <= ' ' || value[n-1] >= 0x80 {
-		value = strings.TrimSpace(value) // most values have nothing to trim
-		if value == "" {
-			return
-		}
+	if value = Trim(value); value != "" {
+		u.Put(field, value)
 	}
-	u.Put(field, value)
+}
+
+// Trim is strings.TrimSpace, returning at once a value that starts and
+// ends with printable ASCII: most values, read by the hundred thousand.
+func Trim(s string) string {
+	if n := len(s); n > 0 && s[0] > ' ' && s[0] < 0x80 && s[n-1] > ' ' && s[n-1] < 0x80 {
+		return s
+	}
+	return strings.TrimSpace(s)
 }
 
 // Add is Set for a field the record does not hold yet (a reader setting
 // each of its fields once): no search for an earlier value.
 func (u *User) Add(field, value string) {
-	if n := len(value); n == 0 || value[0] <= ' ' || value[0] >= 0x80 || value[n-1] <= ' ' || value[n-1] >= 0x80 {
-		if value = strings.TrimSpace(value); value == "" {
-			return
-		}
+	if value = Trim(value); value != "" {
+		u.kv = append(u.kv, kv{field, value})
 	}
-	u.kv = append(u.kv, kv{field, value})
 }
 
 // Put stores a value as given.
@@ -256,8 +258,8 @@ func (u *User) SetSegment(n int, s Segment) {
 	if n < 1 || n > MaxSegments {
 		return
 	}
-	u.replace(segName[n], strings.TrimSpace(s.Name))
-	u.replace(segCode[n], strings.TrimSpace(s.Code))
+	u.replace(segName[n], Trim(s.Name))
+	u.replace(segCode[n], Trim(s.Code))
 }
 
 // SetSegmentPart stores the name (or the code) of CCW segment n (1..11).
@@ -266,9 +268,9 @@ func (u *User) SetSegmentPart(n int, name bool, v string) {
 		return
 	}
 	if name {
-		u.replace(segName[n], strings.TrimSpace(v))
+		u.replace(segName[n], Trim(v))
 	} else {
-		u.replace(segCode[n], strings.TrimSpace(v))
+		u.replace(segCode[n], Trim(v))
 	}
 }
 

@@ -105,3 +105,12 @@ func TestPrefixedIsRangeFiltered(t *testing.T) {
 		t.Fatalf("%v, Range gives %v", got, want)
 	}
 }
+
+// Trim is strings.TrimSpace.
+func TestTrimIsTrimSpace(t *testing.T) {
+	for _, s := range []string{"", " ", "a", " a", "a ", "\ta\n", "\u00a0a", "a\u3000", "é", "a b", "\x85a"} {
+		if Trim(s) != strings.TrimSpace(s) {
+			t.Errorf("Trim(%q) = %q", s, Trim(s))
+		}
+	}
+}

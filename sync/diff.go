@@ -3,11 +3,11 @@ package sync
 import (
 	"errors"
 	"fmt"
+	"github.com/ccwrecon/ccwrecon/internal/arena"
 	"runtime"
 	"strings"
 	gosync "sync"
 	"time"
-	"unsafe"
 
 	"github.com/ccwrecon/ccwrecon/coupa"
 	"github.com/ccwrecon/ccwrecon/feeds"
@@ -426,40 +426,22 @@ const LoginNote = "a login is an identity (SSO, integrations, CCW's User ID): sh
 type scratch struct {
 	changes []Change
 	same    []string
-	chunk   []string
-	text    []byte // names, kept in shared blocks: see displayName
+	kept    arena.Slab[string] // matching fields' names, at their size
+	text    arena.Text         // names (see displayName)
 }
 
 // displayName is "First Last", written into the worker's text blocks
-// (one allocation per 64 KB rather than one per row); a block's bytes
-// never change once a name points at them.
+// (one allocation per 64 KB rather than one per row).
 func (sc *scratch) displayName(first, last string) string {
-	first, last = strings.TrimSpace(first), strings.TrimSpace(last)
+	first, last = record.Trim(first), record.Trim(last)
 	switch {
 	case first == "":
 		return last
 	case last == "":
 		return first
 	}
-	n := len(first) + 1 + len(last)
-	if cap(sc.text)-len(sc.text) < n {
-		sc.text = make([]byte, 0, max(64<<10, n))
-	}
-	at := len(sc.text)
-	sc.text = append(append(append(sc.text, first...), ' '), last...)
-	return unsafe.String(&sc.text[at], n)
-}
-
-func (sc *scratch) keep(fields []string) []string {
-	if len(fields) == 0 {
-		return nil
-	}
-	if cap(sc.chunk)-len(sc.chunk) < len(fields) {
-		sc.chunk = make([]string, 0, max(8192, len(fields)))
-	}
-	at := len(sc.chunk)
-	sc.chunk = append(sc.chunk, fields...)
-	return sc.chunk[at:len(sc.chunk):len(sc.chunk)]
+	b := sc.text.Begin(len(first) + 1 + len(last))
+	return sc.text.End(append(append(append(b, first...), ' '), last...))
 }
 
 // diffRow compares one feed row into rp and up.
@@ -479,7 +461,7 @@ func (e *engine) diffRow(f *record.User, rp *rowPlan, up *UserPlan, sc *scratch)
 		rp.sameFields, rp.sameDropped = nil, true
 		return
 	}
-	rp.sameFields = sc.keep(sc.same)
+	rp.sameFields = sc.kept.Keep(sc.same)
 }
 
 // sameFieldsOf names the fields of a row that match Coupa, comparing the
