@@ -2,11 +2,10 @@ package feeds
 
 import (
 	"cmp"
+	"github.com/ccwrecon/ccwrecon/internal/parallel"
 	"hash/maphash"
-	"runtime"
 	"slices"
 	"strings"
-	gosync "sync"
 	"sync/atomic"
 	"unicode/utf8"
 
@@ -199,7 +198,7 @@ func joinExact(users []*record.User, key, ref string, keys, refs *partitioned) [
 	target := make([]int32, len(users))
 	keys.join(refs, func(u, t int) { target[u] = int32(t + 1) })
 	var again atomic.Bool
-	parallelRange(len(users), func(lo, hi int) {
+	parallel.Ranges(len(users), 1024, func(lo, hi int) {
 		for u := lo; u < hi; u++ {
 			if t := target[u]; t > 0 && users[t-1].Get(key) != users[u].Get(ref) {
 				target[u] = -1
@@ -221,18 +220,4 @@ func joinExact(users []*record.User, key, ref string, keys, refs *partitioned) [
 		}
 	}
 	return target
-}
-
-// parallelRange runs do over [0,n) split in one contiguous range per core.
-func parallelRange(n int, do func(lo, hi int)) {
-	workers := min(runtime.GOMAXPROCS(0), max(1, n/1024))
-	var wg gosync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(lo, hi int) {
-			defer wg.Done()
-			do(lo, hi)
-		}(n*w/workers, n*(w+1)/workers)
-	}
-	wg.Wait()
 }

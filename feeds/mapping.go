@@ -3,6 +3,7 @@ package feeds
 import (
 	"cmp"
 	"fmt"
+	"github.com/ccwrecon/ccwrecon/internal/parallel"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -661,14 +662,14 @@ const managerNumber = "feed.manager-employee-number"
 func (h *hrReader) finish(users []*record.User, numbers, refs *partitioned) {
 	manager := joinExact(users, record.EmployeeNumber, managerNumber, numbers, refs)
 	logins := make([]string, len(users))
-	parallelRange(len(users), func(lo, hi int) { // reads only
+	parallel.Ranges(len(users), 1024, func(lo, hi int) { // reads only
 		for u := lo; u < hi; u++ {
 			if m := manager[u]; m > 0 {
 				logins[u] = users[m-1].Get(record.Login)
 			}
 		}
 	})
-	parallelRange(len(users), func(lo, hi int) { // each record changes only itself
+	parallel.Ranges(len(users), 1024, func(lo, hi int) { // each record changes only itself
 		for u := lo; u < hi; u++ {
 			if logins[u] != "" {
 				users[u].Rekey(managerNumber, record.Manager, logins[u])

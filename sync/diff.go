@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/ccwrecon/ccwrecon/internal/arena"
-	"runtime"
+	cores "github.com/ccwrecon/ccwrecon/internal/parallel"
 	"strings"
 	gosync "sync"
 	"time"
@@ -147,19 +147,12 @@ func parallelWith[S any](n int, state func() S, do func(i int, s S)) {
 
 // parallelGrain splits n items over the cores, at least grain per worker.
 func parallelGrain[S any](n, grain int, state func() S, do func(i int, s S)) {
-	workers := min(runtime.GOMAXPROCS(0), max(1, n/grain))
-	var wg gosync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(lo, hi int) {
-			defer wg.Done()
-			s := state()
-			for i := lo; i < hi; i++ {
-				do(i, s)
-			}
-		}(n*w/workers, n*(w+1)/workers)
-	}
-	wg.Wait()
+	cores.Ranges(n, grain, func(lo, hi int) {
+		s := state()
+		for i := lo; i < hi; i++ {
+			do(i, s)
+		}
+	})
 }
 
 func newEngine(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) *engine {
