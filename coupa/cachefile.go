@@ -134,28 +134,33 @@ func decodeCache(b []byte) (s *Snapshot, ok bool, err error) {
 	// the JSON part's checksum beside the decoding
 	jsonOK := make(chan bool, 1)
 	go func() { jsonOK <- crc32.Checksum(b[:t.jsonLen], castagnoli) == t.jsonCRC }()
-	if crc32.Checksum(b[t.jsonLen:t.jsonLen+t.binLen], castagnoli) != t.binCRC {
-		<-jsonOK
-		return nil, true, errCache
-	}
-	s = &Snapshot{}
-	head := doc
-	if t.users > 0 {
-		if t.usersStart < uint64(len(usersOpen)) || t.usersEnd+uint64(len(usersClose)) > t.jsonLen {
-			<-jsonOK
-			return nil, true, errCache
-		}
-		head = doc[:t.usersStart-uint64(len(usersOpen))] + `"users":null` + doc[t.usersEnd+uint64(len(usersClose)):]
-	}
-	if err := json.Unmarshal([]byte(head), s); err != nil {
-		<-jsonOK
-		return nil, true, errCache
-	}
-	s.Users, err = readBinaryUsers(bin, doc, int(t.users))
+	s, err = decodeCacheParts(t, doc, bin, b[t.jsonLen:t.jsonLen+t.binLen])
 	if !<-jsonOK || err != nil {
 		return nil, true, errCache
 	}
 	return s, true, nil
+}
+
+// decodeCacheParts decodes the head from the JSON part and the users from
+// the binary part, once the binary part's checksum holds.
+func decodeCacheParts(t cacheTrailer, doc, bin string, binBytes []byte) (*Snapshot, error) {
+	if crc32.Checksum(binBytes, castagnoli) != t.binCRC {
+		return nil, errCache
+	}
+	head := doc
+	if t.users > 0 {
+		if t.usersStart < uint64(len(usersOpen)) || t.usersEnd+uint64(len(usersClose)) > t.jsonLen {
+			return nil, errCache
+		}
+		head = doc[:t.usersStart-uint64(len(usersOpen))] + `"users":null` + doc[t.usersEnd+uint64(len(usersClose)):]
+	}
+	s := &Snapshot{}
+	if err := json.Unmarshal([]byte(head), s); err != nil {
+		return nil, errCache
+	}
+	var err error
+	s.Users, err = readBinaryUsers(bin, doc, int(t.users))
+	return s, err
 }
 
 type crcWriter struct {

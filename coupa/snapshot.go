@@ -172,8 +172,9 @@ func (s *Snapshot) takeReference(r *Snapshot) {
 
 // RefreshCache is Refresh of the snapshot cached at path: the requests
 // that need only the cache's first line (its high water) go out while the
-// rest of the cache is read. A cache that cannot be read, or that changed
-// meanwhile, gives a full read as Refresh does.
+// rest of the cache is read. A cache that cannot be read gives a full
+// read, as Refresh does; one rewritten meanwhile is refreshed from what
+// was read.
 func (c *Client) RefreshCache(ctx context.Context, path string, progress ProgressFunc) (*Snapshot, error) {
 	start := c.Requests.Load()
 	var early *earlyRequests
@@ -183,10 +184,10 @@ func (c *Client) RefreshCache(ctx context.Context, path string, progress Progres
 	prev, damage := loadCacheOf(path, c.Instance())
 	var s *Snapshot
 	var err error
-	if early != nil && (prev == nil || prev.HighWater != early.highWater) {
+	if early != nil && prev != nil && prev.HighWater != early.highWater {
 		<-early.done // another process rewrote it meanwhile: begin again from what was read
 		s, err = c.Refresh(ctx, prev, progress)
-	} else {
+	} else { // (no usable cache: a full read, with the reference lists already asked for)
 		if early == nil && prev != nil && prev.HighWater != "" {
 			early = c.startEarly(ctx, prev.HighWater, progress)
 		}
@@ -344,10 +345,10 @@ func mergeUsers(out, changed []User) ([]User, int) {
 }
 
 func highWater(users []User) string {
-	best, bestT := "", time.Time{}
+	best, bestT, bestUTC := "", time.Time{}, false
 	for i := range users {
 		u := &users[i]
-		if utcSeconds(u.UpdatedAt) && utcSeconds(best) {
+		if bestUTC && utcSeconds(u.UpdatedAt) {
 			if u.UpdatedAt > best { // one layout, one zone: the text orders as the time
 				best, bestT = u.UpdatedAt, time.Time{}
 			}
@@ -361,7 +362,7 @@ func highWater(users []User) string {
 			bestT, _ = time.Parse(time.RFC3339, best)
 		}
 		if t.After(bestT) {
-			best, bestT = u.UpdatedAt, t
+			best, bestT, bestUTC = u.UpdatedAt, t, utcSeconds(u.UpdatedAt)
 		}
 	}
 	return best
@@ -498,21 +499,21 @@ func loadCache(path string) (*Snapshot, error) {
 }
 
 func decodeSnapshot(path string, b []byte) (*Snapshot, error) {
-	if s, ok, err := decodeCache(b); ok {
-		if err != nil {
-			return nil, fmt.Errorf("%s: %v", path, err)
+	s, cache, err := decodeCache(b)
+	switch {
+	case cache && err != nil:
+		return nil, fmt.Errorf("%s: %v", path, err)
+	case !cache:
+		// The users' strings are slices of the file's bytes: b is never
+		// written again, and copying 60 MB costs more than decoding it.
+		s, err = decodeFast(unsafe.String(unsafe.SliceData(b), len(b)))
+		if errors.Is(err, errSlowPath) {
+			s = &Snapshot{}
+			err = json.Unmarshal(b, s)
 		}
-		return s, nil
-	}
-	// The users' strings are slices of the file's bytes: b is never
-	// written again, and copying 60 MB costs more than decoding it.
-	s, err := decodeFast(unsafe.String(unsafe.SliceData(b), len(b)))
-	if errors.Is(err, errSlowPath) {
-		s = &Snapshot{}
-		err = json.Unmarshal(b, s)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: not a ccwrecon snapshot: %v", path, err)
+		if err != nil {
+			return nil, fmt.Errorf("%s: not a ccwrecon snapshot: %v", path, err)
+		}
 	}
 	if s.Format != SnapshotFormat {
 		return nil, fmt.Errorf("%s: unknown snapshot format %q (want %s)", path, s.Format, SnapshotFormat)
