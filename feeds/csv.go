@@ -52,7 +52,7 @@ func (e *ReadError) Error() string {
 const (
 	MaxFieldBytes = 64 << 10 // one cell
 	MaxLineBytes  = 1 << 20  // one physical line
-	MaxFeedBytes  = 2 << 30  // a whole encrypted feed, held to decrypt it
+	MaxFeedBytes  = 2 << 30  // a whole feed, held to be read (and to decrypt it)
 )
 
 // LineTooLong is the error of an over-long physical line.
