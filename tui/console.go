@@ -728,36 +728,31 @@ func (m *Model) tabLine(w int) string {
 		}
 		return t.Bold.Render(verb) + strings.Join(parts, " ")
 	}
-	var parts []string
+	labels := make([]string, len(m.tabs))
 	for i, tb := range m.tabs {
-		label := fmt.Sprintf("%d %s", i+1, tb.title())
+		labels[i] = fmt.Sprintf("%d %s", i+1, tb.title())
 		if tb.title() == "Problems" && m.c.plan().Summary.Problems > 0 {
-			label += fmt.Sprintf(" (%d)", m.c.plan().Summary.Problems)
-		}
-		if i == m.active {
-			parts = append(parts, t.TabOn.Render(style.Cursor+label))
-		} else {
-			parts = append(parts, t.Tab.Render(" "+label))
+			labels[i] += fmt.Sprintf(" (%d)", m.c.plan().Summary.Problems)
 		}
 	}
-	line := strings.Join(parts, "")
-	if ansi.StringWidth(line) > w { // compact: the same labels, closer together
-		var compact []string
-		for i, tb := range m.tabs {
-			label := fmt.Sprintf("%d %s", i+1, tb.title())
-			if tb.title() == "Problems" && m.c.plan().Summary.Problems > 0 {
-				label += fmt.Sprintf(" (%d)", m.c.plan().Summary.Problems)
-			}
+	// padded tabs; when they do not fit, the same labels closer together
+	tabs := func(on, off func(...string) string, sep string) string {
+		parts := make([]string, len(labels))
+		for i, label := range labels {
 			if i == m.active {
-				compact = append(compact, t.TabOn.UnsetPadding().Render(style.Cursor+label))
+				parts[i] = on(style.Cursor + label)
 			} else {
-				compact = append(compact, " "+label)
+				parts[i] = off(" " + label)
 			}
 		}
-		line = strings.Join(compact, " ")
+		return strings.Join(parts, sep)
+	}
+	line := tabs(t.TabOn.Render, t.Tab.Render, "")
+	if ansi.StringWidth(line) > w {
+		line = tabs(t.TabOn.UnsetPadding().Render, fmtPlain, " ")
 	}
 	if ansi.StringWidth(line) > w { // narrow: numbers and the active name only
-		parts = parts[:0]
+		var parts []string
 		for i, tb := range m.tabs {
 			if i == m.active {
 				parts = append(parts, t.TabOn.Render(fmt.Sprintf("%s%d %s", style.Cursor, i+1, tb.title())))
