@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"runtime/pprof"
 	"sync"
 	"syscall"
@@ -85,9 +84,6 @@ func Execute() int {
 	}()
 	defer profileCPU()()
 	root := newRoot()
-	if c, _, err := root.Find(os.Args[1:]); err == nil {
-		tuneGC(c.Name())
-	}
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return 0
@@ -133,23 +129,6 @@ check an engagement before its first diff.`,
 		return runConsole(c.Context(), &diffOpts)
 	}
 	return root
-}
-
-// batchCommands read a whole instance once and exit. Their heap is nearly
-// all live data (the snapshot, the feed, the plan): the collector's
-// default, a collection each time the heap doubles, marks a few hundred MB
-// of it again and again to free almost nothing (measured: a fifth of a
-// live diff's time at 100,000 users, for 6% less peak memory).
-var batchCommands = map[string]bool{"diff": true, "fetch": true, "apply": true, "verify": true,
-	"check-feed": true, "drift": true, "status": true, "pull": true}
-
-// tuneGC lets a batch command's heap grow to five times its live data
-// between collections; the console, the demo and the emulator stay on the
-// default, and a GOGC the operator set wins.
-func tuneGC(command string) {
-	if batchCommands[command] && os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
 }
 
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
