@@ -69,7 +69,7 @@ func (e *engine) compareRoles(rp *rowPlan, f *record.User) {
 		return
 	}
 	if rp.coupa != nil && len(want) > 0 && holdsRoles(rp.coupa, want, f.RoleMode == record.RolesWholeSet) {
-		rp.same(record.Roles) // the common case, read without building the role set
+		rp.matches(record.Roles, unread) // the common case, read without building the role set
 		return
 	}
 	cur := rp.current(record.Roles)
@@ -81,7 +81,7 @@ func (e *engine) compareRoles(rp *rowPlan, f *record.User) {
 			}
 		}
 		if len(all) == len(cur.RoleList()) {
-			rp.same(record.Roles)
+			rp.matches(record.Roles, cur)
 			return
 		}
 		c := rp.change(record.Roles, cur, Roles(all), false, roleNote)
@@ -90,7 +90,7 @@ func (e *engine) compareRoles(rp *rowPlan, f *record.User) {
 	}
 	after := Roles(want)
 	if Same(record.Roles, cur, after) {
-		rp.same(record.Roles)
+		rp.matches(record.Roles, cur)
 		return
 	}
 	note := ""

@@ -22,46 +22,56 @@ var compared = []string{record.Login, record.Email, record.FirstName, record.Las
 // coupaField reads one field of a Coupa user as a typed value.
 type coupaField func(u *coupa.User) Value
 
+// coupaText reads the text fields of a Coupa user.
+var coupaText = map[string]func(u *coupa.User) string{
+	record.Login:          func(u *coupa.User) string { return u.Login },
+	record.Email:          func(u *coupa.User) string { return u.Email },
+	record.FirstName:      func(u *coupa.User) string { return u.Firstname },
+	record.LastName:       func(u *coupa.User) string { return u.Lastname },
+	record.MiddleName:     func(u *coupa.User) string { return u.Middlename },
+	record.MentionName:    func(u *coupa.User) string { return u.MentionName },
+	record.EmployeeNumber: func(u *coupa.User) string { return u.EmployeeNumber },
+	record.SSO:            func(u *coupa.User) string { return u.SSOIdentifier },
+	record.Currency: func(u *coupa.User) string {
+		if u.DefaultCurrency != nil {
+			return u.DefaultCurrency.Code
+		}
+		return ""
+	},
+	record.Manager: func(u *coupa.User) string {
+		if u.Manager != nil {
+			return u.Manager.Login
+		}
+		return ""
+	},
+	record.AccountType: func(u *coupa.User) string {
+		if u.DefaultAccountType != nil {
+			return u.DefaultAccountType.Name
+		}
+		return ""
+	},
+}
+
 // coupaFields are the readers of the fields a Coupa user has by name:
 // looked up once per field list (see accessors), not per value.
-var coupaFields = map[string]coupaField{
-	record.Login:          func(u *coupa.User) Value { return Text(u.Login) },
-	record.Email:          func(u *coupa.User) Value { return Text(u.Email) },
-	record.FirstName:      func(u *coupa.User) Value { return Text(u.Firstname) },
-	record.LastName:       func(u *coupa.User) Value { return Text(u.Lastname) },
-	record.MiddleName:     func(u *coupa.User) Value { return Text(u.Middlename) },
-	record.MentionName:    func(u *coupa.User) Value { return Text(u.MentionName) },
-	record.EmployeeNumber: func(u *coupa.User) Value { return Text(u.EmployeeNumber) },
-	record.SSO:            func(u *coupa.User) Value { return Text(u.SSOIdentifier) },
-	record.PhoneWork: func(u *coupa.User) Value {
-		if p := u.PhoneWork; p != nil && (p.Number != "" || p.AreaCode != "" || p.CountryCode != "") {
-			return PhoneValue(Phone{CountryCode: p.CountryCode, AreaCode: p.AreaCode, Number: p.Number, Extension: p.Extension})
-		}
-		return None(record.PhoneWork)
-	},
-	record.Currency: func(u *coupa.User) Value {
-		if u.DefaultCurrency != nil {
-			return Text(u.DefaultCurrency.Code)
-		}
-		return Text("")
-	},
-	record.Manager: func(u *coupa.User) Value {
-		if u.Manager != nil {
-			return Text(u.Manager.Login)
-		}
-		return Text("")
-	},
-	record.AccountType: func(u *coupa.User) Value {
-		if u.DefaultAccountType != nil {
-			return Text(u.DefaultAccountType.Name)
-		}
-		return Text("")
-	},
-	record.SecurityType: func(u *coupa.User) Value { return Int(u.AccountSecurityType) },
-	record.Roles:        func(u *coupa.User) Value { return Roles(u.RoleNames()) },
-	record.Active:       func(u *coupa.User) Value { return Bool(u.Active) },
-	record.CCWUser:      func(u *coupa.User) Value { return Bool(u.CCWUser) },
-}
+var coupaFields = func() map[string]coupaField {
+	m := map[string]coupaField{
+		record.PhoneWork: func(u *coupa.User) Value {
+			if p := u.PhoneWork; p != nil && (p.Number != "" || p.AreaCode != "" || p.CountryCode != "") {
+				return PhoneValue(Phone{CountryCode: p.CountryCode, AreaCode: p.AreaCode, Number: p.Number, Extension: p.Extension})
+			}
+			return None(record.PhoneWork)
+		},
+		record.SecurityType: func(u *coupa.User) Value { return Int(u.AccountSecurityType) },
+		record.Roles:        func(u *coupa.User) Value { return Roles(u.RoleNames()) },
+		record.Active:       func(u *coupa.User) Value { return Bool(u.Active) },
+		record.CCWUser:      func(u *coupa.User) Value { return Bool(u.CCWUser) },
+	}
+	for f, read := range coupaText {
+		m[f] = func(u *coupa.User) Value { return Text(read(u)) }
+	}
+	return m
+}()
 
 // accessors are the readers of a list of fields, in its order.
 func accessors(fields []string) []coupaField {
@@ -73,6 +83,17 @@ func accessors(fields []string) []coupaField {
 }
 
 var comparedAccess = accessors(compared)
+
+// comparedPrefix is "field=" for each compared field, and comparedText
+// reads its text fields as strings: fingerprints write them without
+// making a Value of each.
+var comparedPrefix, comparedText = func() ([]string, []func(u *coupa.User) string) {
+	prefix, read := make([]string, len(compared)), make([]func(u *coupa.User) string, len(compared))
+	for i, f := range compared {
+		prefix[i], read[i] = f+"=", coupaText[f]
+	}
+	return prefix, read
+}()
 
 // CoupaValue reads one field of a Coupa user as a typed value.
 func CoupaValue(u *coupa.User, field string) Value {
@@ -105,11 +126,16 @@ func FingerprintOf(u *coupa.User) *Fingerprint {
 		buf = append(appendValueText(buf, v), '\n')
 	}
 	for i, f := range compared {
-		if f == record.Roles { // the names in display order, without building the set
-			buf = append(appendRoleNames(append(append(buf, f...), '='), u.Roles), '\n')
-			continue
+		buf = append(buf, comparedPrefix[i]...)
+		switch {
+		case f == record.Roles: // the names in display order, without building the set
+			buf = appendRoleNames(buf, u.Roles)
+		case comparedText[i] != nil:
+			buf = append(buf, comparedText[i](u)...)
+		default:
+			buf = appendValueText(buf, comparedAccess[i](u))
 		}
-		put(f, comparedAccess[i](u))
+		buf = append(buf, '\n')
 	}
 	if u.DefaultAccount != nil && len(u.DefaultAccount.Segments) > 0 {
 		// segments 1..20 in order: the few the map holds, sorted, rather

@@ -145,12 +145,15 @@ func parallelWith[S any](n int, state func() S, do func(i int, s S)) {
 	parallelGrain(n, 1000, state, do)
 }
 
-// parallelGrain splits n items over the cores, at least grain per worker.
+// parallelGrain splits n items over the cores in chunks of grain, taken
+// in turn: a worker held up by the collector leaves its share to others.
 func parallelGrain[S any](n, grain int, state func() S, do func(i int, s S)) {
-	cores.Ranges(n, grain, func(lo, hi int) {
+	cores.Chunks(n, grain, func(take func() (int, int, bool)) {
 		s := state()
-		for i := lo; i < hi; i++ {
-			do(i, s)
+		for lo, hi, ok := take(); ok; lo, hi, ok = take() {
+			for i := lo; i < hi; i++ {
+				do(i, s)
+			}
 		}
 	})
 }
@@ -334,10 +337,12 @@ type rowPlan struct {
 	wantMgr  string // the supervisor the feed names (resolved from an employee number), as written
 	creating bool
 	leaving  bool // explicitly deactivated by the feed
-	// sameFields names the fields that match Coupa, in compare order;
+	// same holds the fields that match Coupa with Coupa's values, in
+	// compare order (the worker's scratch while the row is compared);
 	// sameDropped says they were not kept (the row changed nothing).
-	sameFields  []string
+	same        []FieldValue
 	sameDropped bool
+	kept        bool // keep has run
 	allowLogin  bool // Config.AllowLoginChange
 	missing     []MissingValue
 }
@@ -355,13 +360,15 @@ func (rp *rowPlan) change(field string, before, after Value, selected bool, note
 	return &rp.plan.Changes[len(rp.plan.Changes)-1]
 }
 
-// same records that a field matches what Coupa holds. Only the name is
-// kept: the value is Coupa's, read again in finish for the users that keep
-// it (most rows turn out unchanged and keep nothing).
-func (rp *rowPlan) same(field string) {
+// matches records that a field matches what Coupa holds, cur (unread: read
+// only if the row keeps it; most rows turn out unchanged and keep nothing).
+func (rp *rowPlan) matches(field string, cur Value) {
 	rp.plan.Unchanged++
-	rp.sameFields = append(rp.sameFields, field)
+	rp.same = append(rp.same, FieldValue{field, cur})
 }
+
+// unread stands for a Coupa value not read yet (see matches).
+var unread = Value{kind: kindUnread}
 
 // current is what Coupa holds for a field (none for a user to create).
 func (rp *rowPlan) current(field string) Value {
@@ -384,7 +391,7 @@ func (rp *rowPlan) compare(field, feedText string) {
 func (rp *rowPlan) compareTo(field string, cur Value, feedText string) {
 	if feedText == record.Clear {
 		if cur.IsNone() {
-			rp.same(field)
+			rp.matches(field, cur)
 		} else {
 			rp.change(field, cur, None(field), true, "cleared")
 		}
@@ -400,7 +407,7 @@ func (rp *rowPlan) compareTo(field string, cur Value, feedText string) {
 
 func (rp *rowPlan) compareValue(field string, cur, want Value) {
 	if Same(field, cur, want) {
-		rp.same(field)
+		rp.matches(field, cur)
 		return
 	}
 	if field == record.Login && !rp.creating && !rp.allowLogin {
@@ -414,13 +421,11 @@ func (rp *rowPlan) compareValue(field string, cur, want Value) {
 const LoginNote = "a login is an identity (SSO, integrations, CCW's User ID): shown, not selected (--allow-login-change)"
 
 // scratch is one worker's reusable buffers: a row's changes and matching
-// fields are gathered here, then copied out at their exact size (the
-// field names into shared chunks: small, and short-lived).
+// fields are gathered here, then copied out at their exact size.
 type scratch struct {
 	changes []Change
-	same    []string
-	kept    arena.Slab[string] // matching fields' names, at their size
-	text    arena.Text         // names (see displayName)
+	same    []FieldValue
+	text    arena.Text // names (see displayName)
 }
 
 // displayName is "First Last", written into the worker's text blocks
@@ -441,30 +446,53 @@ func (sc *scratch) displayName(first, last string) string {
 func (e *engine) diffRow(f *record.User, rp *rowPlan, up *UserPlan, sc *scratch) {
 	*up = UserPlan{Key: f.Key(), Line: f.Source.Line, Name: sc.displayName(f.Get(record.FirstName), f.Get(record.LastName)),
 		Changes: sc.changes[:0]}
-	*rp = rowPlan{feed: f, plan: up, sameFields: sc.same[:0], allowLogin: e.cfg.AllowLoginChange}
+	*rp = rowPlan{feed: f, plan: up, same: sc.same[:0], allowLogin: e.cfg.AllowLoginChange}
 	e.compareRow(f, rp)
-	sc.changes, sc.same = up.Changes, rp.sameFields
+	sc.changes, sc.same = up.Changes, rp.same
 	up.Changes = nil
 	if len(sc.changes) > 0 {
 		up.Changes = append(make([]Change, 0, len(sc.changes)), sc.changes...)
 	}
 	if len(sc.changes) == 0 && len(up.Problems) == 0 {
 		// Most rows change nothing: their matching fields are counted, not
-		// kept (see sameFieldsOf for the few that turn out to change).
-		rp.sameFields, rp.sameDropped = nil, true
+		// kept (see sameOf for the few that turn out to change).
+		rp.same, rp.sameDropped = nil, true
 		return
 	}
-	rp.sameFields = sc.kept.Keep(sc.same)
+	e.keep(rp)    // while this user's Coupa record is still in the cache
+	rp.same = nil // the worker's scratch
 }
 
-// sameFieldsOf names the fields of a row that match Coupa, comparing the
-// row again: for a row that changed nothing when it was compared but has a
+// keep records what a user that changes keeps besides its changes: the
+// matching fields' values, the segments Coupa holds for a CCW file and
+// the fingerprint of its Coupa record. Done as the row is compared, while
+// its Coupa record is in the processor's cache; finish does it only for
+// the few rows that turn out to change later (a supervisor's problem).
+func (e *engine) keep(rp *rowPlan) {
+	p := rp.plan
+	rp.kept = true
+	p.CCWSegments = e.heldSegments(rp, p.CCWSegments)
+	if len(rp.same) > 0 {
+		p.Same = append(make([]FieldValue, 0, len(rp.same)), rp.same...)
+		for i := range p.Same {
+			if p.Same[i].Value.kind == kindUnread {
+				p.Same[i].Value = rp.current(p.Same[i].Field)
+			}
+		}
+	}
+	if rp.coupa != nil {
+		p.Fingerprint = FingerprintOf(rp.coupa)
+	}
+}
+
+// sameOf lists the fields of a row that match Coupa, comparing the row
+// again: for a row that changed nothing when it was compared but has a
 // problem now (its supervisor's, found across rows).
-func (e *engine) sameFieldsOf(rp *rowPlan) []string {
+func (e *engine) sameOf(rp *rowPlan) []FieldValue {
 	up := UserPlan{Key: rp.feed.Key(), Line: rp.feed.Source.Line}
 	again := rowPlan{feed: rp.feed, plan: &up, allowLogin: e.cfg.AllowLoginChange}
 	e.compareRow(rp.feed, &again)
-	return again.sameFields
+	return again.same
 }
 
 func (e *engine) compareRow(f *record.User, rp *rowPlan) {
@@ -534,7 +562,7 @@ func (e *engine) compareLicence(rp *rowPlan) {
 	}
 	cur := rp.current(record.CCWUser)
 	if cur.BoolValue() {
-		rp.same(record.CCWUser)
+		rp.matches(record.CCWUser, cur)
 		return
 	}
 	rp.change(record.CCWUser, cur, Bool(true), true, licenceNote)
@@ -543,26 +571,19 @@ func (e *engine) compareLicence(rp *rowPlan) {
 // finish sets the action and selection once problems are known. A user
 // with problems has nothing selected: neither itself nor any change.
 // Only a user with something to say keeps its matching fields, segments
-// and the fingerprint of its Coupa record (computed here, for the few).
+// and the fingerprint of its Coupa record (see keep).
 func (rp *rowPlan) finish(e *engine) {
 	p := rp.plan
 	defer func() {
 		if p.Action == Unchanged {
-			p.CCWSegments, p.CCWHeld, p.CoupaAccount = nil, nil, nil
+			p.CCWSegments, p.CCWHeld, p.CoupaAccount, p.Same, p.Fingerprint = nil, nil, nil, nil, nil
 			return
 		}
-		p.CCWSegments = e.heldSegments(rp, p.CCWSegments)
-		if rp.sameDropped {
-			rp.sameFields = e.sameFieldsOf(rp)
-		}
-		if len(rp.sameFields) > 0 {
-			p.Same = make([]FieldValue, len(rp.sameFields))
-			for i, f := range rp.sameFields {
-				p.Same[i] = FieldValue{f, rp.current(f)}
+		if !rp.kept {
+			if rp.sameDropped {
+				rp.same = e.sameOf(rp)
 			}
-		}
-		if rp.coupa != nil {
-			p.Fingerprint = FingerprintOf(rp.coupa)
+			e.keep(rp)
 		}
 	}()
 	if p.Action == Unchanged && rp.creating && rp.leaving {

@@ -131,9 +131,21 @@ func (d *digester) flush() {
 }
 
 func (d *digester) part(s string) {
-	d.buf = strconv.AppendInt(d.buf, int64(len(s)), 10)
+	d.buf = appendLen(d.buf, len(s))
 	d.buf = append(d.buf, ':')
 	d.buf = append(d.buf, s...)
+}
+
+// appendLen is strconv.AppendInt for a length: most parts are under 100
+// bytes, written here without the general conversion.
+func appendLen(b []byte, n int) []byte {
+	switch {
+	case n < 10:
+		return append(b, byte('0'+n))
+	case n < 100:
+		return append(b, byte('0'+n/10), byte('0'+n%10))
+	}
+	return strconv.AppendInt(b, int64(n), 10)
 }
 
 func (d *digester) end() {
@@ -151,9 +163,13 @@ func (d *digester) put(parts ...string) {
 }
 
 func (d *digester) intPart(n int) {
+	if n >= 0 && n < 10 { // kinds, small counts: "1:n"
+		d.buf = append(d.buf, '1', ':', byte('0'+n))
+		return
+	}
 	var tmp [20]byte
 	digits := strconv.AppendInt(tmp[:0], int64(n), 10)
-	d.buf = strconv.AppendInt(d.buf, int64(len(digits)), 10)
+	d.buf = appendLen(d.buf, len(digits))
 	d.buf = append(d.buf, ':')
 	d.buf = append(d.buf, digits...)
 }

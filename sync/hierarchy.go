@@ -3,6 +3,7 @@ package sync
 import (
 	"strings"
 
+	"github.com/ccwrecon/ccwrecon/coupa"
 	"github.com/ccwrecon/ccwrecon/record"
 )
 
@@ -57,12 +58,20 @@ func (e *engine) checkHierarchy(rows []*rowPlan) {
 		rp := rows[i]
 		up[i] = -1
 		l := rp.manager
+		// the first hop's look-ups, kept: the supervisor the feed names is
+		// usually the final one, checked below
+		var first *coupa.User
+		firstIn := false
 		for hops := 0; l != "" && hops < 64; hops++ {
 			if j, ok := feedAt(l); ok {
 				up[i] = int(j)
+				firstIn = firstIn || hops == 0
 				break
 			}
 			u := e.byLogin[l]
+			if hops == 0 {
+				first = u
+			}
 			if u == nil || u.Manager == nil {
 				break
 			}
@@ -81,8 +90,19 @@ func (e *engine) checkHierarchy(rows []*rowPlan) {
 			rp.problem(ProblemSupervisor, "self", []string{rp.plan.Key}, "%s cannot be their own supervisor", rp.plan.Key)
 			return
 		}
-		sup, inFeed := feedBy(lm)
-		cu := e.byLogin[lm]
+		var sup *rowPlan
+		var inFeed bool
+		var cu *coupa.User
+		if lm == rp.manager { // looked up as the first hop
+			if inFeed = firstIn; inFeed {
+				sup = rows[up[i]]
+			} else {
+				cu = first
+			}
+		} else {
+			sup, inFeed = feedBy(lm)
+			cu = e.byLogin[lm]
+		}
 		switch {
 		case !inFeed && cu == nil:
 			rp.problem(ProblemSupervisor, "supervisor-missing", []string{rp.plan.Key, m}, "supervisor %s is not in Coupa or in the feed", m)

@@ -13,7 +13,7 @@ import (
 )
 
 // Kind is how a field's value is typed in a plan.
-type Kind int
+type Kind uint8
 
 const (
 	KindText  Kind = iota // logins, names, codes, references by natural key
@@ -21,6 +21,8 @@ const (
 	KindBool              // active, ccw-user
 	KindInt               // account-security-type
 	KindPhone             // Coupa's phone parts
+
+	kindUnread Kind = 255 // the diff's placeholder for a value not read yet
 )
 
 // KindOf is the kind of a contract field.
