@@ -45,11 +45,12 @@ func explain(p *Plan) {
 			creates[strings.ToLower(u.Key)] = true
 		}
 	}
-	for _, u := range p.Users {
+	parallel(len(p.Users), func(k int) { // each user's changes only
+		u := p.Users[k]
 		for i := range u.Changes {
 			u.Changes[i].Cause = causeText[changeCause(u, &u.Changes[i], creates)]
 		}
-	}
+	})
 }
 
 func changeCause(u *UserPlan, c *Change, creates map[string]bool) string {

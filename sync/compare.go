@@ -13,6 +13,19 @@ var scalarFields = []string{record.Login, record.Email, record.FirstName, record
 
 var scalarAccess = accessors(scalarFields)
 
+// scalarText reads the text fields among them (nil for others) and
+// scalarFolds says which compare case-insensitively: the common case, a
+// value Coupa already holds, is decided without making Values.
+var scalarText, scalarFolds = func() ([]func(u *coupa.User) string, []bool) {
+	read, folds := make([]func(u *coupa.User) string, len(scalarFields)), make([]bool, len(scalarFields))
+	for i, f := range scalarFields {
+		if KindOf(f) == KindText {
+			read[i], folds[i] = coupaText[f], foldsCase(f)
+		}
+	}
+	return read, folds
+}()
+
 func (e *engine) compareScalars(rp *rowPlan, f *record.User) {
 	for i, field := range scalarFields {
 		v := f.Get(field)
@@ -21,6 +34,13 @@ func (e *engine) compareScalars(rp *rowPlan, f *record.User) {
 		}
 		if v == "" {
 			continue // no opinion
+		}
+		if read := scalarText[i]; read != nil && rp.coupa != nil && v != record.Clear {
+			// what Same says of two texts, neither of them none
+			if cur := read(rp.coupa); cur != "" && (cur == v || scalarFolds[i] && strings.EqualFold(cur, v)) {
+				rp.matches(field, Text(cur))
+				continue
+			}
 		}
 		cur := None(field)
 		if rp.coupa != nil {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/ccwrecon/ccwrecon/coupa"
+	"github.com/ccwrecon/ccwrecon/internal/arena"
 	"github.com/ccwrecon/ccwrecon/record"
 )
 
@@ -52,13 +53,21 @@ var coupaText = map[string]func(u *coupa.User) string{
 	},
 }
 
+// coupaPhone is a Coupa user's work phone, if it has one.
+func coupaPhone(u *coupa.User) (Phone, bool) {
+	if p := u.PhoneWork; p != nil && (p.Number != "" || p.AreaCode != "" || p.CountryCode != "") {
+		return Phone{CountryCode: p.CountryCode, AreaCode: p.AreaCode, Number: p.Number, Extension: p.Extension}, true
+	}
+	return Phone{}, false
+}
+
 // coupaFields are the readers of the fields a Coupa user has by name:
 // looked up once per field list (see accessors), not per value.
 var coupaFields = func() map[string]coupaField {
 	m := map[string]coupaField{
 		record.PhoneWork: func(u *coupa.User) Value {
-			if p := u.PhoneWork; p != nil && (p.Number != "" || p.AreaCode != "" || p.CountryCode != "") {
-				return PhoneValue(Phone{CountryCode: p.CountryCode, AreaCode: p.AreaCode, Number: p.Number, Extension: p.Extension})
+			if p, ok := coupaPhone(u); ok {
+				return PhoneValue(p)
 			}
 			return None(record.PhoneWork)
 		},
@@ -118,6 +127,14 @@ func CoupaValue(u *coupa.User, field string) Value {
 // FingerprintOf identifies the state of a Coupa user: its id, updated-at
 // and a hash of every field the engine reads or writes.
 func FingerprintOf(u *coupa.User) *Fingerprint {
+	fp := new(Fingerprint)
+	fingerprint(fp, u, nil)
+	return fp
+}
+
+// fingerprint is FingerprintOf into fp, its hash's text written into
+// text when given (the diff's per-worker blocks: no allocation per user).
+func fingerprint(fp *Fingerprint, u *coupa.User, text *arena.Text) {
 	var stack [1024]byte
 	buf := stack[:0]
 	put := func(k string, v Value) {
@@ -132,6 +149,10 @@ func FingerprintOf(u *coupa.User) *Fingerprint {
 			buf = appendRoleNames(buf, u.Roles)
 		case comparedText[i] != nil:
 			buf = append(buf, comparedText[i](u)...)
+		case f == record.PhoneWork: // written without making the phone a Value
+			if p, ok := coupaPhone(u); ok {
+				buf = p.appendText(buf)
+			}
 		default:
 			buf = appendValueText(buf, comparedAccess[i](u))
 		}
@@ -164,7 +185,12 @@ func FingerprintOf(u *coupa.User) *Fingerprint {
 		}
 	}
 	sum := sha256.Sum256(buf)
-	return &Fingerprint{ID: u.ID, UpdatedAt: u.UpdatedAt, Hash: hex.EncodeToString(sum[:8])}
+	*fp = Fingerprint{ID: u.ID, UpdatedAt: u.UpdatedAt}
+	if text == nil {
+		fp.Hash = hex.EncodeToString(sum[:8])
+		return
+	}
+	fp.Hash = text.End(hex.AppendEncode(text.Begin(16), sum[:8]))
 }
 
 // appendValueText appends v.String() to b.

@@ -165,7 +165,7 @@ func newEngine(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) *engine {
 		ptrs[i] = &snap.Users[i]
 	}
 	e := &engine{cfg: cfg, snap: snap, feed: feed, byNumber: newMultiIndex(ptrs), byLogin: make(map[string]*coupa.User, n),
-		byEmail: newMultiIndex(ptrs), roles: map[string]string{}}
+		roles: map[string]string{}}
 	// three independent indexes, built side by side (emails when first asked)
 	var ix gosync.WaitGroup
 	ix.Add(3)
@@ -224,12 +224,31 @@ func (e *engine) checkNewEmails(rows []*rowPlan) {
 	if len(want) == 0 {
 		return
 	}
-	for i := range e.snap.Users {
-		u := &e.snap.Users[i]
-		k := strings.ToLower(u.Email)
-		if holder, asked := want[k]; asked && holder == nil {
-			want[k] = u // the first in Coupa's order, as the index had it
+	// Coupa's users are scanned on every core, each range noting the
+	// first holder of a wanted email; the earliest range's wins, so the
+	// holder is the first in Coupa's order, as an index would have it.
+	var mu gosync.Mutex
+	found := map[string]int{}
+	cores.Ranges(len(e.snap.Users), 4096, func(lo, hi int) {
+		mine := map[string]int{}
+		for i := lo; i < hi; i++ {
+			k := strings.ToLower(e.snap.Users[i].Email)
+			if _, asked := want[k]; asked {
+				if _, seen := mine[k]; !seen {
+					mine[k] = i
+				}
+			}
 		}
+		mu.Lock()
+		defer mu.Unlock()
+		for k, i := range mine {
+			if j, ok := found[k]; !ok || i < j {
+				found[k] = i
+			}
+		}
+	})
+	for k, i := range found {
+		want[k] = &e.snap.Users[i]
 	}
 	for _, rp := range rows {
 		if !rp.creating || rp.plan.Action == Unchanged {
@@ -248,6 +267,7 @@ func (e *engine) checkNewEmails(rows []*rowPlan) {
 // first asked for: only matching on email needs it.
 func (e *engine) emails() *multiIndex {
 	e.email.Do(func() {
+		e.byEmail = newMultiIndex(e.byNumber.users)
 		for i := range e.snap.Users {
 			e.byEmail.add(strings.ToLower(e.snap.Users[i].Email), i)
 		}
@@ -425,7 +445,9 @@ const LoginNote = "a login is an identity (SSO, integrations, CCW's User ID): sh
 type scratch struct {
 	changes []Change
 	same    []FieldValue
-	text    arena.Text // names (see displayName)
+	text    arena.Text // names (see displayName), fingerprints' hashes
+
+	fingerprints arena.Slab[Fingerprint]
 }
 
 // displayName is "First Last", written into the worker's text blocks
@@ -459,8 +481,8 @@ func (e *engine) diffRow(f *record.User, rp *rowPlan, up *UserPlan, sc *scratch)
 		rp.same, rp.sameDropped = nil, true
 		return
 	}
-	e.keep(rp)    // while this user's Coupa record is still in the cache
-	rp.same = nil // the worker's scratch
+	e.keep(rp, sc) // while this user's Coupa record is still in the cache
+	rp.same = nil  // the worker's scratch
 }
 
 // keep records what a user that changes keeps besides its changes: the
@@ -468,7 +490,7 @@ func (e *engine) diffRow(f *record.User, rp *rowPlan, up *UserPlan, sc *scratch)
 // the fingerprint of its Coupa record. Done as the row is compared, while
 // its Coupa record is in the processor's cache; finish does it only for
 // the few rows that turn out to change later (a supervisor's problem).
-func (e *engine) keep(rp *rowPlan) {
+func (e *engine) keep(rp *rowPlan, sc *scratch) {
 	p := rp.plan
 	rp.kept = true
 	p.CCWSegments = e.heldSegments(rp, p.CCWSegments)
@@ -481,7 +503,12 @@ func (e *engine) keep(rp *rowPlan) {
 		}
 	}
 	if rp.coupa != nil {
-		p.Fingerprint = FingerprintOf(rp.coupa)
+		if sc == nil {
+			p.Fingerprint = FingerprintOf(rp.coupa)
+		} else {
+			p.Fingerprint = sc.fingerprints.New()
+			fingerprint(p.Fingerprint, rp.coupa, &sc.text)
+		}
 	}
 }
 
@@ -526,7 +553,9 @@ func (e *engine) compareRow(f *record.User, rp *rowPlan) {
 	e.compareRoles(rp, f)
 	e.compareSegments(rp, f)
 	f.Prefixed("custom-fields.", rp.compare)
-	rp.manager = strings.ToLower(rp.current(record.Manager).Text())
+	if c != nil && c.Manager != nil { // rp.current(record.Manager), read directly
+		rp.manager = strings.ToLower(c.Manager.Login)
+	}
 	if m := rp.wantMgr; m != "" {
 		rp.manager = strings.ToLower(m)
 		if m == record.Clear {
@@ -560,7 +589,10 @@ func (e *engine) compareLicence(rp *rowPlan) {
 	if e.feed.Kind != feeds.KindCCW || e.cfg.IgnoreCCWLicence || rp.leaving {
 		return
 	}
-	cur := rp.current(record.CCWUser)
+	cur := None(record.CCWUser)
+	if rp.coupa != nil {
+		cur = Bool(rp.coupa.CCWUser) // rp.current(record.CCWUser), read directly
+	}
 	if cur.BoolValue() {
 		rp.matches(record.CCWUser, cur)
 		return
@@ -583,7 +615,7 @@ func (rp *rowPlan) finish(e *engine) {
 			if rp.sameDropped {
 				rp.same = e.sameOf(rp)
 			}
-			e.keep(rp)
+			e.keep(rp, nil)
 		}
 	}()
 	if p.Action == Unchanged && rp.creating && rp.leaving {

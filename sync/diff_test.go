@@ -490,6 +490,7 @@ func TestFingerprintTextIsTheValuesText(t *testing.T) {
 	u := users[0]
 	u.Roles = []coupa.Role{{Name: "buyer"}, {Name: "Admin"}, {Name: "user"}, {Name: "Buyer"}, {Name: "Éditeur"}, {Name: "admin"}}
 	u.AccountSecurityType, u.Active, u.CCWUser = 123, false, true
+	u.PhoneWork = &coupa.Phone{CountryCode: "44", AreaCode: "20", Number: "7946 0000", Extension: "12"}
 	users = append(users, u, coupa.User{ID: 999, Login: "bare"})
 	for i := range users {
 		u := &users[i]
@@ -528,5 +529,30 @@ func TestFingerprintTextIsTheValuesText(t *testing.T) {
 		if fp := FingerprintOf(u); fp.Hash != hex.EncodeToString(sum[:8]) {
 			t.Fatalf("%s: fingerprint %s, the earlier code's %x", u.Login, fp.Hash, sum[:8])
 		}
+	}
+}
+
+// A user to create whose email two Coupa users hold is refused naming the
+// first of them in Coupa's order, however the scan is split over cores.
+func TestEmailTakenNamesTheFirstHolder(t *testing.T) {
+	t.Parallel()
+	snap := &coupa.Snapshot{Format: coupa.SnapshotFormat, Instance: "https://acme.coupahost.com"}
+	for i := 1; i <= 20_000; i++ {
+		snap.Users = append(snap.Users, coupa.User{ID: i, Login: fmt.Sprintf("u%d", i), Email: fmt.Sprintf("u%d@example.com", i), Active: true,
+			Roles: []coupa.Role{{Name: "User"}}})
+	}
+	snap.Users[17_000].Email, snap.Users[9_000].Email = "Taken@Example.com", "taken@example.com"
+	data := "Status|User ID|Last Name|First Name|Email|CCW User Role|Supervisor ID|Employee Number\n1|newbie|New|Bie|taken@example.com|User||\n"
+	feed, err := feeds.Read(strings.NewReader(data), "new.csv", feeds.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Diff(feed, snap, Config{Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := user(p, "newbie")
+	if u.Action != Error || len(u.Problems) != 1 || !strings.Contains(u.Problems[0].Message, "belongs to Coupa user u9001") {
+		t.Fatalf("%s %+v", u.Action, u.Problems)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"hash"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -109,8 +110,9 @@ func (d *digester) user(u *UserPlan) {
 		d.value(c.Before)
 		d.value(c.After)
 	}
-	for _, f := range u.Same {
-		d.part("same")
+	for i := range u.Same {
+		f := &u.Same[i]
+		d.buf = append(d.buf, "4:same"...) // d.part("same"): most of a plan's parts
 		d.part(f.Field)
 		d.end()
 		d.value(f.Value)
@@ -204,7 +206,14 @@ func (d *digester) segments(tag string, m map[int]record.Segment) {
 	if len(m) == 0 {
 		return
 	}
-	for _, n := range sortedKeys(m) {
+	// segment numbers, sorted: a few, in an array on the stack
+	var held [24]int
+	keys := held[:0]
+	for n := range m {
+		keys = append(keys, n)
+	}
+	slices.Sort(keys)
+	for _, n := range keys {
 		d.part(tag)
 		d.intPart(n)
 		d.part(m[n].Name)
@@ -214,10 +223,16 @@ func (d *digester) segments(tag string, m map[int]record.Segment) {
 }
 
 func (d *digester) value(v Value) {
-	d.part("v")
+	d.buf = append(d.buf, "1:v"...) // d.part("v")
 	d.intPart(int(v.kind))
-	d.part(strconv.FormatBool(v.IsNone()))
+	if v.IsNone() { // d.part(strconv.FormatBool(v.IsNone()))
+		d.buf = append(d.buf, "4:true"...)
+	} else {
+		d.buf = append(d.buf, "5:false"...)
+	}
 	switch v.kind {
+	case KindText:
+		d.part(v.text)
 	case KindRoles:
 		for _, r := range v.roles {
 			d.part(r)

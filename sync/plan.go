@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	gosync "sync"
 	"time"
 	"unsafe"
 
+	cores "github.com/ccwrecon/ccwrecon/internal/parallel"
 	"github.com/ccwrecon/ccwrecon/record"
 )
 
@@ -291,42 +293,55 @@ func (p *Plan) digestKey() digestKey {
 }
 
 // Recount recomputes the summary and the selection counts; call it after
-// any selection change.
+// any selection change. Ranges of users are counted on every core.
 func (p *Plan) Recount() {
+	var mu gosync.Mutex
 	var s Summary
-	for _, u := range p.Users {
-		switch u.Action {
-		case Create:
-			s.Create++
-		case Update:
-			s.Update++
-		case Deactivate:
-			s.Deactivate++
-		case Reactivate:
-			s.Reactivate++
-		case Unchanged:
-			s.Unchanged++
-		case Error:
-			s.Errors++
-		}
-		s.Problems += len(u.Problems)
-	}
-	s.Unchanged += p.omittedUnchanged
-	p.Summary = s
-	p.Selected, p.NotSelected = p.count()
-}
-
-// count is the one way of counting: what apply does by default, and what
-// is shown but not done.
-func (p *Plan) count() (Counts, Unselected) {
 	var c Counts
 	var n Unselected
-	for _, u := range p.Users {
-		uc, un := u.counts()
-		c.add(uc, 1)
-		n.add(un, 1)
-	}
-	return c, n
+	cores.Ranges(len(p.Users), 8192, func(lo, hi int) {
+		var rs Summary
+		var rc Counts
+		var rn Unselected
+		for _, u := range p.Users[lo:hi] {
+			switch u.Action {
+			case Create:
+				rs.Create++
+			case Update:
+				rs.Update++
+			case Deactivate:
+				rs.Deactivate++
+			case Reactivate:
+				rs.Reactivate++
+			case Unchanged:
+				rs.Unchanged++
+			case Error:
+				rs.Errors++
+			}
+			rs.Problems += len(u.Problems)
+			uc, un := u.counts()
+			rc.add(uc, 1)
+			rn.add(un, 1)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		s.add(rs)
+		c.add(rc, 1)
+		n.add(rn, 1)
+	})
+	s.Unchanged += p.omittedUnchanged
+	p.Summary = s
+	p.Selected, p.NotSelected = c, n
+}
+
+func (s *Summary) add(o Summary) {
+	s.Create += o.Create
+	s.Update += o.Update
+	s.Deactivate += o.Deactivate
+	s.Reactivate += o.Reactivate
+	s.Unchanged += o.Unchanged
+	s.Errors += o.Errors
+	s.Problems += o.Problems
 }
 
 // counts is one user's share of the plan's counts.

@@ -49,19 +49,22 @@ type Phone struct {
 }
 
 // String renders a phone as the Users CSV writes it: +cc area-number xext.
-func (p Phone) String() string {
-	var b strings.Builder
+func (p Phone) String() string { return string(p.appendText(nil)) }
+
+// appendText appends the phone as String writes it: "+CC AREA-NUMBER xEXT".
+func (p Phone) appendText(b []byte) []byte {
+	start := len(b)
 	if p.CountryCode != "" {
-		b.WriteString("+" + strings.TrimPrefix(p.CountryCode, "+") + " ")
+		b = append(append(append(b, '+'), strings.TrimPrefix(p.CountryCode, "+")...), ' ')
 	}
 	if p.AreaCode != "" {
-		b.WriteString(p.AreaCode + "-")
+		b = append(append(b, p.AreaCode...), '-')
 	}
-	b.WriteString(p.Number)
+	b = append(b, p.Number...)
 	if p.Extension != "" {
-		b.WriteString(" x" + p.Extension)
+		b = append(append(b, " x"...), p.Extension...)
 	}
-	return strings.TrimSpace(b.String())
+	return b[:start+copy(b[start:], bytes.TrimSpace(b[start:]))]
 }
 
 // digits is what phones compare by: every digit, country code and extension included.
@@ -293,11 +296,19 @@ func Same(field string, a, b Value) bool {
 	case KindPhone:
 		return a.phone.digits() == b.phone.digits()
 	}
-	switch field {
-	case record.Login, record.Email, record.Manager, record.Currency, record.AccountType:
+	if foldsCase(field) {
 		return strings.EqualFold(a.text, b.text)
 	}
 	return a.text == b.text
+}
+
+// foldsCase reports whether a text field compares case-insensitively.
+func foldsCase(field string) bool {
+	switch field {
+	case record.Login, record.Email, record.Manager, record.Currency, record.AccountType:
+		return true
+	}
+	return false
 }
 
 // MarshalJSON writes the value natively: a string, a list, a bool, a
