@@ -37,10 +37,11 @@ var causeText = map[string]string{
 }
 
 // explain fills the cause of each change of a plan (problems get theirs
-// where they are found: rowPlan.problem).
-func explain(p *Plan) {
+// where they are found: rowPlan.problem). maybe are the users that might
+// be created (every create among them): a few, not all users.
+func explain(p *Plan, maybe []*UserPlan) {
 	creates := map[string]bool{}
-	for _, u := range p.Users {
+	for _, u := range maybe {
 		if u.Action == Create {
 			creates[strings.ToLower(u.Key)] = true
 		}

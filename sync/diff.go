@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"github.com/ccwrecon/ccwrecon/internal/arena"
 	cores "github.com/ccwrecon/ccwrecon/internal/parallel"
+	"slices"
 	"strings"
 	gosync "sync"
 	"time"
+	"unsafe"
 
 	"github.com/ccwrecon/ccwrecon/coupa"
 	"github.com/ccwrecon/ccwrecon/feeds"
@@ -65,12 +67,19 @@ type engine struct {
 	feed     *feeds.Feed
 	byNumber *multiIndex
 	byLogin  map[string]*coupa.User
-	byEmail  *multiIndex // see emails
-	email    gosync.Once
-	roles    map[string]string // lower -> canonical name
-	chart    string
-	lookups  lookupIndex
-	targets  [record.MaxSegments + 1]string // cfg.SegmentTargets as an array: read for every changed user
+	// loginShadowed marks the Coupa users byLogin does not lead to: one
+	// whose lower-cased login a later user has too (nil when none does)
+	loginShadowed []bool
+	byEmail       *multiIndex // see emails
+	email         gosync.Once
+	roles         map[string]string // lower -> canonical name
+	chart         string
+	lookups       lookupIndex
+	targets       [record.MaxSegments + 1]string // cfg.SegmentTargets as an array: read for every changed user
+	// segmentNames[n] are the names of segment n's lookup by code (the
+	// lookup's names as lookups.name finds them, resolved once)
+	segmentNames [record.MaxSegments + 1]map[string]string
+	scope        int // scopeSize
 }
 
 // Diff compares a feed with a Coupa snapshot and builds the plan. It does
@@ -99,11 +108,32 @@ func Diff(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) (*Plan, error) {
 	// One slab each for the rows and their plans: 2 allocations, not 200,000.
 	rowSlab, planSlab := make([]rowPlan, n), make([]UserPlan, n)
 	// Rows are independent (the indexes are read-only): diff them on every core.
-	parallelWith(n, func() *scratch { return &scratch{} }, func(i int, sc *scratch) {
+	var workers []*scratch
+	var mu gosync.Mutex
+	parallelWith(n, func() *scratch {
+		sc := &scratch{}
+		mu.Lock()
+		defer mu.Unlock()
+		workers = append(workers, sc)
+		return sc
+	}, func(i int, sc *scratch) {
 		rows[i] = &rowSlab[i]
 		e.diffRow(feed.Users[i], rows[i], &planSlab[i], sc)
+		if rows[i].creating && rows[i].plan.Action != Unchanged {
+			sc.creating = append(sc.creating, i)
+		}
 	})
-	e.checkNewEmails(rows)
+	// the rows that would create a user, in feed order: a few, found once
+	var creating []*rowPlan
+	var at []int
+	for _, sc := range workers {
+		at = append(at, sc.creating...)
+	}
+	slices.Sort(at)
+	for _, i := range at {
+		creating = append(creating, rows[i])
+	}
+	e.checkNewEmails(creating)
 	e.checkHierarchy(rows)
 	plan.MissingValues = missingValues(rows)
 	plan.Users = make([]*UserPlan, n)
@@ -111,7 +141,7 @@ func Diff(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) (*Plan, error) {
 		rows[i].finish(e)
 		plan.Users[i] = rows[i].plan
 	})
-	orderCreates(plan.Users, rows)
+	orderCreates(plan.Users, rows, at)
 	if feed.Full {
 		matched := make(map[int]bool, len(rows))
 		for _, rp := range rows {
@@ -121,10 +151,14 @@ func Diff(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) (*Plan, error) {
 		}
 		plan.Users = append(plan.Users, e.candidates(matched, &plan.Settings)...)
 	} else {
-		plan.Settings.Scope = e.scopeSize()
+		plan.Settings.Scope = e.scope
 	}
 	e.guard(plan)
-	explain(plan)
+	maybe := make([]*UserPlan, len(creating)) // every create is one of them
+	for k, rp := range creating {
+		maybe[k] = rp.plan
+	}
+	explain(plan, maybe)
 	plan.Recount()
 	plan.Digest, plan.digested = DigestOf(plan), plan.digestKey()
 	return plan, nil
@@ -182,6 +216,12 @@ func newEngine(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) *engine {
 		for i := range snap.Users {
 			e.byLogin[strings.ToLower(snap.Users[i].Login)] = &snap.Users[i]
 		}
+		if len(e.byLogin) < n { // two users' logins differ only in case (or are empty)
+			e.loginShadowed = make([]bool, n)
+			for i := range snap.Users {
+				e.loginShadowed[i] = e.byLogin[strings.ToLower(snap.Users[i].Login)] != &snap.Users[i]
+			}
+		}
 	}()
 	go func() {
 		defer ix.Done()
@@ -194,11 +234,13 @@ func newEngine(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) *engine {
 				e.roles[r.Name] = r.Name // the spelling feeds usually use: found without lower-casing
 			}
 		}
+		e.scope = e.scopeSize() // the guard's scope, counted while the larger indexes build
 	}()
 	e.lookups = indexLookups(snap.LookupValues)
 	for n, t := range cfg.SegmentTargets {
 		if n >= 1 && n <= record.MaxSegments {
 			e.targets[n] = t
+			e.segmentNames[n] = e.lookups.byCode[strings.ToLower(cfg.SegmentLookups[n])]
 		}
 	}
 	ix.Wait()
@@ -209,16 +251,20 @@ func newEngine(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) *engine {
 	return e
 }
 
+// userIndex is the position in snap.Users of one of its users (every
+// *coupa.User the indexes hand out points into it).
+func (e *engine) userIndex(u *coupa.User) int {
+	return int((uintptr(unsafe.Pointer(u)) - uintptr(unsafe.Pointer(unsafe.SliceData(e.snap.Users)))) / unsafe.Sizeof(coupa.User{}))
+}
+
 // checkNewEmails refuses a user to create whose email a Coupa user has.
 // The few rows that create are looked up in one pass over Coupa's users,
 // not through an index of all their emails (most feeds create a handful).
-func (e *engine) checkNewEmails(rows []*rowPlan) {
+func (e *engine) checkNewEmails(creating []*rowPlan) {
 	want := map[string]*coupa.User{}
-	for _, rp := range rows {
-		if rp.creating && rp.plan.Action != Unchanged {
-			if email := rp.feed.Get(record.Email); email != "" {
-				want[strings.ToLower(email)] = nil
-			}
+	for _, rp := range creating {
+		if email := rp.feed.Get(record.Email); email != "" {
+			want[strings.ToLower(email)] = nil
 		}
 	}
 	if len(want) == 0 {
@@ -250,10 +296,7 @@ func (e *engine) checkNewEmails(rows []*rowPlan) {
 	for k, i := range found {
 		want[k] = &e.snap.Users[i]
 	}
-	for _, rp := range rows {
-		if !rp.creating || rp.plan.Action == Unchanged {
-			continue
-		}
+	for _, rp := range creating {
 		f := rp.feed
 		if email := f.Get(record.Email); email != "" {
 			if holder := want[strings.ToLower(email)]; holder != nil {
@@ -443,9 +486,10 @@ const LoginNote = "a login is an identity (SSO, integrations, CCW's User ID): sh
 // scratch is one worker's reusable buffers: a row's changes and matching
 // fields are gathered here, then copied out at their exact size.
 type scratch struct {
-	changes []Change
-	same    []FieldValue
-	text    arena.Text // names (see displayName), fingerprints' hashes
+	changes  []Change
+	same     []FieldValue
+	text     arena.Text // names (see displayName), fingerprints' hashes
+	creating []int      // rows that would create a user
 
 	fingerprints arena.Slab[Fingerprint]
 }

@@ -2,8 +2,11 @@ package sync
 
 import (
 	"strings"
+	gosync "sync"
+	"sync/atomic"
 
 	"github.com/ccwrecon/ccwrecon/coupa"
+	cores "github.com/ccwrecon/ccwrecon/internal/parallel"
 	"github.com/ccwrecon/ccwrecon/record"
 )
 
@@ -11,39 +14,8 @@ import (
 // departing supervisors, self-supervision and cycles in the final
 // hierarchy. Users are named as the feed and Coupa write them.
 func (e *engine) checkHierarchy(rows []*rowPlan) {
-	// rows by lower-cased login (the feed's and Coupa's), as row indexes;
-	// later rows win. Built in two halves side by side: a login found in
-	// the second half's index is the later one.
-	half := len(rows) / 2
-	index := func(lo, hi int) map[string]int32 {
-		at := make(map[string]int32, hi-lo)
-		for i := lo; i < hi; i++ {
-			rp := rows[i]
-			l := strings.ToLower(rp.feed.Get(record.Login))
-			if l != "" {
-				at[l] = int32(i)
-			}
-			if rp.coupa != nil && !strings.EqualFold(rp.coupa.Login, l) {
-				at[strings.ToLower(rp.coupa.Login)] = int32(i)
-			}
-		}
-		return at
-	}
-	var early, late map[string]int32
-	parallelTasks(2, func(k int) {
-		if k == 0 {
-			early = index(0, half)
-		} else {
-			late = index(half, len(rows))
-		}
-	})
-	feedAt := func(l string) (int32, bool) {
-		if i, ok := late[l]; ok {
-			return i, true
-		}
-		i, ok := early[l]
-		return i, ok
-	}
+	byLogin := e.rowsByLogin(rows)
+	feedAt := byLogin.at
 	feedBy := func(l string) (*rowPlan, bool) {
 		if i, ok := feedAt(l); ok {
 			return rows[i], true
@@ -165,13 +137,14 @@ func cycleText(cycle []string, n int) string {
 }
 
 // orderCreates puts creates in manager-before-report order, keeping every
-// other row in feed order.
-func orderCreates(users []*UserPlan, rows []*rowPlan) {
+// other row in feed order. creating are the rows that might create, in
+// feed order (every create is one of them).
+func orderCreates(users []*UserPlan, rows []*rowPlan, creating []int) {
 	byLogin := map[string]*rowPlan{}
 	var slots []int
 	var creates []*rowPlan
-	for i, rp := range rows {
-		if users[i].Action == Create {
+	for _, i := range creating {
+		if rp := rows[i]; users[i].Action == Create {
 			slots = append(slots, i)
 			creates = append(creates, rp)
 			byLogin[strings.ToLower(rp.feed.Get(record.Login))] = rp
@@ -198,4 +171,73 @@ func orderCreates(users []*UserPlan, rows []*rowPlan) {
 	for i, slot := range slots {
 		users[slot] = ordered[i].plan
 	}
+}
+
+// loginRows finds a feed row by lower-cased login, the feed's or its Coupa
+// user's; the later row wins. A row matched to Coupa user u is found
+// through the engine's login index (lastRow[u]); only the logins that
+// index does not lead to the row by are kept in a map of their own: a
+// feed login other than its Coupa user's (a create, a rename) and a Coupa
+// login that another user's shadows in the index. No map of every login.
+type loginRows struct {
+	e       *engine
+	lastRow []int32 // by Coupa user: the last row matched to it, or -1
+	extra   map[string]int32
+}
+
+func (e *engine) rowsByLogin(rows []*rowPlan) *loginRows {
+	r := &loginRows{e: e, lastRow: make([]int32, len(e.snap.Users)), extra: map[string]int32{}}
+	for k := range r.lastRow {
+		r.lastRow[k] = -1
+	}
+	// on every core: a later range's row wins lastRow and the map
+	var mu gosync.Mutex
+	cores.Ranges(len(rows), 8192, func(lo, hi int) {
+		extra := map[string]int32{}
+		for i := lo; i < hi; i++ {
+			rp := rows[i]
+			l := strings.ToLower(rp.feed.Get(record.Login))
+			if rp.coupa == nil {
+				if l != "" {
+					extra[l] = int32(i)
+				}
+				continue
+			}
+			k := e.userIndex(rp.coupa)
+			for last := &r.lastRow[k]; ; {
+				if was := atomic.LoadInt32(last); was > int32(i) || atomic.CompareAndSwapInt32(last, was, int32(i)) {
+					break
+				}
+			}
+			cl := strings.ToLower(rp.coupa.Login)
+			if e.loginShadowed != nil && e.loginShadowed[k] {
+				extra[cl] = int32(i)
+			}
+			if l != "" && l != cl {
+				extra[l] = int32(i)
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for l, i := range extra {
+			if j, ok := r.extra[l]; !ok || i > j {
+				r.extra[l] = i
+			}
+		}
+	})
+	return r
+}
+
+// at is the row of a lower-cased login, if any.
+func (r *loginRows) at(l string) (int32, bool) {
+	best := int32(-1)
+	if u := r.e.byLogin[l]; u != nil {
+		best = r.lastRow[r.e.userIndex(u)]
+	}
+	if len(r.extra) > 0 {
+		if i, ok := r.extra[l]; ok && i > best {
+			best = i
+		}
+	}
+	return best, best >= 0
 }

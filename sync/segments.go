@@ -204,11 +204,14 @@ func (e *engine) heldSegments(rp *rowPlan, ccw map[int]record.Segment) map[int]r
 		}
 		switch {
 		case target == "chart":
-			if c.DefaultAccount == nil || c.DefaultAccount.Segments[n] == "" {
+			if c.DefaultAccount == nil {
 				continue
 			}
 			code := c.DefaultAccount.Segments[n]
-			put(n, record.Segment{Name: e.lookups.name(e.cfg.SegmentLookups[n], code), Code: code})
+			if code == "" {
+				continue
+			}
+			put(n, record.Segment{Name: e.segmentNames[n][code], Code: code}) // e.lookups.name, resolved once
 		case strings.HasPrefix(target, "custom-fields."):
 			v := CoupaValue(c, target).Text()
 			if v == "" {
