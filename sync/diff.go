@@ -179,15 +179,12 @@ func parallelWith[S any](n int, state func() S, do func(i int, s S)) {
 	parallelGrain(n, 1000, state, do)
 }
 
-// parallelGrain splits n items over the cores in chunks of grain, taken
-// in turn: a worker held up by the collector leaves its share to others.
+// parallelGrain splits n items over the cores, at least grain per worker.
 func parallelGrain[S any](n, grain int, state func() S, do func(i int, s S)) {
-	cores.Chunks(n, grain, func(take func() (int, int, bool)) {
+	cores.Ranges(n, grain, func(lo, hi int) {
 		s := state()
-		for lo, hi, ok := take(); ok; lo, hi, ok = take() {
-			for i := lo; i < hi; i++ {
-				do(i, s)
-			}
+		for i := lo; i < hi; i++ {
+			do(i, s)
 		}
 	})
 }

@@ -4,7 +4,6 @@ package parallel
 import (
 	"runtime"
 	"sync"
-	"sync/atomic"
 )
 
 // Ranges splits [0,n) into one contiguous range per core, each of at
@@ -23,35 +22,6 @@ func Ranges(n, grain int, do func(lo, hi int)) {
 			defer wg.Done()
 			do(lo, hi)
 		}(n*w/workers, n*(w+1)/workers)
-	}
-	wg.Wait()
-}
-
-// Chunks runs one worker per core; each takes chunks of [0,n) in turn
-// (take reports false when none is left). Unlike Ranges, a worker held up
-// (by the collector, by another process) leaves its share to the others.
-func Chunks(n, chunk int, worker func(take func() (lo, hi int, ok bool))) {
-	chunk = max(chunk, 1)
-	workers := min(runtime.GOMAXPROCS(0), (n+chunk-1)/chunk)
-	var next atomic.Int64
-	take := func() (int, int, bool) {
-		lo := int(next.Add(int64(chunk))) - chunk
-		if lo >= n {
-			return 0, 0, false
-		}
-		return lo, min(lo+chunk, n), true
-	}
-	if workers <= 1 {
-		worker(take)
-		return
-	}
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			worker(take)
-		}()
 	}
 	wg.Wait()
 }
