@@ -394,6 +394,7 @@ type rowPlan struct {
 	coupa    *coupa.User
 	plan     *UserPlan
 	manager  string // final supervisor login (lower), "" for none
+	self     string // the row's login, lower-cased: its Coupa user's, else the feed's (rowsByLogin)
 	wantMgr  string // the supervisor the feed names (resolved from an employee number), as written
 	creating bool
 	leaving  bool // explicitly deactivated by the feed
@@ -594,14 +595,13 @@ func (e *engine) compareRow(f *record.User, rp *rowPlan) {
 	e.compareRoles(rp, f)
 	e.compareSegments(rp, f)
 	f.Prefixed("custom-fields.", rp.compare)
-	if c != nil && c.Manager != nil { // rp.current(record.Manager), read directly
-		rp.manager = strings.ToLower(c.Manager.Login)
-	}
-	if m := rp.wantMgr; m != "" {
+	// the final supervisor: the feed's, else Coupa's
+	switch m := rp.wantMgr; {
+	case m == record.Clear:
+	case m != "":
 		rp.manager = strings.ToLower(m)
-		if m == record.Clear {
-			rp.manager = ""
-		}
+	case c != nil && c.Manager != nil:
+		rp.manager = strings.ToLower(c.Manager.Login)
 	}
 	if rp.creating {
 		for _, req := range []string{record.Login, record.Email, record.FirstName, record.LastName} {

@@ -53,27 +53,18 @@ func (e *engine) checkHierarchy(rows []*rowPlan) {
 		if m == "" || m == record.Clear || rp.plan.Action == Unchanged && rp.leaving {
 			return
 		}
-		lm := strings.ToLower(m)
-		self := strings.ToLower(rp.feed.Get(record.Login))
-		if rp.coupa != nil {
-			self = strings.ToLower(rp.coupa.Login)
-		}
-		if lm == self {
+		// rp.manager is m lower-cased (compareRow), looked up as the first hop
+		if rp.manager == rp.self {
 			rp.problem(ProblemSupervisor, "self", []string{rp.plan.Key}, "%s cannot be their own supervisor", rp.plan.Key)
 			return
 		}
 		var sup *rowPlan
-		var inFeed bool
 		var cu *coupa.User
-		if lm == rp.manager { // looked up as the first hop
-			if inFeed = firstIn; inFeed {
-				sup = rows[up[i]]
-			} else {
-				cu = first
-			}
+		inFeed := firstIn
+		if inFeed {
+			sup = rows[up[i]]
 		} else {
-			sup, inFeed = feedBy(lm)
-			cu = e.byLogin[lm]
+			cu = first
 		}
 		switch {
 		case !inFeed && cu == nil:
@@ -198,6 +189,7 @@ func (e *engine) rowsByLogin(rows []*rowPlan) *loginRows {
 			rp := rows[i]
 			l := strings.ToLower(rp.feed.Get(record.Login))
 			if rp.coupa == nil {
+				rp.self = l
 				if l != "" {
 					extra[l] = int32(i)
 				}
@@ -210,6 +202,7 @@ func (e *engine) rowsByLogin(rows []*rowPlan) *loginRows {
 				}
 			}
 			cl := strings.ToLower(rp.coupa.Login)
+			rp.self = cl
 			if e.loginShadowed != nil && e.loginShadowed[k] {
 				extra[cl] = int32(i)
 			}

@@ -12,7 +12,8 @@ import (
 // Coupa users, or a login whose Coupa user has another employee number, is
 // a problem, never a guess.
 func (e *engine) match(f *record.User, rp *rowPlan) *coupa.User {
-	login, number, email := strings.ToLower(f.Get(record.Login)), f.Get(record.EmployeeNumber), f.Get(record.Email)
+	number := f.Get(record.EmployeeNumber)
+	login := func() string { return strings.ToLower(f.Get(record.Login)) } // most rows match on number
 	one := func(list []*coupa.User, what, val string) *coupa.User {
 		if len(list) > 1 {
 			var ls []string
@@ -30,8 +31,9 @@ func (e *engine) match(f *record.User, rp *rowPlan) *coupa.User {
 	}
 	switch e.cfg.MatchOn {
 	case "login":
-		return e.byLogin[login]
+		return e.byLogin[login()]
 	case "email":
+		email := f.Get(record.Email)
 		return one(e.emails().get(strings.ToLower(email)), "email", email)
 	case "employee-number":
 		if number == "" {
@@ -45,7 +47,11 @@ func (e *engine) match(f *record.User, rp *rowPlan) *coupa.User {
 			return u
 		}
 	}
-	if u := e.byLogin[login]; u != nil && login != "" {
+	if l := login(); l != "" {
+		u := e.byLogin[l]
+		if u == nil {
+			return nil
+		}
 		if number != "" && u.EmployeeNumber != "" && u.EmployeeNumber != number {
 			rp.problem(ProblemMatch, "match-login", []string{u.Login}, "login %s belongs to Coupa user with employee number %s, not %s", u.Login, u.EmployeeNumber, number)
 			return nil
