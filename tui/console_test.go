@@ -143,7 +143,7 @@ func run(m *Model, cmd tea.Cmd, depth int) {
 var (
 	urlRe    = regexp.MustCompile(`http://127\.0\.0\.1:\d+`)
 	sftpRe   = regexp.MustCompile(`127\.0\.0\.1:\d+:/`)
-	digestRe = regexp.MustCompile(`sha256tree:[0-9a-f]{64}`)
+	digestRe = regexp.MustCompile(regexp.QuoteMeta(ccsync.DigestPrefix) + `[0-9a-f]{64}`)
 	portRe   = regexp.MustCompile(`127\.0\.0\.1:\d+`)
 	stampRe  = regexp.MustCompile(`\d{8}_\d{6}Z`)
 	tmpRe    = regexp.MustCompile(`/tmp/\S+`)
@@ -154,7 +154,7 @@ func screen(m *Model, e *env) string {
 	s := ansi.Strip(m.View())
 	s = urlRe.ReplaceAllString(s, "http://emulator")
 	s = sftpRe.ReplaceAllString(s, "sftp-host:/")
-	s = digestRe.ReplaceAllString(s, "sha256tree:<digest>")
+	s = digestRe.ReplaceAllString(s, ccsync.DigestPrefix+"<digest>")
 	s = portRe.ReplaceAllString(s, "emulator:port")
 	s = stampRe.ReplaceAllString(s, "YYYYMMDD_HHMMSSZ")
 	s = strings.ReplaceAll(s, e.dir, "/work")
