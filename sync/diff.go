@@ -490,6 +490,10 @@ type scratch struct {
 	creating []int      // rows that would create a user
 
 	fingerprints arena.Slab[Fingerprint]
+	// changing users' changes and matching fields, at their size in
+	// shared blocks: a few allocations, not two per user
+	keptChanges arena.Slab[Change]
+	keptSame    arena.Slab[FieldValue]
 }
 
 // displayName is "First Last", written into the worker's text blocks
@@ -515,7 +519,7 @@ func (e *engine) diffRow(f *record.User, rp *rowPlan, up *UserPlan, sc *scratch)
 	sc.changes, sc.same = up.Changes, rp.same
 	up.Changes = nil
 	if len(sc.changes) > 0 {
-		up.Changes = append(make([]Change, 0, len(sc.changes)), sc.changes...)
+		up.Changes = sc.keptChanges.Keep(sc.changes)
 	}
 	if len(sc.changes) == 0 && len(up.Problems) == 0 {
 		// Most rows change nothing: their matching fields are counted, not
@@ -537,7 +541,11 @@ func (e *engine) keep(rp *rowPlan, sc *scratch) {
 	rp.kept = true
 	p.CCWSegments = e.heldSegments(rp, p.CCWSegments)
 	if len(rp.same) > 0 {
-		p.Same = append(make([]FieldValue, 0, len(rp.same)), rp.same...)
+		if sc != nil {
+			p.Same = sc.keptSame.Keep(rp.same)
+		} else {
+			p.Same = append([]FieldValue(nil), rp.same...)
+		}
 		for i := range p.Same {
 			if p.Same[i].Value.kind == kindUnread {
 				p.Same[i].Value = rp.current(p.Same[i].Field)
