@@ -556,3 +556,26 @@ func TestEmailTakenNamesTheFirstHolder(t *testing.T) {
 		t.Fatalf("%s %+v", u.Action, u.Problems)
 	}
 }
+
+// The settings check reads the rows on every core; the row it names is
+// still the first that needs the missing lookup.
+func TestUnassignedSegmentNamesTheFirstRow(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("Status|User ID|Last Name|First Name|Email|CCW User Role|Master Data Segment 1 Name|Master Data Segment 3 Name\n")
+	for i := 0; i < 20_000; i++ {
+		seg3 := ""
+		if i == 17_000 || i == 12_345 {
+			seg3 = fmt.Sprintf("Team %d", i)
+		}
+		fmt.Fprintf(&b, "1|u%d|L|F|u%d@example.com|User|Acme US|%s\n", i, i, seg3)
+	}
+	feed, err := feeds.Read(strings.NewReader(b.String()), "many.csv", feeds.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Diff(feed, acmeSnapshot(t), Config{SegmentLookups: map[int]string{1: "Company", 2: "Cost Center"}})
+	if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), `segment 3 ("Team 12345", line 12347)`) {
+		t.Fatal(err)
+	}
+}

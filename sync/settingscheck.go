@@ -2,9 +2,12 @@ package sync
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
+	"sync/atomic"
 
+	cores "github.com/ccwrecon/ccwrecon/internal/parallel"
 	"github.com/ccwrecon/ccwrecon/internal/suggest"
 	"github.com/ccwrecon/ccwrecon/record"
 )
@@ -109,16 +112,50 @@ func (e *engine) checkSettings() error {
 				suggest.Hint(name, lookupNames(ls)), lookupList(ls))
 		}
 	}
+	// chart segments the feed may name without a lookup to translate them
+	var unassigned []int
 	for n := 1; n <= record.MaxSegments; n++ {
-		if e.cfg.SegmentTargets[n] != "chart" || e.cfg.SegmentLookups[n] != "" {
-			continue
+		if e.cfg.SegmentTargets[n] == "chart" && e.cfg.SegmentLookups[n] == "" {
+			unassigned = append(unassigned, n)
 		}
-		for _, f := range e.feed.Users {
-			if s := f.Segment(n); s.Name != "" && s.Code == "" {
-				return setupErr("the feed names values of CCW segment %d (%q, line %d) and no lookup is assigned to translate them to codes: "+
-					"add --segment-lookup %d=LOOKUP (or run ccwrecon init); Coupa's lookups: %s", n, s.Name, f.Source.Line, n, lookupList(ls))
+	}
+	if len(unassigned) == 0 {
+		return nil
+	}
+	// the first row naming one, for each segment: rows read once, on every core
+	first := make([]atomic.Int64, record.MaxSegments+1)
+	for n := range first {
+		first[n].Store(math.MaxInt64)
+	}
+	users := e.feed.Users
+	cores.Ranges(len(users), 8192, func(lo, hi int) {
+		var chart [21]string
+		for i := lo; i < hi; i++ {
+			var segs [record.MaxSegments + 1]record.Segment
+			users[i].Segments(&chart, &segs)
+			for _, n := range unassigned {
+				if s := segs[n]; s.Name != "" && s.Code == "" {
+					lowerTo(&first[n], int64(i))
+				}
 			}
+		}
+	})
+	for _, n := range unassigned {
+		if i := first[n].Load(); i != math.MaxInt64 {
+			f := users[i]
+			s := f.Segment(n)
+			return setupErr("the feed names values of CCW segment %d (%q, line %d) and no lookup is assigned to translate them to codes: "+
+				"add --segment-lookup %d=LOOKUP (or run ccwrecon init); Coupa's lookups: %s", n, s.Name, f.Source.Line, n, lookupList(ls))
 		}
 	}
 	return nil
+}
+
+// lowerTo sets a to v if v is lower, whatever other goroutines store.
+func lowerTo(a *atomic.Int64, v int64) {
+	for was := a.Load(); v < was; was = a.Load() {
+		if a.CompareAndSwap(was, v) {
+			return
+		}
+	}
 }
