@@ -119,11 +119,11 @@ func Diff(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) (*Plan, error) {
 	}, func(i int, sc *scratch) {
 		rows[i] = &rowSlab[i]
 		e.diffRow(feed.Users[i], rows[i], &planSlab[i], sc)
-		if rows[i].creating && rows[i].plan.Action != Unchanged {
+		if rows[i].creating {
 			sc.creating = append(sc.creating, i)
 		}
 	})
-	// the rows that would create a user, in feed order: a few, found once
+	// the rows of users Coupa lacks, in feed order: a few, found once
 	var creating []*rowPlan
 	var at []int
 	for _, sc := range workers {
@@ -134,7 +134,7 @@ func Diff(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) (*Plan, error) {
 		creating = append(creating, rows[i])
 	}
 	e.checkNewEmails(creating)
-	e.checkHierarchy(rows)
+	e.checkHierarchy(rows, creating)
 	plan.MissingValues = missingValues(rows)
 	plan.Users = make([]*UserPlan, n)
 	parallel(n, func(i int) {
@@ -260,7 +260,7 @@ func (e *engine) userIndex(u *coupa.User) int {
 func (e *engine) checkNewEmails(creating []*rowPlan) {
 	want := map[string]*coupa.User{}
 	for _, rp := range creating {
-		if email := rp.feed.Get(record.Email); email != "" {
+		if email := rp.feed.Get(record.Email); email != "" && rp.plan.Action != Unchanged {
 			want[strings.ToLower(email)] = nil
 		}
 	}
@@ -294,6 +294,9 @@ func (e *engine) checkNewEmails(creating []*rowPlan) {
 		want[k] = &e.snap.Users[i]
 	}
 	for _, rp := range creating {
+		if rp.plan.Action == Unchanged {
+			continue // an inactive row for a user Coupa never had
+		}
 		f := rp.feed
 		if email := f.Get(record.Email); email != "" {
 			if holder := want[strings.ToLower(email)]; holder != nil {
@@ -487,7 +490,7 @@ type scratch struct {
 	changes  []Change
 	same     []FieldValue
 	text     arena.Text // names (see displayName), fingerprints' hashes
-	creating []int      // rows that would create a user
+	creating []int      // rows of users Coupa lacks
 
 	fingerprints arena.Slab[Fingerprint]
 	// changing users' changes and matching fields, at their size in

@@ -13,7 +13,7 @@ import (
 // checkHierarchy finds supervisors that exist nowhere, inactive or
 // departing supervisors, self-supervision and cycles in the final
 // hierarchy. Users are named as the feed and Coupa write them.
-func (e *engine) checkHierarchy(rows []*rowPlan) {
+func (e *engine) checkHierarchy(rows, creating []*rowPlan) {
 	byLogin := e.rowsByLogin(rows)
 	feedAt := byLogin.at
 	feedBy := func(l string) (*rowPlan, bool) {
@@ -106,8 +106,8 @@ func (e *engine) checkHierarchy(rows []*rowPlan) {
 	// a create whose supervisor is an erroneous create is an error too
 	for changed := true; changed; {
 		changed = false
-		for _, rp := range rows {
-			if !rp.creating || len(rp.plan.Problems) > 0 {
+		for _, rp := range creating {
+			if len(rp.plan.Problems) > 0 {
 				continue
 			}
 			if sup, ok := feedBy(rp.manager); ok && sup != rp && sup.creating && len(sup.plan.Problems) > 0 {
