@@ -36,22 +36,13 @@ var causeText = map[string]string{
 	"chart":               "the CCW segments belong to a chart the user does not have yet: the chart is set first, then the segments",
 }
 
-// explain fills the cause of each change of a plan (problems get theirs
-// where they are found: rowPlan.problem). maybe are the users that might
-// be created (every create among them): a few, not all users.
-func explain(p *Plan, maybe []*UserPlan) {
-	creates := map[string]bool{}
-	for _, u := range maybe {
-		if u.Action == Create {
-			creates[strings.ToLower(u.Key)] = true
-		}
+// explain fills the cause of each change of a user (problems get theirs
+// where they are found: rowPlan.problem); creates are the logins the plan
+// creates, lower-cased.
+func explain(u *UserPlan, creates map[string]bool) {
+	for i := range u.Changes {
+		u.Changes[i].Cause = causeText[changeCause(u, &u.Changes[i], creates)]
 	}
-	parallel(len(p.Users), func(k int) { // each user's changes only
-		u := p.Users[k]
-		for i := range u.Changes {
-			u.Changes[i].Cause = causeText[changeCause(u, &u.Changes[i], creates)]
-		}
-	})
 }
 
 func changeCause(u *UserPlan, c *Change, creates map[string]bool) string {

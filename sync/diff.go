@@ -136,9 +136,18 @@ func Diff(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) (*Plan, error) {
 	e.checkNewEmails(creating)
 	e.checkHierarchy(rows, creating)
 	plan.MissingValues = missingValues(rows)
+	// the logins created: known before the rows finish (every create is a
+	// row of a user Coupa lacks), so each finishing row explains its changes
+	creates := map[string]bool{}
+	for _, rp := range creating {
+		if rp.action() == Create {
+			creates[strings.ToLower(rp.plan.Key)] = true
+		}
+	}
 	plan.Users = make([]*UserPlan, n)
 	parallel(n, func(i int) {
 		rows[i].finish(e)
+		explain(rows[i].plan, creates)
 		plan.Users[i] = rows[i].plan
 	})
 	orderCreates(plan.Users, rows, at)
@@ -149,16 +158,15 @@ func Diff(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) (*Plan, error) {
 				matched[rp.coupa.ID] = true
 			}
 		}
-		plan.Users = append(plan.Users, e.candidates(matched, &plan.Settings)...)
+		candidates := e.candidates(matched, &plan.Settings)
+		for _, u := range candidates {
+			explain(u, creates)
+		}
+		plan.Users = append(plan.Users, candidates...)
 	} else {
 		plan.Settings.Scope = e.scope
 	}
 	e.guard(plan)
-	maybe := make([]*UserPlan, len(creating)) // every create is one of them
-	for k, rp := range creating {
-		maybe[k] = rp.plan
-	}
-	explain(plan, maybe)
 	plan.Recount()
 	plan.Digest, plan.digested = DigestOf(plan), plan.digestKey()
 	return plan, nil
@@ -652,6 +660,28 @@ func (e *engine) compareLicence(rp *rowPlan) {
 	rp.change(record.CCWUser, cur, Bool(true), true, licenceNote)
 }
 
+// action is what the row does once its problems are known.
+func (rp *rowPlan) action() Action {
+	p := rp.plan
+	if p.Action == Unchanged && rp.creating && rp.leaving {
+		return Unchanged // an inactive row for a user Coupa never had
+	}
+	active := p.Change(record.Active)
+	switch {
+	case len(p.Problems) > 0:
+		return Error
+	case rp.creating:
+		return Create
+	case active != nil && active.After.BoolValue():
+		return Reactivate
+	case active != nil:
+		return Deactivate
+	case len(p.Changes) > 0:
+		return Update
+	}
+	return Unchanged
+}
+
 // finish sets the action and selection once problems are known. A user
 // with problems has nothing selected: neither itself nor any change.
 // Only a user with something to say keeps its matching fields, segments
@@ -670,24 +700,7 @@ func (rp *rowPlan) finish(e *engine) {
 			e.keep(rp, nil)
 		}
 	}()
-	if p.Action == Unchanged && rp.creating && rp.leaving {
-		return
-	}
-	active := p.Change(record.Active)
-	switch {
-	case len(p.Problems) > 0:
-		p.Action = Error
-	case rp.creating:
-		p.Action = Create
-	case active != nil && active.After.BoolValue():
-		p.Action = Reactivate
-	case active != nil:
-		p.Action = Deactivate
-	case len(p.Changes) > 0:
-		p.Action = Update
-	default:
-		p.Action = Unchanged
-	}
+	p.Action = rp.action()
 	p.Selected = false
 	if p.Action == Error {
 		for i := range p.Changes {
