@@ -3,7 +3,6 @@ package sync
 import (
 	"strings"
 	gosync "sync"
-	"sync/atomic"
 
 	"github.com/ccwrecon/ccwrecon/coupa"
 	cores "github.com/ccwrecon/ccwrecon/internal/parallel"
@@ -196,11 +195,7 @@ func (e *engine) rowsByLogin(rows []*rowPlan) *loginRows {
 				continue
 			}
 			k := e.userIndex(rp.coupa)
-			for last := &r.lastRow[k]; ; {
-				if was := atomic.LoadInt32(last); was > int32(i) || atomic.CompareAndSwapInt32(last, was, int32(i)) {
-					break
-				}
-			}
+			raiseTo(&r.lastRow[k], int32(i))
 			cl := strings.ToLower(rp.coupa.Login)
 			rp.self = cl
 			if e.loginShadowed != nil && e.loginShadowed[k] {

@@ -150,12 +150,3 @@ func (e *engine) checkSettings() error {
 	}
 	return nil
 }
-
-// lowerTo sets a to v if v is lower, whatever other goroutines store.
-func lowerTo(a *atomic.Int64, v int64) {
-	for was := a.Load(); v < was; was = a.Load() {
-		if a.CompareAndSwap(was, v) {
-			return
-		}
-	}
-}
