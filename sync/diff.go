@@ -108,6 +108,7 @@ func Diff(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) (*Plan, error) {
 	// One slab each for the rows and their plans: 2 allocations, not 200,000.
 	rowSlab, planSlab := make([]rowPlan, n), make([]UserPlan, n)
 	// Rows are independent (the indexes are read-only): diff them on every core.
+	holders := e.numberHolders()
 	var workers []*scratch
 	var mu gosync.Mutex
 	parallelWith(n, func() *scratch {
@@ -118,7 +119,7 @@ func Diff(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) (*Plan, error) {
 		return sc
 	}, func(i int, sc *scratch) {
 		rows[i] = &rowSlab[i]
-		e.diffRow(feed.Users[i], rows[i], &planSlab[i], sc)
+		e.diffRow(feed.Users[i], rows[i], &planSlab[i], sc, holders[i])
 		if rows[i].creating {
 			sc.creating = append(sc.creating, i)
 		}
@@ -415,8 +416,12 @@ type rowPlan struct {
 	same        []FieldValue
 	sameDropped bool
 	kept        bool // keep has run
-	allowLogin  bool // Config.AllowLoginChange
-	missing     []MissingValue
+	// holders are the Coupa users holding the row's employee number, when
+	// looked up before the row is compared (see numberHolders)
+	holders    []*coupa.User
+	looked     bool
+	allowLogin bool // Config.AllowLoginChange
+	missing    []MissingValue
 }
 
 // problem records a problem with its cause (a key of causeText), named
@@ -522,10 +527,10 @@ func (sc *scratch) displayName(first, last string) string {
 }
 
 // diffRow compares one feed row into rp and up.
-func (e *engine) diffRow(f *record.User, rp *rowPlan, up *UserPlan, sc *scratch) {
+func (e *engine) diffRow(f *record.User, rp *rowPlan, up *UserPlan, sc *scratch, holders []*coupa.User) {
 	*up = UserPlan{Key: f.Key(), Line: f.Source.Line, Name: sc.displayName(f.Get(record.FirstName), f.Get(record.LastName)),
 		Changes: sc.changes[:0]}
-	*rp = rowPlan{feed: f, plan: up, same: sc.same[:0], allowLogin: e.cfg.AllowLoginChange}
+	*rp = rowPlan{feed: f, plan: up, same: sc.same[:0], allowLogin: e.cfg.AllowLoginChange, holders: holders, looked: holders != nil}
 	e.compareRow(f, rp)
 	sc.changes, sc.same = up.Changes, rp.same
 	up.Changes = nil
