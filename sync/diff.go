@@ -123,20 +123,22 @@ func Diff(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) (*Plan, error) {
 		if rows[i].creating {
 			sc.creating = append(sc.creating, i)
 		}
+		if len(rows[i].missing) > 0 {
+			sc.lacking = append(sc.lacking, i)
+		}
 	})
-	// the rows of users Coupa lacks, in feed order: a few, found once
-	var creating []*rowPlan
-	var at []int
+	// the rows of users Coupa lacks and the rows naming values Coupa's
+	// lookups lack, in feed order: a few, found as the rows are compared
+	var at, lacking []int
 	for _, sc := range workers {
-		at = append(at, sc.creating...)
+		at, lacking = append(at, sc.creating...), append(lacking, sc.lacking...)
 	}
 	slices.Sort(at)
-	for _, i := range at {
-		creating = append(creating, rows[i])
-	}
+	slices.Sort(lacking)
+	creating := pick(rows, at)
 	e.checkNewEmails(creating)
 	e.checkHierarchy(rows, creating)
-	plan.MissingValues = missingValues(rows)
+	plan.MissingValues = missingValues(pick(rows, lacking))
 	// the logins created: known before the rows finish (every create is a
 	// row of a user Coupa lacks), so each finishing row explains its changes
 	creates := map[string]bool{}
@@ -261,6 +263,15 @@ func newEngine(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) *engine {
 // *coupa.User the indexes hand out points into it).
 func (e *engine) userIndex(u *coupa.User) int {
 	return int((uintptr(unsafe.Pointer(u)) - uintptr(unsafe.Pointer(unsafe.SliceData(e.snap.Users)))) / unsafe.Sizeof(coupa.User{}))
+}
+
+// pick lists the rows at the given indexes.
+func pick(rows []*rowPlan, at []int) []*rowPlan {
+	out := make([]*rowPlan, len(at))
+	for k, i := range at {
+		out[k] = rows[i]
+	}
+	return out
 }
 
 // checkNewEmails refuses a user to create whose email a Coupa user has.
@@ -504,6 +515,7 @@ type scratch struct {
 	same     []FieldValue
 	text     arena.Text // names (see displayName), fingerprints' hashes
 	creating []int      // rows of users Coupa lacks
+	lacking  []int      // rows naming values Coupa's lookups lack
 
 	fingerprints arena.Slab[Fingerprint]
 	// changing users' changes and matching fields, at their size in
