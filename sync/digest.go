@@ -206,18 +206,22 @@ func (d *digester) segments(tag string, m map[int]record.Segment) {
 	if len(m) == 0 {
 		return
 	}
-	// segment numbers, sorted: a few, in an array on the stack
-	var held [24]int
-	keys := held[:0]
-	for n := range m {
-		keys = append(keys, n)
+	// the segments by number: a few, sorted in an array on the stack
+	type numbered struct {
+		n int
+		s record.Segment
 	}
-	slices.Sort(keys)
-	for _, n := range keys {
+	var held [24]numbered
+	segs := held[:0]
+	for n, s := range m {
+		segs = append(segs, numbered{n, s})
+	}
+	slices.SortFunc(segs, func(a, b numbered) int { return a.n - b.n })
+	for _, e := range segs {
 		d.part(tag)
-		d.intPart(n)
-		d.part(m[n].Name)
-		d.part(m[n].Code)
+		d.intPart(e.n)
+		d.part(e.s.Name)
+		d.part(e.s.Code)
 		d.end()
 	}
 }
