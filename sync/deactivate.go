@@ -33,16 +33,9 @@ func (e *engine) candidates(matched map[int]bool, s *Settings) []*UserPlan {
 	return out
 }
 
-// scopeSize counts the users a deactivation guard weighs against.
-func (e *engine) scopeSize() int {
-	n := 0
-	for i := range e.snap.Users {
-		if u := &e.snap.Users[i]; !u.APIUser && u.Active && e.inScope(u) {
-			n++
-		}
-	}
-	return n
-}
+// inScopeSize: a user the deactivation guard weighs against (engine.scope
+// counts them).
+func (e *engine) inScopeSize(u *coupa.User) bool { return !u.APIUser && u.Active && e.inScope(u) }
 
 // inScope: a CCW feed covers the users holding the CCW licence; other
 // feeds all users, narrowed by the profile's deactivation-scope.

@@ -79,7 +79,7 @@ type engine struct {
 	// segmentNames[n] are the names of segment n's lookup by code (the
 	// lookup's names as lookups.name finds them, resolved once)
 	segmentNames [record.MaxSegments + 1]map[string]string
-	scope        int // scopeSize
+	scope        int // the users the deactivation guard weighs against (inScopeSize)
 }
 
 // Diff compares a feed with a Coupa snapshot and builds the plan. It does
@@ -233,16 +233,20 @@ func newEngine(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) *engine {
 	}()
 	go func() {
 		defer ix.Done()
+		// and the guard's scope, in the same pass over the users
 		for i := range snap.Users {
-			for _, r := range snap.Users[i].Roles {
+			u := &snap.Users[i]
+			for _, r := range u.Roles {
 				if _, seen := e.roles[r.Name]; seen {
 					continue // a role 100,000 users hold is lower-cased once, not 100,000 times
 				}
 				e.roles[strings.ToLower(r.Name)] = r.Name
 				e.roles[r.Name] = r.Name // the spelling feeds usually use: found without lower-casing
 			}
+			if e.inScopeSize(u) {
+				e.scope++
+			}
 		}
-		e.scope = e.scopeSize() // the guard's scope, counted while the larger indexes build
 	}()
 	e.lookups = indexLookups(snap.LookupValues)
 	for n, t := range cfg.SegmentTargets {
@@ -427,12 +431,8 @@ type rowPlan struct {
 	same        []FieldValue
 	sameDropped bool
 	kept        bool // keep has run
-	// holders are the Coupa users holding the row's employee number, when
-	// looked up before the row is compared (see numberHolders)
-	holders    []*coupa.User
-	looked     bool
-	allowLogin bool // Config.AllowLoginChange
-	missing    []MissingValue
+	allowLogin  bool // Config.AllowLoginChange
+	missing     []MissingValue
 }
 
 // problem records a problem with its cause (a key of causeText), named
@@ -542,8 +542,8 @@ func (sc *scratch) displayName(first, last string) string {
 func (e *engine) diffRow(f *record.User, rp *rowPlan, up *UserPlan, sc *scratch, holders []*coupa.User) {
 	*up = UserPlan{Key: f.Key(), Line: f.Source.Line, Name: sc.displayName(f.Get(record.FirstName), f.Get(record.LastName)),
 		Changes: sc.changes[:0]}
-	*rp = rowPlan{feed: f, plan: up, same: sc.same[:0], allowLogin: e.cfg.AllowLoginChange, holders: holders, looked: holders != nil}
-	e.compareRow(f, rp)
+	*rp = rowPlan{feed: f, plan: up, same: sc.same[:0], allowLogin: e.cfg.AllowLoginChange}
+	e.compareRow(f, rp, holders)
 	sc.changes, sc.same = up.Changes, rp.same
 	up.Changes = nil
 	if len(sc.changes) > 0 {
@@ -596,12 +596,14 @@ func (e *engine) keep(rp *rowPlan, sc *scratch) {
 func (e *engine) sameOf(rp *rowPlan) []FieldValue {
 	up := UserPlan{Key: rp.feed.Key(), Line: rp.feed.Source.Line}
 	again := rowPlan{feed: rp.feed, plan: &up, allowLogin: e.cfg.AllowLoginChange}
-	e.compareRow(rp.feed, &again)
+	e.compareRow(rp.feed, &again, nil)
 	return again.same
 }
 
-func (e *engine) compareRow(f *record.User, rp *rowPlan) {
-	c := e.match(f, rp)
+// compareRow compares a row with its Coupa user; holders are the Coupa
+// users holding its employee number when looked up already (numberHolders).
+func (e *engine) compareRow(f *record.User, rp *rowPlan, holders []*coupa.User) {
+	c := e.match(f, rp, holders)
 	if len(rp.plan.Problems) > 0 {
 		rp.plan.Action = Error
 		return

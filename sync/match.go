@@ -11,7 +11,7 @@ import (
 // sides have one, else on login (or as --match-on says). A key held by two
 // Coupa users, or a login whose Coupa user has another employee number, is
 // a problem, never a guess.
-func (e *engine) match(f *record.User, rp *rowPlan) *coupa.User {
+func (e *engine) match(f *record.User, rp *rowPlan, holders []*coupa.User) *coupa.User {
 	number := f.Get(record.EmployeeNumber)
 	login := func() string { return strings.ToLower(f.Get(record.Login)) } // most rows match on number
 	one := func(list []*coupa.User, what, val string) *coupa.User {
@@ -40,10 +40,10 @@ func (e *engine) match(f *record.User, rp *rowPlan) *coupa.User {
 			rp.problem(ProblemMatch, "match-none", []string{f.Key()}, "no employee number to match on (--match-on employee-number)")
 			return nil
 		}
-		return one(e.holders(rp, number), "employee number", number)
+		return one(e.holders(holders, number), "employee number", number)
 	}
 	if number != "" {
-		if list := e.holders(rp, number); len(list) > 0 {
+		if list := e.holders(holders, number); len(list) > 0 {
 			return one(list, "employee number", number)
 		}
 	}
@@ -61,10 +61,11 @@ func (e *engine) match(f *record.User, rp *rowPlan) *coupa.User {
 	return nil
 }
 
-// holders are the Coupa users holding an employee number.
-func (e *engine) holders(rp *rowPlan, number string) []*coupa.User {
-	if rp.looked {
-		return rp.holders
+// holders are the Coupa users holding an employee number: the ones looked
+// up already when there are (none found is looked up again: a few rows).
+func (e *engine) holders(looked []*coupa.User, number string) []*coupa.User {
+	if looked != nil {
+		return looked
 	}
 	return e.byNumber.get(number)
 }
