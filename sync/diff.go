@@ -266,7 +266,11 @@ func newEngine(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) *engine {
 // userIndex is the position in snap.Users of one of its users (every
 // *coupa.User the indexes hand out points into it).
 func (e *engine) userIndex(u *coupa.User) int {
-	return int((uintptr(unsafe.Pointer(u)) - uintptr(unsafe.Pointer(unsafe.SliceData(e.snap.Users)))) / unsafe.Sizeof(coupa.User{}))
+	i := int((uintptr(unsafe.Pointer(u)) - uintptr(unsafe.Pointer(unsafe.SliceData(e.snap.Users)))) / unsafe.Sizeof(coupa.User{}))
+	if i < 0 || i >= len(e.snap.Users) || &e.snap.Users[i] != u {
+		panic("sync: a Coupa user that is not the snapshot's")
+	}
+	return i
 }
 
 // pick lists the rows at the given indexes.
