@@ -1,9 +1,9 @@
 package sync
 
 import (
-	"github.com/ccwrecon/ccwrecon/coupa"
 	"strings"
 
+	"github.com/ccwrecon/ccwrecon/coupa"
 	"github.com/ccwrecon/ccwrecon/record"
 )
 

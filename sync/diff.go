@@ -3,8 +3,6 @@ package sync
 import (
 	"errors"
 	"fmt"
-	"github.com/ccwrecon/ccwrecon/internal/arena"
-	cores "github.com/ccwrecon/ccwrecon/internal/parallel"
 	"slices"
 	"strings"
 	gosync "sync"
@@ -13,6 +11,8 @@ import (
 
 	"github.com/ccwrecon/ccwrecon/coupa"
 	"github.com/ccwrecon/ccwrecon/feeds"
+	"github.com/ccwrecon/ccwrecon/internal/arena"
+	cores "github.com/ccwrecon/ccwrecon/internal/parallel"
 	"github.com/ccwrecon/ccwrecon/internal/suggest"
 	"github.com/ccwrecon/ccwrecon/record"
 )
@@ -107,8 +107,8 @@ func Diff(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) (*Plan, error) {
 	rows := make([]*rowPlan, n)
 	// One slab each for the rows and their plans: 2 allocations, not 200,000.
 	rowSlab, planSlab := make([]rowPlan, n), make([]UserPlan, n)
-	// Rows are independent (the indexes are read-only): diff them on every core.
 	holders := e.numberHolders()
+	// Rows are independent (the indexes are read-only): diff them on every core.
 	var workers []*scratch
 	var mu gosync.Mutex
 	parallelWith(n, func() *scratch {
