@@ -4,11 +4,12 @@ import (
 	"bufio"
 	"encoding/csv"
 	"fmt"
-	"github.com/charmbracelet/lipgloss"
 	"io"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/charmbracelet/lipgloss"
 
 	"github.com/ccwrecon/ccwrecon/internal/termtext"
 	"github.com/ccwrecon/ccwrecon/sync/style"
