@@ -14,9 +14,8 @@ import (
 // hierarchy. Users are named as the feed and Coupa write them.
 func (e *engine) checkHierarchy(rows, creating []*rowPlan) {
 	byLogin := e.rowsByLogin(rows)
-	feedAt := byLogin.at
 	feedBy := func(l string) (*rowPlan, bool) {
-		if i, ok := feedAt(l); ok {
+		if i, _, ok := byLogin.at(l); ok {
 			return rows[i], true
 		}
 		return nil, false
@@ -34,12 +33,12 @@ func (e *engine) checkHierarchy(rows, creating []*rowPlan) {
 		var first *coupa.User
 		firstIn := false
 		for hops := 0; l != "" && hops < 64; hops++ {
-			if j, ok := feedAt(l); ok {
+			j, u, ok := byLogin.at(l)
+			if ok {
 				up[i] = int(j)
-				firstIn = firstIn || hops == 0
+				firstIn = hops == 0
 				break
 			}
-			u := e.byLogin[l]
 			if hops == 0 {
 				first = u
 			}
@@ -216,10 +215,13 @@ func (e *engine) rowsByLogin(rows []*rowPlan) *loginRows {
 	return r
 }
 
-// at is the row of a lower-cased login, if any.
-func (r *loginRows) at(l string) (int32, bool) {
+// at is the row of a lower-cased login, if any, and the Coupa user the
+// login index holds for it (looked up on the way: callers walking the
+// hierarchy through Coupa need it when no row has the login).
+func (r *loginRows) at(l string) (int32, *coupa.User, bool) {
 	best := int32(-1)
-	if u := r.e.byLogin[l]; u != nil {
+	u := r.e.byLogin[l]
+	if u != nil {
 		best = r.lastRow[r.e.userIndex(u)]
 	}
 	if len(r.extra) > 0 {
@@ -227,5 +229,5 @@ func (r *loginRows) at(l string) (int32, bool) {
 			best = i
 		}
 	}
-	return best, best >= 0
+	return best, u, best >= 0
 }

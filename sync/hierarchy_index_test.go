@@ -63,7 +63,7 @@ func TestRowsByLoginIsTheMapOfEveryLogin(t *testing.T) {
 		for n := 0; n < logins; n++ {
 			for _, l := range []string{fmt.Sprintf("u%d", n), ""} {
 				w, wok := want[l]
-				g, gok := got.at(l)
+				g, _, gok := got.at(l)
 				if l == "" {
 					continue // never looked up
 				}
