@@ -223,11 +223,7 @@ func appendRoleNames(b []byte, roles []coupa.Role) []byte {
 	for i := range roles {
 		names = append(names, roles[i].Name)
 	}
-	for i := 1; i < len(names); i++ {
-		for j := i; j > 0 && lessFold(names[j], names[j-1]); j-- {
-			names[j], names[j-1] = names[j-1], names[j]
-		}
-	}
+	sortFold(names)
 	for i, n := range names {
 		if i > 0 {
 			b = append(b, ", "...)

@@ -218,12 +218,17 @@ func (v Value) String() string {
 // beats allocating lower-cased copies.
 func sortedRoles(list []string) []string {
 	r := append([]string(nil), list...)
+	sortFold(r)
+	return r
+}
+
+// sortFold puts role names in display order, in place.
+func sortFold(r []string) {
 	for i := 1; i < len(r); i++ {
 		for j := i; j > 0 && lessFold(r[j], r[j-1]); j-- {
 			r[j], r[j-1] = r[j-1], r[j]
 		}
 	}
-	return r
 }
 
 // lessFold orders strings as strings.ToLower(a) < strings.ToLower(b) does,
