@@ -72,9 +72,13 @@ var coupaFields = func() map[string]coupaField {
 			return None(record.PhoneWork)
 		},
 		record.SecurityType: func(u *coupa.User) Value { return Int(u.AccountSecurityType) },
-		record.Roles:        func(u *coupa.User) Value { return Roles(u.RoleNames()) },
-		record.Active:       func(u *coupa.User) Value { return Bool(u.Active) },
-		record.CCWUser:      func(u *coupa.User) Value { return Bool(u.CCWUser) },
+		record.Roles: func(u *coupa.User) Value { // Roles without copying the fresh list
+			names := u.RoleNames()
+			sortFold(names)
+			return Value{kind: KindRoles, more: &moreValue{roles: names}}
+		},
+		record.Active:  func(u *coupa.User) Value { return Bool(u.Active) },
+		record.CCWUser: func(u *coupa.User) Value { return Bool(u.CCWUser) },
 	}
 	for f, read := range coupaText {
 		m[f] = func(u *coupa.User) Value { return Text(read(u)) }
@@ -205,7 +209,7 @@ func appendValueText(b []byte, v Value) []byte {
 		return b
 	case KindInt:
 		if v.set {
-			return strconv.AppendInt(b, int64(v.n), 10)
+			return strconv.AppendInt(b, int64(v.IntValue()), 10)
 		}
 		return b
 	}

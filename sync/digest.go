@@ -238,15 +238,15 @@ func (d *digester) value(v Value) {
 	case KindText:
 		d.part(v.text)
 	case KindRoles:
-		for _, r := range v.roles {
+		for _, r := range v.RoleList() {
 			d.part(r)
 		}
 	case KindPhone:
-		if v.phone != nil {
-			d.part(v.phone.CountryCode)
-			d.part(v.phone.AreaCode)
-			d.part(v.phone.Number)
-			d.part(v.phone.Extension)
+		if p, ok := v.PhoneParts(); ok {
+			d.part(p.CountryCode)
+			d.part(p.AreaCode)
+			d.part(p.Number)
+			d.part(p.Extension)
 		}
 	default:
 		d.part(v.String())

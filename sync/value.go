@@ -121,13 +121,21 @@ func ParsePhone(s string) (Phone, bool) {
 // Value is one field's value, typed by its field. The zero value of a
 // kind is "none" (Coupa holds nothing, or the feed clears it).
 type Value struct {
-	kind  Kind
-	set   bool // a bool or int value is present
-	b     bool
+	text string
+	more *moreValue // a role set, a phone, a number n cannot hold (nil: none, for those kinds)
+	kind Kind
+	set  bool // a bool or number value is present
+	b    bool
+	n    int32 // a number (account-security-type: 0, 1 or 2), in what would be padding
+}
+
+// moreValue holds what only role sets and phones need: a plan
+// keeps a value for every field of every user that changes, hundreds of
+// thousands of them, and most are texts (a Value is 32 bytes, not 64).
+type moreValue struct {
+	roles []string // empty: no roles
+	phone Phone
 	n     int
-	text  string
-	roles []string // nil: none; empty: no roles
-	phone *Phone
 }
 
 // Text values: logins, names, codes, natural keys.
@@ -138,17 +146,22 @@ func Roles(list []string) Value {
 	if list == nil {
 		list = []string{}
 	}
-	return Value{kind: KindRoles, roles: sortedRoles(list)}
+	return Value{kind: KindRoles, more: &moreValue{roles: sortedRoles(list)}}
 }
 
 // Bool values: active, ccw-user.
 func Bool(b bool) Value { return Value{kind: KindBool, set: true, b: b} }
 
 // Int values: account-security-type.
-func Int(n int) Value { return Value{kind: KindInt, set: true, n: n} }
+func Int(n int) Value {
+	if n == int(int32(n)) {
+		return Value{kind: KindInt, set: true, n: int32(n)}
+	}
+	return Value{kind: KindInt, set: true, more: &moreValue{n: n}}
+}
 
 // PhoneValue is a phone number.
-func PhoneValue(p Phone) Value { return Value{kind: KindPhone, phone: &p} }
+func PhoneValue(p Phone) Value { return Value{kind: KindPhone, more: &moreValue{phone: p}} }
 
 // None is the empty value of a field's kind.
 func None(field string) Value { return Value{kind: KindOf(field)} }
@@ -156,12 +169,10 @@ func None(field string) Value { return Value{kind: KindOf(field)} }
 // IsNone reports an empty value.
 func (v Value) IsNone() bool {
 	switch v.kind {
-	case KindRoles:
-		return v.roles == nil
+	case KindRoles, KindPhone:
+		return v.more == nil
 	case KindBool, KindInt:
 		return !v.set
-	case KindPhone:
-		return v.phone == nil
 	}
 	return v.text == ""
 }
@@ -173,27 +184,40 @@ func (v Value) Kind() Kind { return v.kind }
 func (v Value) Text() string { return v.text }
 
 // RoleList is a role set's members, in display order.
-func (v Value) RoleList() []string { return v.roles }
+func (v Value) RoleList() []string {
+	if v.kind != KindRoles || v.more == nil {
+		return nil
+	}
+	return v.more.roles
+}
 
 // BoolValue is a boolean value (false when none).
 func (v Value) BoolValue() bool { return v.set && v.b }
 
 // IntValue is an integer value (0 when none).
-func (v Value) IntValue() int { return v.n }
+func (v Value) IntValue() int {
+	switch {
+	case v.kind != KindInt:
+		return 0
+	case v.more != nil:
+		return v.more.n
+	}
+	return int(v.n)
+}
 
 // PhoneParts is a phone value's parts.
 func (v Value) PhoneParts() (Phone, bool) {
-	if v.phone == nil {
+	if v.kind != KindPhone || v.more == nil {
 		return Phone{}, false
 	}
-	return *v.phone, true
+	return v.more.phone, true
 }
 
 // String renders a value for people ("" when none).
 func (v Value) String() string {
 	switch v.kind {
 	case KindRoles:
-		return strings.Join(v.roles, ", ")
+		return strings.Join(v.RoleList(), ", ")
 	case KindBool:
 		if !v.set {
 			return ""
@@ -203,12 +227,12 @@ func (v Value) String() string {
 		if !v.set {
 			return ""
 		}
-		return strconv.Itoa(v.n)
+		return strconv.Itoa(v.IntValue())
 	case KindPhone:
-		if v.phone == nil {
+		if v.more == nil {
 			return ""
 		}
-		return v.phone.String()
+		return v.more.phone.String()
 	}
 	return v.text
 }
@@ -285,11 +309,12 @@ func Same(field string, a, b Value) bool {
 	}
 	switch a.kind {
 	case KindRoles:
-		if len(a.roles) != len(b.roles) {
+		ar, br := a.RoleList(), b.RoleList()
+		if len(ar) != len(br) {
 			return false
 		}
-		for _, r := range b.roles {
-			if !containsFold(a.roles, r) {
+		for _, r := range br {
+			if !containsFold(ar, r) {
 				return false
 			}
 		}
@@ -297,9 +322,9 @@ func Same(field string, a, b Value) bool {
 	case KindBool:
 		return a.b == b.b
 	case KindInt:
-		return a.n == b.n
+		return a.IntValue() == b.IntValue()
 	case KindPhone:
-		return a.phone.digits() == b.phone.digits()
+		return a.more.phone.digits() == b.more.phone.digits()
 	}
 	if foldsCase(field) {
 		return strings.EqualFold(a.text, b.text)
@@ -324,13 +349,13 @@ func (v Value) MarshalJSON() ([]byte, error) {
 	}
 	switch v.kind {
 	case KindRoles:
-		return json.Marshal(v.roles)
+		return json.Marshal(v.RoleList())
 	case KindBool:
 		return json.Marshal(v.b)
 	case KindInt:
-		return json.Marshal(v.n)
+		return json.Marshal(v.IntValue())
 	case KindPhone:
-		return json.Marshal(v.phone)
+		return json.Marshal(&v.more.phone)
 	}
 	return json.Marshal(v.text)
 }

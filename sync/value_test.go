@@ -1,9 +1,12 @@
 package sync
 
 import (
+	"strconv"
 	"testing"
+	"unsafe"
 
 	"github.com/ccwrecon/ccwrecon/coupa"
+	"github.com/ccwrecon/ccwrecon/record"
 )
 
 // Phone text is written into buffers now (fingerprints); it must stay the
@@ -27,5 +30,21 @@ func TestPhoneTextIsTheUsersCSVText(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// A number too large for the value's own field is kept whole, not cut.
+func TestIntValueKeepsLargeNumbers(t *testing.T) {
+	for _, n := range []int{0, 2, -1, 1 << 31, -(1 << 31) - 1, 1<<62 + 3} {
+		v := Int(n)
+		if v.IntValue() != n || v.IsNone() || v.String() != strconv.Itoa(n) {
+			t.Errorf("Int(%d): IntValue %d, String %q", n, v.IntValue(), v.String())
+		}
+		if !Same(record.SecurityType, v, Int(n)) || n != 0 && Same(record.SecurityType, v, Int(0)) {
+			t.Errorf("Int(%d) compares wrongly", n)
+		}
+	}
+	if unsafe.Sizeof(Value{}) != 32 {
+		t.Errorf("a Value is %d bytes: plans keep hundreds of thousands", unsafe.Sizeof(Value{}))
 	}
 }
