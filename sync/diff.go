@@ -80,6 +80,9 @@ type engine struct {
 	// lookup's names as lookups.name finds them, resolved once)
 	segmentNames [record.MaxSegments + 1]map[string]string
 	scope        int // the users the deactivation guard weighs against (inScopeSize)
+	// holders are the Coupa users holding each feed row's employee number
+	// (numberHolders)
+	numberHeld [][]*coupa.User
 }
 
 // Diff compares a feed with a Coupa snapshot and builds the plan. It does
@@ -91,12 +94,15 @@ func Diff(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) (*Plan, error) {
 	default:
 		return nil, fmt.Errorf("%w: --match-on must be employee-number, login or email", ErrConfig)
 	}
-	e := newEngine(feed, snap, cfg)
-	if err := e.resolveChart(); err != nil {
-		return nil, err
-	}
-	if err := e.checkSettings(); err != nil {
-		return nil, err
+	// the settings are checked while the indexes build: neither needs the other
+	var settings error
+	e := newEngine(feed, snap, cfg, func(e *engine) {
+		if settings = e.resolveChart(); settings == nil {
+			settings = e.checkSettings()
+		}
+	})
+	if settings != nil {
+		return nil, settings
 	}
 	plan := &Plan{Format: PlanFormat, ToolVersion: cfg.ToolVersion, CreatedAt: cfg.Now().UTC().Truncate(time.Second), Instance: snap.Instance,
 		Feed: FeedInfo{Name: feed.Name, SHA256: feed.SHA256, Kind: string(feed.Kind), Full: feed.Full},
@@ -107,7 +113,7 @@ func Diff(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) (*Plan, error) {
 	rows := make([]*rowPlan, n)
 	// One slab each for the rows and their plans: 2 allocations, not 200,000.
 	rowSlab, planSlab := make([]rowPlan, n), make([]UserPlan, n)
-	holders := e.numberHolders()
+	holders := e.numberHeld
 	// Rows are independent (the indexes are read-only): diff them on every core.
 	var workers []*scratch
 	var mu gosync.Mutex
@@ -200,27 +206,41 @@ func parallelGrain[S any](n, grain int, state func() S, do func(i int, s S)) {
 	})
 }
 
-func newEngine(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) *engine {
+// newEngine builds the engine's indexes side by side; alongside, when
+// given, runs meanwhile with the engine's settings (not its indexes).
+func newEngine(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config, alongside func(e *engine)) *engine {
 	n := len(snap.Users)
-	ptrs := make([]*coupa.User, n)
-	for i := range snap.Users {
-		ptrs[i] = &snap.Users[i]
+	e := &engine{cfg: cfg, snap: snap, feed: feed, roles: map[string]string{}}
+	e.lookups = indexLookups(snap.LookupValues)
+	for n, t := range cfg.SegmentTargets {
+		if n >= 1 && n <= record.MaxSegments {
+			e.targets[n] = t
+			e.segmentNames[n] = e.lookups.byCode[strings.ToLower(cfg.SegmentLookups[n])]
+		}
 	}
-	e := &engine{cfg: cfg, snap: snap, feed: feed, byNumber: newMultiIndex(ptrs), byLogin: make(map[string]*coupa.User, n),
-		roles: map[string]string{}}
-	// three independent indexes, built side by side (emails when first asked)
+	// three independent indexes, built side by side (emails when first
+	// asked), each allocated by its own builder
 	var ix gosync.WaitGroup
 	ix.Add(3)
 	go func() {
 		defer ix.Done()
+		ptrs := make([]*coupa.User, n)
+		for i := range snap.Users {
+			ptrs[i] = &snap.Users[i]
+		}
+		e.byNumber = newMultiIndex(ptrs)
 		for i := range snap.Users {
 			if u := &snap.Users[i]; u.EmployeeNumber != "" {
 				e.byNumber.add(u.EmployeeNumber, i)
 			}
 		}
+		// the rows' employee numbers looked up at once, while the other
+		// indexes are still building
+		e.numberHeld = e.numberHolders()
 	}()
 	go func() {
 		defer ix.Done()
+		e.byLogin = make(map[string]*coupa.User, n)
 		for i := range snap.Users {
 			e.byLogin[strings.ToLower(snap.Users[i].Login)] = &snap.Users[i]
 		}
@@ -248,12 +268,8 @@ func newEngine(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) *engine {
 			}
 		}
 	}()
-	e.lookups = indexLookups(snap.LookupValues)
-	for n, t := range cfg.SegmentTargets {
-		if n >= 1 && n <= record.MaxSegments {
-			e.targets[n] = t
-			e.segmentNames[n] = e.lookups.byCode[strings.ToLower(cfg.SegmentLookups[n])]
-		}
+	if alongside != nil {
+		alongside(e)
 	}
 	ix.Wait()
 	for _, r := range cfg.KnownRoles {

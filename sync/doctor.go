@@ -133,7 +133,7 @@ func (s *Service) doctorCoupa(ctx context.Context, add addCheck) {
 	for _, w := range ref.Warnings {
 		add("chart and lookups", CheckWarn, w, "grant the read scope named, or the diff cannot check these values")
 	}
-	e := newEngine(&feeds.Feed{}, ref, s.e.Config)
+	e := newEngine(&feeds.Feed{}, ref, s.e.Config, nil)
 	e.cfg.defaults()
 	switch err := e.resolveChart(); {
 	case err != nil:

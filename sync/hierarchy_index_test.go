@@ -37,7 +37,7 @@ func TestRowsByLoginIsTheMapOfEveryLogin(t *testing.T) {
 		for i := 0; i < users; i++ {
 			snap.Users = append(snap.Users, coupa.User{ID: i + 1, Login: names()})
 		}
-		e := newEngine(&feeds.Feed{}, snap, Config{})
+		e := newEngine(&feeds.Feed{}, snap, Config{}, nil)
 		var rows []*rowPlan
 		for i := 0; i < rowCount; i++ {
 			f := record.New(record.Source{Line: i + 2})

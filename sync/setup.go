@@ -57,7 +57,7 @@ func (s *Service) Setup(ctx context.Context) (*Setup, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := newEngine(&feeds.Feed{}, ref, s.e.Config)
+	e := newEngine(&feeds.Feed{}, ref, s.e.Config, nil)
 	e.cfg.defaults()
 	out := &Setup{Instance: ref.Instance}
 	for _, c := range ref.AccountTypes {
@@ -125,7 +125,7 @@ func (s *Service) CheckSetup(ctx context.Context, chart string, lookups map[int]
 	}
 	cfg := s.e.Config
 	cfg.Chart, cfg.SegmentLookups = chart, lookups
-	e := newEngine(&feeds.Feed{}, ref, cfg)
+	e := newEngine(&feeds.Feed{}, ref, cfg, nil)
 	e.cfg.defaults()
 	if err := e.resolveChart(); err != nil {
 		return err
