@@ -115,10 +115,11 @@ func Diff(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) (*Plan, error) {
 	rowSlab, planSlab := make([]rowPlan, n), make([]UserPlan, n)
 	holders := e.numberHeld
 	// Rows are independent (the indexes are read-only): diff them on every core.
+	logins := e.newLoginRows() // for the hierarchy, noted as each row is compared
 	var workers []*scratch
 	var mu gosync.Mutex
 	parallelWith(n, func() *scratch {
-		sc := &scratch{}
+		sc := &scratch{logins: map[string]int32{}}
 		mu.Lock()
 		defer mu.Unlock()
 		workers = append(workers, sc)
@@ -126,6 +127,7 @@ func Diff(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) (*Plan, error) {
 	}, func(i int, sc *scratch) {
 		rows[i] = &rowSlab[i]
 		e.diffRow(feed.Users[i], rows[i], &planSlab[i], sc, holders[i])
+		logins.note(i, rows[i], sc.logins)
 		if rows[i].creating {
 			sc.creating = append(sc.creating, i)
 		}
@@ -138,12 +140,13 @@ func Diff(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) (*Plan, error) {
 	var at, lacking []int
 	for _, sc := range workers {
 		at, lacking = append(at, sc.creating...), append(lacking, sc.lacking...)
+		logins.merge(sc.logins)
 	}
 	slices.Sort(at)
 	slices.Sort(lacking)
 	creating := pick(rows, at)
 	e.checkNewEmails(creating)
-	e.checkHierarchy(rows, creating)
+	e.checkHierarchy(rows, creating, logins)
 	plan.MissingValues = missingValues(pick(rows, lacking))
 	// the logins created: known before the rows finish (every create is a
 	// row of a user Coupa lacks), so each finishing row explains its changes
@@ -533,9 +536,10 @@ const LoginNote = "a login is an identity (SSO, integrations, CCW's User ID): sh
 type scratch struct {
 	changes  []Change
 	same     []FieldValue
-	text     arena.Text // names (see displayName), fingerprints' hashes
-	creating []int      // rows of users Coupa lacks
-	lacking  []int      // rows naming values Coupa's lookups lack
+	text     arena.Text       // names (see displayName), fingerprints' hashes
+	creating []int            // rows of users Coupa lacks
+	lacking  []int            // rows naming values Coupa's lookups lack
+	logins   map[string]int32 // see loginRows.note
 
 	fingerprints arena.Slab[Fingerprint]
 	// changing users' changes and matching fields, at their size in

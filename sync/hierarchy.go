@@ -12,8 +12,7 @@ import (
 // checkHierarchy finds supervisors that exist nowhere, inactive or
 // departing supervisors, self-supervision and cycles in the final
 // hierarchy. Users are named as the feed and Coupa write them.
-func (e *engine) checkHierarchy(rows, creating []*rowPlan) {
-	byLogin := e.rowsByLogin(rows)
+func (e *engine) checkHierarchy(rows, creating []*rowPlan, byLogin *loginRows) {
 	feedBy := func(l string) (*rowPlan, bool) {
 		if i, _, ok := byLogin.at(l); ok {
 			return rows[i], true
@@ -174,45 +173,64 @@ type loginRows struct {
 	extra   map[string]int32
 }
 
-func (e *engine) rowsByLogin(rows []*rowPlan) *loginRows {
+func (e *engine) newLoginRows() *loginRows {
 	r := &loginRows{e: e, lastRow: make([]int32, len(e.snap.Users)), extra: map[string]int32{}}
 	for k := range r.lastRow {
 		r.lastRow[k] = -1
 	}
-	// on every core: a later range's row wins lastRow and the map
+	return r
+}
+
+// rowsByLogin indexes the rows by login on every core. The diff notes
+// each row as it is compared instead (note, merge), while the row is in
+// the processor's cache.
+func (e *engine) rowsByLogin(rows []*rowPlan) *loginRows {
+	r := e.newLoginRows()
 	var mu gosync.Mutex
 	cores.Ranges(len(rows), 8192, func(lo, hi int) {
 		extra := map[string]int32{}
 		for i := lo; i < hi; i++ {
-			rp := rows[i]
-			l := strings.ToLower(rp.feed.Get(record.Login))
-			if rp.coupa == nil {
-				rp.self = l
-				if l != "" {
-					extra[l] = int32(i)
-				}
-				continue
-			}
-			k := e.userIndex(rp.coupa)
-			raiseTo(&r.lastRow[k], int32(i))
-			cl := strings.ToLower(rp.coupa.Login)
-			rp.self = cl
-			if e.loginShadowed != nil && e.loginShadowed[k] {
-				extra[cl] = int32(i)
-			}
-			if l != "" && l != cl {
-				extra[l] = int32(i)
-			}
+			r.note(i, rows[i], extra)
 		}
 		mu.Lock()
 		defer mu.Unlock()
-		for l, i := range extra {
-			if j, ok := r.extra[l]; !ok || i > j {
-				r.extra[l] = i
-			}
-		}
+		r.merge(extra)
 	})
 	return r
+}
+
+// note records row i's logins, the feed's and its Coupa user's, and sets
+// the row's own (rp.self); the logins the engine's index does not lead to
+// the row by go into extra, the worker's own map (see merge). Rows may be
+// noted in any order, on any core: the later row wins.
+func (r *loginRows) note(i int, rp *rowPlan, extra map[string]int32) {
+	l := strings.ToLower(rp.feed.Get(record.Login))
+	if rp.coupa == nil {
+		rp.self = l
+		if l != "" {
+			extra[l] = max(extra[l], int32(i))
+		}
+		return
+	}
+	k := r.e.userIndex(rp.coupa)
+	raiseTo(&r.lastRow[k], int32(i))
+	cl := strings.ToLower(rp.coupa.Login)
+	rp.self = cl
+	if r.e.loginShadowed != nil && r.e.loginShadowed[k] {
+		extra[cl] = max(extra[cl], int32(i))
+	}
+	if l != "" && l != cl {
+		extra[l] = max(extra[l], int32(i))
+	}
+}
+
+// merge adds a worker's extra logins (called under the caller's lock).
+func (r *loginRows) merge(extra map[string]int32) {
+	for l, i := range extra {
+		if j, ok := r.extra[l]; !ok || i > j {
+			r.extra[l] = i
+		}
+	}
 }
 
 // at is the row of a lower-cased login, if any, and the Coupa user the
