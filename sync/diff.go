@@ -546,6 +546,8 @@ type scratch struct {
 	// shared blocks: a few allocations, not two per user
 	keptChanges arena.Slab[Change]
 	keptSame    arena.Slab[FieldValue]
+	// changing users' CCW segments (heldSegments)
+	keptSegments arena.Slab[NumberedSegment]
 }
 
 // displayName is "First Last", written into the worker's text blocks
@@ -591,7 +593,7 @@ func (e *engine) diffRow(f *record.User, rp *rowPlan, up *UserPlan, sc *scratch,
 func (e *engine) keep(rp *rowPlan, sc *scratch) {
 	p := rp.plan
 	rp.kept = true
-	p.CCWSegments = e.heldSegments(rp, p.CCWSegments)
+	p.CCWSegments = e.heldSegments(rp, p.CCWSegments, sc)
 	if len(rp.same) > 0 {
 		if sc != nil {
 			p.Same = sc.keptSame.Keep(rp.same)

@@ -4,12 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"hash"
-	"slices"
 	"sort"
 	"strconv"
 	"time"
 
-	"github.com/ccwrecon/ccwrecon/record"
 )
 
 // DigestOf fingerprints a plan's content as diff wrote it: everything but
@@ -202,26 +200,12 @@ func sortedKeys[V any](m map[int]V) []int {
 	return keys
 }
 
-func (d *digester) segments(tag string, m map[int]record.Segment) {
-	if len(m) == 0 {
-		return
-	}
-	// the segments by number: a few, sorted in an array on the stack
-	type numbered struct {
-		n int
-		s record.Segment
-	}
-	var held [24]numbered
-	segs := held[:0]
-	for n, s := range m {
-		segs = append(segs, numbered{n, s})
-	}
-	slices.SortFunc(segs, func(a, b numbered) int { return a.n - b.n })
-	for _, e := range segs {
+func (d *digester) segments(tag string, set SegmentSet) {
+	for _, e := range set { // in number order
 		d.part(tag)
-		d.intPart(e.n)
-		d.part(e.s.Name)
-		d.part(e.s.Code)
+		d.intPart(e.N)
+		d.part(e.Name)
+		d.part(e.Code)
 		d.end()
 	}
 }

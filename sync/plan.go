@@ -142,10 +142,10 @@ type UserPlan struct {
 	// CCWSegments are the user's CCW segments as a CCW User file carries
 	// them: the feed's names and codes, or Coupa's codes with their lookup
 	// value's names.
-	CCWSegments map[int]record.Segment
+	CCWSegments SegmentSet
 	// CCWHeld are Coupa's segments where the feed wants others, so a file
 	// can keep Coupa's value when that change is left out.
-	CCWHeld map[int]record.Segment
+	CCWHeld SegmentSet
 }
 
 // Change returns the change of a field, or nil.
@@ -534,21 +534,21 @@ func (f *FieldValue) UnmarshalJSON(b []byte) error {
 }
 
 type userJSON struct {
-	Key            string                 `json:"key"`
-	Name           string                 `json:"name,omitempty"`
-	Action         Action                 `json:"action"`
-	Selected       bool                   `json:"selected"`
-	Inferred       bool                   `json:"inferred,omitempty"`
-	Line           int                    `json:"line,omitempty"`
-	Changes        []Change               `json:"changes"`
-	Problems       []string               `json:"problems,omitempty"`
-	ProblemDetails []Problem              `json:"problem-details,omitempty"`
-	Unchanged      int                    `json:"unchanged-fields,omitempty"`
-	Same           []FieldValue           `json:"unchanged,omitempty"`
-	Fingerprint    *Fingerprint           `json:"fingerprint,omitempty"`
-	CoupaAccount   *AccountSeen           `json:"coupa-account,omitempty"`
-	CCWSegments    map[int]record.Segment `json:"ccw-segments,omitempty"`
-	CCWHeld        map[int]record.Segment `json:"ccw-segments-held,omitempty"`
+	Key            string       `json:"key"`
+	Name           string       `json:"name,omitempty"`
+	Action         Action       `json:"action"`
+	Selected       bool         `json:"selected"`
+	Inferred       bool         `json:"inferred,omitempty"`
+	Line           int          `json:"line,omitempty"`
+	Changes        []Change     `json:"changes"`
+	Problems       []string     `json:"problems,omitempty"`
+	ProblemDetails []Problem    `json:"problem-details,omitempty"`
+	Unchanged      int          `json:"unchanged-fields,omitempty"`
+	Same           []FieldValue `json:"unchanged,omitempty"`
+	Fingerprint    *Fingerprint `json:"fingerprint,omitempty"`
+	CoupaAccount   *AccountSeen `json:"coupa-account,omitempty"`
+	CCWSegments    SegmentSet   `json:"ccw-segments,omitempty"`
+	CCWHeld        SegmentSet   `json:"ccw-segments-held,omitempty"`
 }
 
 // MarshalJSON writes problems twice: as the contract's lines of text and

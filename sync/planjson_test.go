@@ -30,8 +30,8 @@ func TestWriteJSONMatchesEncoder(t *testing.T) {
 				u.Same = []FieldValue{{"email", Text("a@b.c")}, {"account-security-type", Int(2)}}
 				u.Fingerprint = &Fingerprint{ID: i, UpdatedAt: "2026-01-01T00:00:00Z", Hash: "abc"}
 				u.CoupaAccount = &AccountSeen{Chart: "Acme", Segments: map[int]string{1: "200", 10: "x"}}
-				u.CCWSegments = map[int]record.Segment{2: {Name: "Fin", Code: "42"}, 11: {Code: "z"}}
-				u.CCWHeld = map[int]record.Segment{3: {Name: "H"}}
+				u.CCWSegments = SegmentSet{{2, record.Segment{Name: "Fin", Code: "42"}}, {11, record.Segment{Code: "z"}}}
+				u.CCWHeld = SegmentSet{{3, record.Segment{Name: "H"}}}
 			}
 		}
 		var want bytes.Buffer

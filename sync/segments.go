@@ -54,7 +54,8 @@ func (e *engine) compareSegments(rp *rowPlan, f *record.User) {
 	var checked [21]bool // codes already checked against their lookup
 	var segs [record.MaxSegments + 1]record.Segment
 	f.Segments(&want, &segs)
-	var ccw map[int]record.Segment // made when the first segment is found
+	var found [record.MaxSegments]NumberedSegment // the feed's segments, in number order
+	ccw := found[:0]
 	for n := 1; n <= record.MaxSegments; n++ {
 		s := segs[n]
 		if s.Empty() {
@@ -98,31 +99,27 @@ func (e *engine) compareSegments(rp *rowPlan, f *record.User) {
 			}
 			rp.compare(target, v)
 		}
-		if ccw == nil {
-			ccw = map[int]record.Segment{}
-		}
-		ccw[n] = s
+		ccw = append(ccw, NumberedSegment{n, s})
 	}
 	if c != nil && len(ccw) > 0 {
-		held := map[int]record.Segment{}
-		for n, s := range ccw {
-			if e.cfg.SegmentTargets[n] != "chart" {
+		var held SegmentSet
+		for _, s := range ccw {
+			if e.cfg.SegmentTargets[s.N] != "chart" {
 				continue
 			}
 			code := ""
 			if c.DefaultAccount != nil {
-				code = c.DefaultAccount.Segments[n]
+				code = c.DefaultAccount.Segments[s.N]
 			}
 			if code != s.Code {
-				held[n] = record.Segment{Name: e.lookups.name(e.cfg.SegmentLookups[n], code), Code: code}
+				held = append(held, NumberedSegment{s.N, record.Segment{Name: e.lookups.name(e.cfg.SegmentLookups[s.N], code), Code: code}})
 			}
 		}
-		if len(held) > 0 {
-			rp.plan.CCWHeld = held
-		}
+		rp.plan.CCWHeld = held
 	}
 	if len(ccw) > 0 {
-		rp.plan.CCWSegments = ccw // finish adds the segments Coupa holds, for users that keep them
+		// finish adds the segments Coupa holds, for users that keep them
+		rp.plan.CCWSegments = append(SegmentSet(nil), ccw...)
 	}
 	wanted := false
 	for n, code := range want {
@@ -183,26 +180,24 @@ func (e *engine) compareSegments(rp *rowPlan, f *record.User) {
 // Coupa holds: a chart segment's code with its lookup value's name, or a
 // custom field's text in the column the published layout has (Name for
 // 1–7, Code for 8–11).
-func (e *engine) heldSegments(rp *rowPlan, ccw map[int]record.Segment) map[int]record.Segment {
+func (e *engine) heldSegments(rp *rowPlan, ccw SegmentSet, sc *scratch) SegmentSet {
 	c := rp.coupa
 	if c == nil {
 		return ccw
 	}
-	put := func(n int, s record.Segment) {
-		if ccw == nil {
-			ccw = map[int]record.Segment{}
-		}
-		ccw[n] = s
-	}
+	// the feed's segments and Coupa's, merged in number order on the stack
+	var merged [record.MaxSegments]NumberedSegment
+	all, next, added := merged[:0], 0, false
 	for n := 1; n <= record.MaxSegments; n++ {
-		target := e.targets[n]
-		if target == "" {
+		if next < len(ccw) && ccw[next].N == n {
+			all = append(all, ccw[next])
+			next++
 			continue
 		}
-		if _, ok := ccw[n]; ok {
+		var s record.Segment
+		switch target := e.targets[n]; {
+		case target == "":
 			continue
-		}
-		switch {
 		case target == "chart":
 			if c.DefaultAccount == nil {
 				continue
@@ -211,18 +206,28 @@ func (e *engine) heldSegments(rp *rowPlan, ccw map[int]record.Segment) map[int]r
 			if code == "" {
 				continue
 			}
-			put(n, record.Segment{Name: e.segmentNames[n][code], Code: code}) // e.lookups.name, resolved once
+			s = record.Segment{Name: e.segmentNames[n][code], Code: code} // e.lookups.name, resolved once
 		case strings.HasPrefix(target, "custom-fields."):
 			v := CoupaValue(c, target).Text()
 			if v == "" {
 				continue
 			}
 			if n <= 7 {
-				put(n, record.Segment{Name: v})
+				s = record.Segment{Name: v}
 			} else {
-				put(n, record.Segment{Code: v})
+				s = record.Segment{Code: v}
 			}
+		default:
+			continue
 		}
+		all, added = append(all, NumberedSegment{n, s}), true
 	}
-	return ccw
+	all = append(all, ccw[next:]...) // numbers past the CCW segments', if any
+	switch {
+	case !added:
+		return ccw
+	case sc != nil:
+		return sc.keptSegments.Keep(all)
+	}
+	return append(SegmentSet(nil), all...)
 }

@@ -99,8 +99,8 @@ func (a *applier) records() ([]*record.User, map[string]bool) {
 		if r.Active == nil {
 			r.Active = record.True
 		}
-		for n, s := range u.CCWSegments {
-			r.SetSegment(n, s)
+		for _, s := range u.CCWSegments {
+			r.SetSegment(s.N, s.Segment)
 		}
 		for n := 1; n <= record.MaxSegments; n++ { // a segment change left out keeps Coupa's value
 			field := record.SegmentField(n)
@@ -108,7 +108,7 @@ func (a *applier) records() ([]*record.User, map[string]bool) {
 				field = t
 			}
 			if c := u.Change(field); c != nil && !c.Selected {
-				if held, ok := u.CCWHeld[n]; ok {
+				if held, ok := u.CCWHeld.Get(n); ok {
 					r.SetSegment(n, held)
 				} else if n <= 7 {
 					r.SetSegment(n, record.Segment{Name: c.Before.Text()})

@@ -38,10 +38,10 @@ func (d *detailPane) label(u *ccsync.UserPlan, field string) string {
 func (d *detailPane) values(u *ccsync.UserPlan, c *ccsync.Change) (from, to string) {
 	from, to = safe(c.Coupa()), safe(c.Feed())
 	if n := c.Segment; n > 0 {
-		if s, ok := u.CCWHeld[n]; ok && s.Name != "" && s.Code == c.Coupa() {
+		if s, ok := u.CCWHeld.Get(n); ok && s.Name != "" && s.Code == c.Coupa() {
 			from = safe(s.Name) + " (" + from + ")"
 		}
-		if s, ok := u.CCWSegments[n]; ok && s.Name != "" && s.Code == c.Feed() {
+		if s, ok := u.CCWSegments.Get(n); ok && s.Name != "" && s.Code == c.Feed() {
 			to = safe(s.Name) + " (" + to + ")"
 		}
 	}
