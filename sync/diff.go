@@ -546,8 +546,27 @@ type scratch struct {
 	// shared blocks: a few allocations, not two per user
 	keptChanges arena.Slab[Change]
 	keptSame    arena.Slab[FieldValue]
-	// changing users' CCW segments (heldSegments)
+	// changing users' CCW segments (heldSegments) and role sets (roleSet)
 	keptSegments arena.Slab[NumberedSegment]
+	keptRoles    arena.Slab[moreValue]
+	keptNames    arena.Slab[string]
+}
+
+// roleSet is a Coupa user's role set, as CoupaValue reads it, made in the
+// worker's blocks: every changing user keeps one.
+func (sc *scratch) roleSet(u *coupa.User) Value {
+	var held [8]string
+	names := held[:0]
+	for i := range u.Roles {
+		names = append(names, u.Roles[i].Name)
+	}
+	sortFold(names)
+	set := sc.keptRoles.New()
+	set.roles = []string{} // no roles is an empty set, not none
+	if len(names) > 0 {
+		set.roles = sc.keptNames.Keep(names)
+	}
+	return Value{kind: KindRoles, more: set}
 }
 
 // displayName is "First Last", written into the worker's text blocks
@@ -601,7 +620,11 @@ func (e *engine) keep(rp *rowPlan, sc *scratch) {
 			p.Same = append([]FieldValue(nil), rp.same...)
 		}
 		for i := range p.Same {
-			if p.Same[i].Value.kind == kindUnread {
+			switch {
+			case p.Same[i].Value.kind != kindUnread:
+			case sc != nil && p.Same[i].Field == record.Roles:
+				p.Same[i].Value = sc.roleSet(rp.coupa)
+			default:
 				p.Same[i].Value = rp.current(p.Same[i].Field)
 			}
 		}
