@@ -74,3 +74,59 @@ func TestRowsByLoginIsTheMapOfEveryLogin(t *testing.T) {
 		}
 	}
 }
+
+// Rows note their logins for the hierarchy as they are compared, on every
+// core; a supervisor in another core's range is found the same: created,
+// deactivated, missing, or closing a cycle across the ranges.
+func TestHierarchyAcrossCores(t *testing.T) {
+	t.Parallel()
+	const n = 20_000
+	snap := &coupa.Snapshot{Format: coupa.SnapshotFormat, Instance: "https://acme.coupahost.com"}
+	for i := 0; i < n; i++ {
+		snap.Users = append(snap.Users, coupa.User{ID: i + 1, Login: fmt.Sprintf("u%d", i), Email: fmt.Sprintf("u%d@example.com", i),
+			Active: true, CCWUser: true, Roles: []coupa.Role{{Name: "User"}}})
+	}
+	sup := map[int]string{100: "Boss.New", 200: "u19500", 300: "U19600", 19_600: "u300", 400: "ghost"}
+	var b strings.Builder
+	b.WriteString("Status|User ID|Last Name|First Name|Email|CCW User Role|Supervisor ID|Employee Number\n")
+	for i := 0; i < n; i++ {
+		status := "1"
+		if i == 19_500 {
+			status = "0"
+		}
+		fmt.Fprintf(&b, "%s|u%d|L|F|u%d@example.com|User|%s|\n", status, i, i, sup[i])
+		if i == 19_000 {
+			b.WriteString("1|boss.new|New|Boss|boss.new@example.com|User||\n")
+		}
+	}
+	feed, err := feeds.Read(strings.NewReader(b.String()), "many.csv", feeds.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Diff(feed, snap, Config{Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	causes := func(login string) (out []string) {
+		for _, pr := range user(p, login).Problems {
+			out = append(out, string(pr.Kind)+": "+pr.Message)
+		}
+		return out
+	}
+	for login, want := range map[string]string{
+		"u100":   "",
+		"u200":   "supervisor u19500 is deactivated by this feed",
+		"u300":   "supervisor cycle: u300 → u19600 → u300",
+		"u19600": "supervisor cycle: u19600 → u300 → u19600",
+		"u400":   "supervisor ghost is not in Coupa or in the feed",
+		"u500":   "",
+	} {
+		got := strings.Join(causes(login), "; ")
+		if want == "" && got != "" || !strings.Contains(got, want) {
+			t.Errorf("%s: %q, want %q", login, got, want)
+		}
+	}
+	if a := user(p, "boss.new").Action; a != Create {
+		t.Errorf("boss.new: %s", a)
+	}
+}
