@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strconv"
 	"time"
-
 )
 
 // DigestOf fingerprints a plan's content as diff wrote it: everything but
