@@ -72,10 +72,8 @@ var coupaFields = func() map[string]coupaField {
 			return None(record.PhoneWork)
 		},
 		record.SecurityType: func(u *coupa.User) Value { return Int(u.AccountSecurityType) },
-		record.Roles: func(u *coupa.User) Value { // Roles without copying the fresh list
-			names := u.RoleNames()
-			sortFold(names)
-			return Value{kind: KindRoles, more: &moreValue{roles: names}}
+		record.Roles: func(u *coupa.User) Value {
+			return roleSet(&moreValue{}, sortedRoleNames(u.Roles, make([]string, 0, len(u.Roles))))
 		},
 		record.Active:  func(u *coupa.User) Value { return Bool(u.Active) },
 		record.CCWUser: func(u *coupa.User) Value { return Bool(u.CCWUser) },
@@ -216,25 +214,28 @@ func appendValueText(b []byte, v Value) []byte {
 	return append(b, v.String()...)
 }
 
-// appendRoleNames appends a user's role names as Roles(u.RoleNames()).String()
-// reads: in display order (sortedRoles' stable fold order), joined by ", ".
+// appendRoleNames appends a user's role names as its role set's String
+// reads them: in display order, joined by ", ".
 func appendRoleNames(b []byte, roles []coupa.Role) []byte {
 	var held [16]string
-	names := held[:0]
-	if len(roles) > len(held) {
-		names = make([]string, 0, len(roles))
-	}
-	for i := range roles {
-		names = append(names, roles[i].Name)
-	}
-	sortFold(names)
-	for i, n := range names {
+	for i, n := range sortedRoleNames(roles, held[:0]) {
 		if i > 0 {
 			b = append(b, ", "...)
 		}
 		b = append(b, n...)
 	}
 	return b
+}
+
+// sortedRoleNames appends a user's role names to buf in display order
+// (sortFold): the fingerprint, CoupaValue and the diff's kept role sets
+// read them so.
+func sortedRoleNames(roles []coupa.Role, buf []string) []string {
+	for i := range roles {
+		buf = append(buf, roles[i].Name)
+	}
+	sortFold(buf)
+	return buf
 }
 
 // coupaRecord turns a Coupa user into the canonical record (the

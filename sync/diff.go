@@ -80,8 +80,8 @@ type engine struct {
 	// lookup's names as lookups.name finds them, resolved once)
 	segmentNames [record.MaxSegments + 1]map[string]string
 	scope        int // the users the deactivation guard weighs against (inScopeSize)
-	// holders are the Coupa users holding each feed row's employee number
-	// (numberHolders)
+	// numberHeld lists the Coupa users holding each feed row's employee
+	// number (numberHolders)
 	numberHeld [][]*coupa.User
 }
 
@@ -556,17 +556,7 @@ type scratch struct {
 // worker's blocks: every changing user keeps one.
 func (sc *scratch) roleSet(u *coupa.User) Value {
 	var held [8]string
-	names := held[:0]
-	for i := range u.Roles {
-		names = append(names, u.Roles[i].Name)
-	}
-	sortFold(names)
-	set := sc.keptRoles.New()
-	set.roles = []string{} // no roles is an empty set, not none
-	if len(names) > 0 {
-		set.roles = sc.keptNames.Keep(names)
-	}
-	return Value{kind: KindRoles, more: set}
+	return roleSet(sc.keptRoles.New(), sc.keptNames.Keep(sortedRoleNames(u.Roles, held[:0])))
 }
 
 // displayName is "First Last", written into the worker's text blocks

@@ -28,12 +28,6 @@ func (s SegmentSet) Get(n int) (record.Segment, bool) {
 	return record.Segment{}, false
 }
 
-// segmentsOf sorts a set made in any order.
-func segmentsOf(s SegmentSet) SegmentSet {
-	sort.Slice(s, func(i, j int) bool { return s[i].N < s[j].N })
-	return s
-}
-
 // MarshalJSON writes the set as plans always have: an object by number.
 func (s SegmentSet) MarshalJSON() ([]byte, error) {
 	if s == nil {
@@ -60,6 +54,7 @@ func (s *SegmentSet) UnmarshalJSON(b []byte) error {
 	for n, seg := range m {
 		out = append(out, NumberedSegment{n, seg})
 	}
-	*s = segmentsOf(out)
+	sort.Slice(out, func(i, j int) bool { return out[i].N < out[j].N })
+	*s = out
 	return nil
 }

@@ -129,9 +129,10 @@ type Value struct {
 	n    int32 // a number (account-security-type: 0, 1 or 2), in what would be padding
 }
 
-// moreValue holds what only role sets and phones need: a plan
-// keeps a value for every field of every user that changes, hundreds of
-// thousands of them, and most are texts (a Value is 32 bytes, not 64).
+// moreValue holds what only role sets, phones and numbers beyond 32 bits
+// need: a plan keeps a value for every field of every user that changes,
+// hundreds of thousands of them, and most are texts (a Value is 32 bytes,
+// not 64).
 type moreValue struct {
 	roles []string // empty: no roles
 	phone Phone
@@ -143,10 +144,17 @@ func Text(s string) Value { return Value{kind: KindText, text: s} }
 
 // Roles is a role set.
 func Roles(list []string) Value {
-	if list == nil {
-		list = []string{}
+	return roleSet(&moreValue{}, sortedRoles(list))
+}
+
+// roleSet is the role set of names already in display order, held in
+// more: the one place a role set is made, so an empty one is never none.
+func roleSet(more *moreValue, sorted []string) Value {
+	if sorted == nil {
+		sorted = []string{}
 	}
-	return Value{kind: KindRoles, more: &moreValue{roles: sortedRoles(list)}}
+	more.roles = sorted
+	return Value{kind: KindRoles, more: more}
 }
 
 // Bool values: active, ccw-user.
