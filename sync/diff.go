@@ -80,9 +80,9 @@ type engine struct {
 	// lookup's names as lookups.name finds them, resolved once)
 	segmentNames [record.MaxSegments + 1]map[string]string
 	scope        int // the users the deactivation guard weighs against (inScopeSize)
-	// numberHeld lists the Coupa users holding each feed row's employee
-	// number (numberHolders)
-	numberHeld [][]*coupa.User
+	// numberHeld is the Coupa user holding each feed row's employee
+	// number, when one does (numberHolders)
+	numberHeld []int32
 }
 
 // Diff compares a feed with a Coupa snapshot and builds the plan. It does
@@ -131,7 +131,7 @@ func Diff(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) (*Plan, error) {
 		if rows[i].creating {
 			sc.creating = append(sc.creating, i)
 		}
-		if len(rows[i].missing) > 0 {
+		if rows[i].missing != nil {
 			sc.lacking = append(sc.lacking, i)
 		}
 	})
@@ -440,22 +440,24 @@ func (e *engine) resolveChart() error {
 
 // rowPlan is the working state of one feed row.
 type rowPlan struct {
-	feed     *record.User
-	coupa    *coupa.User
-	plan     *UserPlan
-	manager  string // final supervisor login (lower), "" for none
-	self     string // the row's login, lower-cased: its Coupa user's, else the feed's (rowsByLogin)
-	wantMgr  string // the supervisor the feed names (resolved from an employee number), as written
-	creating bool
-	leaving  bool // explicitly deactivated by the feed
-	// same holds the fields that match Coupa with Coupa's values, in
-	// compare order (the worker's scratch while the row is compared);
-	// sameDropped says they were not kept (the row changed nothing).
-	same        []FieldValue
+	feed    *record.User
+	coupa   *coupa.User
+	plan    *UserPlan
+	manager string // final supervisor login (lower), "" for none
+	self    string // the row's login, lower-cased: its Coupa user's, else the feed's (rowsByLogin)
+	wantMgr string // the supervisor the feed names (resolved from an employee number), as written
+	// same gathers the fields that match Coupa with Coupa's values, in
+	// compare order, while the row is compared (the worker's scratch, nil
+	// after); sameDropped says they were not kept (the row changed nothing).
+	// A row lives as long as the plan is built: what only a few rows need
+	// is behind a pointer, so 100,000 rows stay small.
+	same        *[]FieldValue
+	missing     *[]MissingValue // values Coupa's lookups lack (lacks)
+	creating    bool
+	leaving     bool // explicitly deactivated by the feed
 	sameDropped bool
 	kept        bool // keep has run
 	allowLogin  bool // Config.AllowLoginChange
-	missing     []MissingValue
 }
 
 // problem records a problem with its cause (a key of causeText), named
@@ -475,7 +477,7 @@ func (rp *rowPlan) change(field string, before, after Value, selected bool, note
 // only if the row keeps it; most rows turn out unchanged and keep nothing).
 func (rp *rowPlan) matches(field string, cur Value) {
 	rp.plan.Unchanged++
-	rp.same = append(rp.same, FieldValue{field, cur})
+	*rp.same = append(*rp.same, FieldValue{field, cur})
 }
 
 // unread stands for a Coupa value not read yet (see matches).
@@ -574,12 +576,13 @@ func (sc *scratch) displayName(first, last string) string {
 }
 
 // diffRow compares one feed row into rp and up.
-func (e *engine) diffRow(f *record.User, rp *rowPlan, up *UserPlan, sc *scratch, holders []*coupa.User) {
+func (e *engine) diffRow(f *record.User, rp *rowPlan, up *UserPlan, sc *scratch, holders int32) {
 	*up = UserPlan{Key: f.Key(), Line: f.Source.Line, Name: sc.displayName(f.Get(record.FirstName), f.Get(record.LastName)),
 		Changes: sc.changes[:0]}
-	*rp = rowPlan{feed: f, plan: up, same: sc.same[:0], allowLogin: e.cfg.AllowLoginChange}
+	sc.same = sc.same[:0]
+	*rp = rowPlan{feed: f, plan: up, same: &sc.same, allowLogin: e.cfg.AllowLoginChange}
 	e.compareRow(f, rp, holders)
-	sc.changes, sc.same = up.Changes, rp.same
+	sc.changes, rp.same = up.Changes, nil
 	up.Changes = nil
 	if len(sc.changes) > 0 {
 		up.Changes = sc.keptChanges.Keep(sc.changes)
@@ -587,11 +590,10 @@ func (e *engine) diffRow(f *record.User, rp *rowPlan, up *UserPlan, sc *scratch,
 	if len(sc.changes) == 0 && len(up.Problems) == 0 {
 		// Most rows change nothing: their matching fields are counted, not
 		// kept (see sameOf for the few that turn out to change).
-		rp.same, rp.sameDropped = nil, true
+		rp.sameDropped = true
 		return
 	}
-	e.keep(rp, sc) // while this user's Coupa record is still in the cache
-	rp.same = nil  // the worker's scratch
+	e.keep(rp, sc.same, sc) // while this user's Coupa record is still in the cache
 }
 
 // keep records what a user that changes keeps besides its changes: the
@@ -599,15 +601,15 @@ func (e *engine) diffRow(f *record.User, rp *rowPlan, up *UserPlan, sc *scratch,
 // the fingerprint of its Coupa record. Done as the row is compared, while
 // its Coupa record is in the processor's cache; finish does it only for
 // the few rows that turn out to change later (a supervisor's problem).
-func (e *engine) keep(rp *rowPlan, sc *scratch) {
+func (e *engine) keep(rp *rowPlan, same []FieldValue, sc *scratch) {
 	p := rp.plan
 	rp.kept = true
 	p.CCWSegments = e.heldSegments(rp, p.CCWSegments, sc)
-	if len(rp.same) > 0 {
+	if len(same) > 0 {
 		if sc != nil {
-			p.Same = sc.keptSame.Keep(rp.same)
+			p.Same = sc.keptSame.Keep(same)
 		} else {
-			p.Same = append([]FieldValue(nil), rp.same...)
+			p.Same = append([]FieldValue(nil), same...)
 		}
 		for i := range p.Same {
 			switch {
@@ -634,14 +636,15 @@ func (e *engine) keep(rp *rowPlan, sc *scratch) {
 // problem now (its supervisor's, found across rows).
 func (e *engine) sameOf(rp *rowPlan) []FieldValue {
 	up := UserPlan{Key: rp.feed.Key(), Line: rp.feed.Source.Line}
-	again := rowPlan{feed: rp.feed, plan: &up, allowLogin: e.cfg.AllowLoginChange}
-	e.compareRow(rp.feed, &again, nil)
-	return again.same
+	var same []FieldValue
+	again := rowPlan{feed: rp.feed, plan: &up, same: &same, allowLogin: e.cfg.AllowLoginChange}
+	e.compareRow(rp.feed, &again, 0)
+	return same
 }
 
-// compareRow compares a row with its Coupa user; holders are the Coupa
-// users holding its employee number when looked up already (numberHolders).
-func (e *engine) compareRow(f *record.User, rp *rowPlan, holders []*coupa.User) {
+// compareRow compares a row with its Coupa user; holders is the Coupa user
+// holding its employee number when looked up already (numberHolders).
+func (e *engine) compareRow(f *record.User, rp *rowPlan, holders int32) {
 	c := e.match(f, rp, holders)
 	if len(rp.plan.Problems) > 0 {
 		rp.plan.Action = Error
@@ -752,10 +755,11 @@ func (rp *rowPlan) finish(e *engine) {
 			return
 		}
 		if !rp.kept {
+			var same []FieldValue
 			if rp.sameDropped {
-				rp.same = e.sameOf(rp)
+				same = e.sameOf(rp)
 			}
-			e.keep(rp, nil)
+			e.keep(rp, same, nil)
 		}
 	}()
 	p.Action = rp.action()

@@ -22,12 +22,15 @@ func DigestOf(p *Plan) string {
 	users := Saved(p.Users)
 	blocks := make([][sha256.Size]byte, (len(users)+digestBlock-1)/digestBlock)
 	parallelTasks(len(blocks), func(k int) {
-		d := &digester{h: sha256.New(), buf: make([]byte, 0, 80<<10)}
+		h, b := sha256.New(), make([]byte, 0, 80<<10)
 		for _, u := range users[k*digestBlock : min(len(users), (k+1)*digestBlock)] {
-			d.user(u)
+			if b = appendUser(b, u); len(b) >= 64<<10 {
+				h.Write(b)
+				b = b[:0]
+			}
 		}
-		d.flush()
-		d.h.Sum(blocks[k][:0])
+		h.Write(b)
+		h.Sum(blocks[k][:0])
 	})
 	d := &digester{h: sha256.New(), buf: make([]byte, 0, 4<<10)}
 	d.put("plan", p.Format, p.ToolVersion, p.CreatedAt.UTC().Format(time.RFC3339Nano), p.Instance)
@@ -71,54 +74,57 @@ const DigestPrefix = "sha256tree:"
 // digest does not depend on the number of cores).
 const digestBlock = 4096
 
-func (d *digester) user(u *UserPlan) {
-	d.part("user")
-	d.part(u.Key)
-	d.part(u.Name)
-	d.part(string(u.Action))
-	d.part(strconv.FormatBool(u.Inferred))
-	d.end()
-	d.ints("user-n", u.Line, u.Unchanged)
+// appendUser frames a user's parts into b. Parts are appended to a local
+// slice, not a digester's field: a store through a pointer costs a write
+// barrier while the collector marks, and a plan has millions of parts.
+func appendUser(b []byte, u *UserPlan) []byte {
+	b = framePart(b, "user")
+	b = framePart(b, u.Key)
+	b = framePart(b, u.Name)
+	b = framePart(b, string(u.Action))
+	b = framePart(b, strconv.FormatBool(u.Inferred))
+	b = append(b, '\n')
+	b = frameInts(b, "user-n", u.Line, u.Unchanged)
 	if f := u.Fingerprint; f != nil {
-		d.part("fp")
-		d.intPart(f.ID)
-		d.part(f.UpdatedAt)
-		d.part(f.Hash)
-		d.end()
+		b = framePart(b, "fp")
+		b = frameInt(b, f.ID)
+		b = framePart(b, f.UpdatedAt)
+		b = framePart(b, f.Hash)
+		b = append(b, '\n')
 	}
 	if a := u.CoupaAccount; a != nil {
-		d.put("account", a.Chart)
-		d.intMap("account-segments", a.Segments)
+		b = append(framePart(framePart(b, "account"), a.Chart), '\n')
+		b = frameIntMap(b, "account-segments", a.Segments)
 	}
-	d.segments("ccw-segment", u.CCWSegments)
-	d.segments("ccw-held", u.CCWHeld)
+	b = frameSegments(b, "ccw-segment", u.CCWSegments)
+	b = frameSegments(b, "ccw-held", u.CCWHeld)
 	for _, pr := range u.Problems {
-		d.put(append([]string{"problem", string(pr.Kind), strconv.Itoa(pr.Line), pr.Message, pr.Cause}, pr.Users...)...)
+		b = frameRecord(b, append([]string{"problem", string(pr.Kind), strconv.Itoa(pr.Line), pr.Message, pr.Cause}, pr.Users...)...)
 	}
 	for i := range u.Changes {
 		c := &u.Changes[i]
-		d.part("change")
-		d.part(c.Field)
-		d.part(string(c.Op))
-		d.part(strconv.FormatBool(c.Informational))
-		d.part(c.Note)
-		d.part(c.Cause)
-		d.end()
-		d.value(c.Before)
-		d.value(c.After)
+		b = framePart(b, "change")
+		b = framePart(b, c.Field)
+		b = framePart(b, string(c.Op))
+		b = framePart(b, strconv.FormatBool(c.Informational))
+		b = framePart(b, c.Note)
+		b = framePart(b, c.Cause)
+		b = append(b, '\n')
+		b = frameValue(b, c.Before)
+		b = frameValue(b, c.After)
 	}
 	for i := range u.Same {
 		f := &u.Same[i]
-		d.buf = append(d.buf, "4:same"...) // d.part("same"): most of a plan's parts
-		d.part(f.Field)
-		d.end()
-		d.value(f.Value)
+		b = append(b, "4:same"...) // framePart(b, "same"): most of a plan's parts
+		b = append(framePart(b, f.Field), '\n')
+		b = frameValue(b, f.Value)
 	}
+	return b
 }
 
 // digester frames each part as "len:part" and each record with a newline,
 // appending into one buffer that is hashed in large blocks: no allocation
-// per part.
+// per part. The plan's head is framed through it; users by appendUser.
 type digester struct {
 	h   hash.Hash
 	buf []byte
@@ -129,10 +135,23 @@ func (d *digester) flush() {
 	d.buf = d.buf[:0]
 }
 
-func (d *digester) part(s string) {
-	d.buf = appendLen(d.buf, len(s))
-	d.buf = append(d.buf, ':')
-	d.buf = append(d.buf, s...)
+// end closes a record, hashing the buffer once it is large.
+func (d *digester) end() {
+	d.buf = append(d.buf, '\n')
+	if len(d.buf) >= 64<<10 {
+		d.flush()
+	}
+}
+
+func (d *digester) part(s string)                       { d.buf = framePart(d.buf, s) }
+func (d *digester) put(parts ...string)                 { d.buf = frameRecord(d.buf, parts...) }
+func (d *digester) ints(tag string, ns ...int)          { d.buf = frameInts(d.buf, tag, ns...) }
+func (d *digester) intMap(tag string, m map[int]string) { d.buf = frameIntMap(d.buf, tag, m) }
+
+func framePart(b []byte, s string) []byte {
+	b = appendLen(b, len(s))
+	b = append(b, ':')
+	return append(b, s...)
 }
 
 // appendLen is strconv.AppendInt for a length: most parts are under 100
@@ -147,47 +166,40 @@ func appendLen(b []byte, n int) []byte {
 	return strconv.AppendInt(b, int64(n), 10)
 }
 
-func (d *digester) end() {
-	d.buf = append(d.buf, '\n')
-	if len(d.buf) >= 64<<10 {
-		d.flush()
-	}
-}
-
-func (d *digester) put(parts ...string) {
+// frameRecord frames parts as one record.
+func frameRecord(b []byte, parts ...string) []byte {
 	for _, s := range parts {
-		d.part(s)
+		b = framePart(b, s)
 	}
-	d.end()
+	return append(b, '\n')
 }
 
-func (d *digester) intPart(n int) {
+func frameInt(b []byte, n int) []byte {
 	if n >= 0 && n < 10 { // kinds, small counts: "1:n"
-		d.buf = append(d.buf, '1', ':', byte('0'+n))
-		return
+		return append(b, '1', ':', byte('0'+n))
 	}
 	var tmp [20]byte
 	digits := strconv.AppendInt(tmp[:0], int64(n), 10)
-	d.buf = appendLen(d.buf, len(digits))
-	d.buf = append(d.buf, ':')
-	d.buf = append(d.buf, digits...)
+	b = appendLen(b, len(digits))
+	b = append(b, ':')
+	return append(b, digits...)
 }
 
-func (d *digester) ints(tag string, ns ...int) {
-	d.part(tag)
+func frameInts(b []byte, tag string, ns ...int) []byte {
+	b = framePart(b, tag)
 	for _, n := range ns {
-		d.intPart(n)
+		b = frameInt(b, n)
 	}
-	d.end()
+	return append(b, '\n')
 }
 
-func (d *digester) intMap(tag string, m map[int]string) {
-	d.part(tag)
+func frameIntMap(b []byte, tag string, m map[int]string) []byte {
+	b = framePart(b, tag)
 	for _, k := range sortedKeys(m) {
-		d.intPart(k)
-		d.part(m[k])
+		b = frameInt(b, k)
+		b = framePart(b, m[k])
 	}
-	d.end()
+	return append(b, '\n')
 }
 
 func sortedKeys[V any](m map[int]V) []int {
@@ -199,40 +211,41 @@ func sortedKeys[V any](m map[int]V) []int {
 	return keys
 }
 
-func (d *digester) segments(tag string, set SegmentSet) {
+func frameSegments(b []byte, tag string, set SegmentSet) []byte {
 	for _, e := range set { // in number order
-		d.part(tag)
-		d.intPart(e.N)
-		d.part(e.Name)
-		d.part(e.Code)
-		d.end()
+		b = framePart(b, tag)
+		b = frameInt(b, e.N)
+		b = framePart(b, e.Name)
+		b = framePart(b, e.Code)
+		b = append(b, '\n')
 	}
+	return b
 }
 
-func (d *digester) value(v Value) {
-	d.buf = append(d.buf, "1:v"...) // d.part("v")
-	d.intPart(int(v.kind))
-	if v.IsNone() { // d.part(strconv.FormatBool(v.IsNone()))
-		d.buf = append(d.buf, "4:true"...)
+func frameValue(b []byte, v Value) []byte {
+	b = append(b, "1:v"...) // framePart(b, "v")
+	b = frameInt(b, int(v.kind))
+	if v.IsNone() { // framePart(b, strconv.FormatBool(v.IsNone()))
+		b = append(b, "4:true"...)
 	} else {
-		d.buf = append(d.buf, "5:false"...)
+		b = append(b, "5:false"...)
 	}
 	switch v.kind {
 	case KindText:
-		d.part(v.text)
+		b = framePart(b, v.text)
 	case KindRoles:
 		for _, r := range v.RoleList() {
-			d.part(r)
+			b = framePart(b, r)
 		}
 	case KindPhone:
 		if p, ok := v.PhoneParts(); ok {
-			d.part(p.CountryCode)
-			d.part(p.AreaCode)
-			d.part(p.Number)
-			d.part(p.Extension)
+			b = framePart(b, p.CountryCode)
+			b = framePart(b, p.AreaCode)
+			b = framePart(b, p.Number)
+			b = framePart(b, p.Extension)
 		}
 	default:
-		d.part(v.String())
+		b = framePart(b, v.String())
 	}
-	d.end()
+	return append(b, '\n')
 }

@@ -22,7 +22,10 @@ type MissingValue struct {
 
 // lacks records a value missing from a segment's lookup.
 func (rp *rowPlan) lacks(segment int, lookup, name, code string) {
-	rp.missing = append(rp.missing, MissingValue{Lookup: lookup, Segment: segment, Name: name, Code: code})
+	if rp.missing == nil {
+		rp.missing = new([]MissingValue)
+	}
+	*rp.missing = append(*rp.missing, MissingValue{Lookup: lookup, Segment: segment, Name: name, Code: code})
 }
 
 // missingValues gathers the rows' missing values, one entry per value.
@@ -30,7 +33,7 @@ func missingValues(rows []*rowPlan) []MissingValue {
 	at := map[string]int{}
 	var out []MissingValue
 	for _, rp := range rows {
-		for _, m := range rp.missing {
+		for _, m := range *rp.missing {
 			k := strings.ToLower(m.Lookup) + "\x00" + strings.ToLower(m.Name) + "\x00" + m.Code
 			i, ok := at[k]
 			if !ok {
