@@ -41,7 +41,9 @@ var causeText = map[string]string{
 // creates, lower-cased.
 func explain(u *UserPlan, creates map[string]bool) {
 	for i := range u.Changes {
-		u.Changes[i].Cause = causeText[changeCause(u, &u.Changes[i], creates)]
+		if cause := causeText[changeCause(u, &u.Changes[i], creates)]; cause != u.Changes[i].Cause {
+			u.Changes[i].Cause = cause // (most have none: left unwritten)
+		}
 	}
 }
 

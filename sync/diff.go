@@ -575,12 +575,15 @@ func (sc *scratch) displayName(first, last string) string {
 	return sc.text.End(append(append(append(b, first...), ' '), last...))
 }
 
-// diffRow compares one feed row into rp and up.
+// diffRow compares one feed row into rp and up, both zero (fresh from
+// their slabs): their fields are set one by one rather than copied in as
+// whole structs, which while the collector marks costs a barrier on every
+// pointer of the struct.
 func (e *engine) diffRow(f *record.User, rp *rowPlan, up *UserPlan, sc *scratch, holders int32) {
-	*up = UserPlan{Key: f.Key(), Line: f.Source.Line, Name: sc.displayName(f.Get(record.FirstName), f.Get(record.LastName)),
-		Changes: sc.changes[:0]}
+	up.Key, up.Line, up.Name = f.Key(), f.Source.Line, sc.displayName(f.Get(record.FirstName), f.Get(record.LastName))
+	up.Changes = sc.changes[:0]
 	sc.same = sc.same[:0]
-	*rp = rowPlan{feed: f, plan: up, same: &sc.same, allowLogin: e.cfg.AllowLoginChange}
+	rp.feed, rp.plan, rp.same, rp.allowLogin = f, up, &sc.same, e.cfg.AllowLoginChange
 	e.compareRow(f, rp, holders)
 	sc.changes, rp.same = up.Changes, nil
 	up.Changes = nil
@@ -751,7 +754,11 @@ func (rp *rowPlan) finish(e *engine) {
 	p := rp.plan
 	defer func() {
 		if p.Action == Unchanged {
-			p.CCWSegments, p.CCWHeld, p.CoupaAccount, p.Same, p.Fingerprint = nil, nil, nil, nil, nil
+			if p.CCWSegments != nil || p.CCWHeld != nil || p.CoupaAccount != nil || p.Same != nil || p.Fingerprint != nil {
+				// (most unchanged users kept nothing: not written, as a
+				// pointer written while the collector marks costs a barrier)
+				p.CCWSegments, p.CCWHeld, p.CoupaAccount, p.Same, p.Fingerprint = nil, nil, nil, nil, nil
+			}
 			return
 		}
 		if !rp.kept {

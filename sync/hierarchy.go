@@ -204,8 +204,9 @@ func (e *engine) rowsByLogin(rows []*rowPlan) *loginRows {
 // the row by go into extra, the worker's own map (see merge). Rows may be
 // noted in any order, on any core: the later row wins.
 func (r *loginRows) note(i int, rp *rowPlan, extra map[string]int32) {
-	l := strings.ToLower(rp.feed.Get(record.Login))
+	fl := rp.feed.Get(record.Login)
 	if rp.coupa == nil {
+		l := strings.ToLower(fl)
 		rp.self = l
 		if l != "" {
 			extra[l] = max(extra[l], int32(i))
@@ -219,8 +220,12 @@ func (r *loginRows) note(i int, rp *rowPlan, extra map[string]int32) {
 	if r.e.loginShadowed != nil && r.e.loginShadowed[k] {
 		extra[cl] = max(extra[cl], int32(i))
 	}
-	if l != "" && l != cl {
-		extra[l] = max(extra[l], int32(i))
+	// the feed's login, where it is not Coupa's (most rows write it as
+	// Coupa holds it: nothing to lower-case)
+	if fl != "" && fl != rp.coupa.Login {
+		if l := strings.ToLower(fl); l != cl {
+			extra[l] = max(extra[l], int32(i))
+		}
 	}
 }
 
