@@ -184,7 +184,7 @@ func Diff(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) (*Plan, error) {
 	return plan, nil
 }
 
-// parallel runs do(i) for i in [0,n) on every core, in contiguous blocks.
+// parallel runs do(i) for i in [0,n) on every core, in contiguous ranges.
 func parallel(n int, do func(i int)) {
 	parallelWith(n, func() struct{} { return struct{}{} }, func(i int, _ struct{}) { do(i) })
 }
@@ -199,10 +199,10 @@ func parallelWith[S any](n int, state func() S, do func(i int, s S)) {
 	parallelGrain(n, 1000, state, do)
 }
 
-// parallelGrain splits n items over the cores, at least grain per worker.
+// parallelGrain splits n items over the cores in ranges of at least
+// grain items, one state per worker.
 func parallelGrain[S any](n, grain int, state func() S, do func(i int, s S)) {
-	cores.Ranges(n, grain, func(lo, hi int) {
-		s := state()
+	cores.Workers(n, grain, state, func(s S, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			do(i, s)
 		}
