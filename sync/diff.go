@@ -600,10 +600,11 @@ func (e *engine) diffRow(f *record.User, rp *rowPlan, up *UserPlan, sc *scratch,
 }
 
 // keep records what a user that changes keeps besides its changes: the
-// matching fields' values, the segments Coupa holds for a CCW file and
-// the fingerprint of its Coupa record. Done as the row is compared, while
-// its Coupa record is in the processor's cache; finish does it only for
-// the few rows that turn out to change later (a supervisor's problem).
+// matching fields' values (same: the worker's scratch, or sameOf's), the
+// segments Coupa holds for a CCW file and the fingerprint of its Coupa
+// record. Done as the row is compared, while its Coupa record is in the
+// processor's cache; finish does it only for the few rows that turn out
+// to change later (a supervisor's problem).
 func (e *engine) keep(rp *rowPlan, same []FieldValue, sc *scratch) {
 	p := rp.plan
 	rp.kept = true
