@@ -3,7 +3,6 @@ package sync
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"hash"
 	"sort"
 	"strconv"
 	"time"
@@ -32,26 +31,25 @@ func DigestOf(p *Plan) string {
 		h.Write(b)
 		h.Sum(blocks[k][:0])
 	})
-	d := &digester{h: sha256.New(), buf: make([]byte, 0, 4<<10)}
-	d.put("plan", p.Format, p.ToolVersion, p.CreatedAt.UTC().Format(time.RFC3339Nano), p.Instance)
-	d.put("feed", p.Feed.Name, p.Feed.SHA256, p.Feed.Kind, strconv.FormatBool(p.Feed.Full))
+	// the head, then each block's hash
+	h, b := sha256.New(), make([]byte, 0, 4<<10)
+	b = frameRecord(b, "plan", p.Format, p.ToolVersion, p.CreatedAt.UTC().Format(time.RFC3339Nano), p.Instance)
+	b = frameRecord(b, "feed", p.Feed.Name, p.Feed.SHA256, p.Feed.Kind, strconv.FormatBool(p.Feed.Full))
 	s := p.Settings
-	d.put("settings", s.MatchOn, s.Chart, strconv.Itoa(s.MaxDeactivate), strconv.FormatFloat(s.MaxDeactPct, 'g', -1, 64), strconv.Itoa(s.Scope))
-	d.intMap("lookups", s.SegmentLookups)
-	d.intMap("targets", s.SegmentTargets)
+	b = frameRecord(b, "settings", s.MatchOn, s.Chart, strconv.Itoa(s.MaxDeactivate), strconv.FormatFloat(s.MaxDeactPct, 'g', -1, 64), strconv.Itoa(s.Scope))
+	b = frameIntMap(b, "lookups", s.SegmentLookups)
+	b = frameIntMap(b, "targets", s.SegmentTargets)
 	m := p.Summary
-	d.ints("summary", m.Create, m.Update, m.Deactivate, m.Reactivate, m.Unchanged, m.Errors, m.Problems)
-	d.put(append([]string{"warnings"}, p.Warnings...)...)
+	b = frameInts(b, "summary", m.Create, m.Update, m.Deactivate, m.Reactivate, m.Unchanged, m.Errors, m.Problems)
+	b = frameRecord(b, append([]string{"warnings"}, p.Warnings...)...)
 	for _, m := range p.MissingValues {
-		d.put(append([]string{"missing", m.Lookup, strconv.Itoa(m.Segment), m.Name, m.Code}, m.Users...)...)
+		b = frameRecord(b, append([]string{"missing", m.Lookup, strconv.Itoa(m.Segment), m.Name, m.Code}, m.Users...)...)
 	}
 	for k := range blocks {
-		d.part("users")
-		d.part(hex.EncodeToString(blocks[k][:]))
-		d.end()
+		b = frameRecord(b, "users", hex.EncodeToString(blocks[k][:]))
 	}
-	d.flush()
-	return DigestPrefix + hex.EncodeToString(d.h.Sum(nil))
+	h.Write(b)
+	return DigestPrefix + hex.EncodeToString(h.Sum(nil))
 }
 
 // Saved lists the users a plan file holds: all but the unchanged, which
@@ -75,7 +73,7 @@ const DigestPrefix = "sha256tree:"
 const digestBlock = 4096
 
 // appendUser frames a user's parts into b. Parts are appended to a local
-// slice, not a digester's field: a store through a pointer costs a write
+// slice, not a struct's field: a store through a pointer costs a write
 // barrier while the collector marks, and a plan has millions of parts.
 func appendUser(b []byte, u *UserPlan) []byte {
 	b = framePart(b, "user")
@@ -122,32 +120,9 @@ func appendUser(b []byte, u *UserPlan) []byte {
 	return b
 }
 
-// digester frames each part as "len:part" and each record with a newline,
-// appending into one buffer that is hashed in large blocks: no allocation
-// per part. The plan's head is framed through it; users by appendUser.
-type digester struct {
-	h   hash.Hash
-	buf []byte
-}
-
-func (d *digester) flush() {
-	d.h.Write(d.buf)
-	d.buf = d.buf[:0]
-}
-
-// end closes a record, hashing the buffer once it is large.
-func (d *digester) end() {
-	d.buf = append(d.buf, '\n')
-	if len(d.buf) >= 64<<10 {
-		d.flush()
-	}
-}
-
-func (d *digester) part(s string)                       { d.buf = framePart(d.buf, s) }
-func (d *digester) put(parts ...string)                 { d.buf = frameRecord(d.buf, parts...) }
-func (d *digester) ints(tag string, ns ...int)          { d.buf = frameInts(d.buf, tag, ns...) }
-func (d *digester) intMap(tag string, m map[int]string) { d.buf = frameIntMap(d.buf, tag, m) }
-
+// framePart frames a part as "len:part" (a record ends with a newline).
+// Parts are appended into one buffer, hashed in large blocks: no
+// allocation per part.
 func framePart(b []byte, s string) []byte {
 	b = appendLen(b, len(s))
 	b = append(b, ':')
