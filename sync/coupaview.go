@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -161,19 +160,11 @@ func fingerprint(fp *Fingerprint, u *coupa.User, text *arena.Text) {
 		buf = append(buf, '\n')
 	}
 	if u.DefaultAccount != nil && len(u.DefaultAccount.Segments) > 0 {
-		// segments 1..20 in order: the few the map holds, sorted, rather
-		// than 20 look-ups
-		var ns [20]int
-		k := 0
-		for n, v := range u.DefaultAccount.Segments {
-			if n >= 1 && n <= 20 && v != "" {
-				ns[k] = n
-				k++
+		codes := chartCodes(u) // segments 1..20 in order
+		for n, code := range codes {
+			if code != "" {
+				put(record.SegmentField(n), Text(code))
 			}
-		}
-		slices.Sort(ns[:k])
-		for _, n := range ns[:k] {
-			put(record.SegmentField(n), Text(u.DefaultAccount.Segments[n]))
 		}
 	}
 	if len(u.CustomFields) > 0 {
@@ -193,6 +184,20 @@ func fingerprint(fp *Fingerprint, u *coupa.User, text *arena.Text) {
 		return
 	}
 	fp.Hash = text.End(hex.AppendEncode(text.Begin(16), sum[:8]))
+}
+
+// chartCodes are a Coupa user's default-account segment codes by number,
+// 1 to 20: read in one pass over the few its map holds, rather than a
+// look-up for each number.
+func chartCodes(u *coupa.User) (codes [21]string) {
+	if u.DefaultAccount != nil {
+		for n, code := range u.DefaultAccount.Segments {
+			if n >= 1 && n < len(codes) {
+				codes[n] = code
+			}
+		}
+	}
+	return codes
 }
 
 // appendValueText appends v.String() to b.

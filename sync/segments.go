@@ -185,16 +185,7 @@ func (e *engine) heldSegments(rp *rowPlan, ccw SegmentSet, sc *scratch) SegmentS
 	if c == nil {
 		return ccw
 	}
-	// Coupa's chart segments read in one pass over its few, rather than a
-	// look-up for each number
-	var chart [record.MaxSegments + 1]string
-	if c.DefaultAccount != nil {
-		for n, code := range c.DefaultAccount.Segments {
-			if n >= 1 && n <= record.MaxSegments {
-				chart[n] = code
-			}
-		}
-	}
+	chart := chartCodes(c)
 	// the feed's segments and Coupa's, merged in number order on the stack
 	var merged [record.MaxSegments]NumberedSegment
 	all, next, added := merged[:0], 0, false
