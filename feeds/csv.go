@@ -78,7 +78,8 @@ type row struct {
 	line   int
 	fields []string
 	pos    []fieldPos
-	err    error // a record the scanner could not read
+	err    error  // a record the scanner could not read
+	text   string // the row's one physical line, when every field is a view of it ("" otherwise)
 }
 
 // col is the 1-based column of field i (0 when there is none).
@@ -137,7 +138,7 @@ func openTable(data []byte, name, encoding string, delim rune) (*table, error) {
 		c := int(pos[i].col)
 		t.headPos = append(t.headPos, c)
 		if !utf8.ValidString(rec[i]) {
-			return nil, &ReadError{[]Problem{badUTF8(name, 1, c, rec[i])}}
+			return nil, &ReadError{[]Problem{badUTF8(name, pos[i], rec[i])}}
 		}
 		if p, bad := checkCell(name, pos[i], rec[i]); bad {
 			return nil, &ReadError{[]Problem{p}}
@@ -167,7 +168,7 @@ func (t *table) parseProblem(err error) Problem {
 	return Problem{File: t.name, Line: 1, Msg: err.Error()}
 }
 
-func badUTF8(name string, line, col int, field string) Problem {
+func badUTF8(name string, at fieldPos, field string) Problem {
 	off := 0
 	for off < len(field) {
 		r, size := utf8.DecodeRuneInString(field[off:])
@@ -176,7 +177,8 @@ func badUTF8(name string, line, col int, field string) Problem {
 		}
 		off += size
 	}
-	return Problem{File: name, Line: line, Column: col + off,
+	line, col := at.locate(field, off)
+	return Problem{File: name, Line: line, Column: col,
 		Msg: "invalid UTF-8 (a Windows-1252 export? read it with --encoding windows-1252)"}
 }
 
@@ -190,13 +192,16 @@ func (t *table) checkRow(r row, probs *[]Problem) bool {
 	if len(r.fields) == 1 && strings.TrimSpace(r.fields[0]) == "" {
 		return false // blank line
 	}
+	if r.text != "" && plainASCII(r.text) && len(r.fields) == len(t.header) {
+		return true // the common case: one plain line holds every field, so each is plain
+	}
 	ok := true
 	for i, v := range r.fields {
 		if plainASCII(v) {
 			continue // the common case: nothing to decode, nothing to refuse
 		}
 		if !utf8.ValidString(v) {
-			*probs = append(*probs, badUTF8(t.name, int(r.pos[i].line), int(r.pos[i].col), v))
+			*probs = append(*probs, badUTF8(t.name, r.pos[i], v))
 			ok = false
 		} else if p, bad := checkCell(t.name, r.pos[i], v); bad {
 			*probs = append(*probs, p)
@@ -265,11 +270,7 @@ func checkCell(name string, at fieldPos, v string) (Problem, bool) {
 		if !termtext.IsControl(r) {
 			continue
 		}
-		// columns count bytes, as the csv reader's do
-		l, cc := line, col+k
-		if nl := strings.LastIndexByte(v[:k], '\n'); nl >= 0 {
-			l, cc = line+strings.Count(v[:k], "\n"), k-nl
-		}
+		l, cc := at.locate(v, k) // columns count bytes, as the csv reader's do
 		return Problem{File: name, Line: l, Column: cc, Msg: fmt.Sprintf("control character %U in a value (only TAB and line breaks are allowed)", r)}, true
 	}
 	return Problem{}, false

@@ -23,14 +23,21 @@ func TestControlCharactersAreReadErrors(t *testing.T) {
 		"bad|Lee\x1b[5A\x1b[J|Ann|bad@acme.example\n" +
 		"osc|Lee|Ann\x1b]52;c;aGk=\a|osc@acme.example\n" +
 		"c1|Lee\u009b2J|Ann|c1@acme.example\n" +
-		"nul\x00|Lee|Ann|nul@acme.example\n"
+		"nul\x00|Lee|Ann|nul@acme.example\n" +
+		// values that are copied, not read in place: the row's first line
+		// is plain, the value is not
+		"ml|Lee|\"Ann\nMa\x1brie\"|ml@acme.example\n" +
+		"dq|Lee|\"An\"\"n\x1b\"|dq@acme.example\n" +
+		"q|Lee|\"Ann\x1b\"|q@acme.example\n" // quoted: the value starts after its quote
 	_, err := Read(strings.NewReader(data), "hostile.csv", Options{})
 	var re *ReadError
-	if !errors.As(err, &re) || len(re.Problems) != 4 {
+	if !errors.As(err, &re) || len(re.Problems) != 7 {
 		t.Fatalf("%v", err)
 	}
 	want := []string{"hostile.csv:4:8: control character U+001B", "hostile.csv:5:12: control character U+001B",
-		"hostile.csv:6:7: control character U+009B", "hostile.csv:7:4: control character U+0000"}
+		"hostile.csv:6:7: control character U+009B", "hostile.csv:7:4: control character U+0000",
+		"hostile.csv:9:3: control character U+001B", "hostile.csv:10:14: control character U+001B",
+		"hostile.csv:11:11: control character U+001B"}
 	for i, w := range want {
 		if !strings.HasPrefix(re.Problems[i].String(), w) {
 			t.Errorf("problem %d: %s, want %s…", i, re.Problems[i], w)

@@ -54,11 +54,22 @@ func hashKeys(u *record.User, seed maphash.Seed, buf *[]byte) keyHashes {
 	var h keyHashes
 	for i, f := range keyFields {
 		if v := u.Get(f); v != "" {
-			*buf = fold((*buf)[:0], v)
-			h[i] = max(maphash.Bytes(seed, *buf), 1)
+			h[i] = max(hashFolded(seed, v, buf), 1)
 		}
 	}
 	return h
+}
+
+// hashFolded hashes v lower-cased, as maphash.Bytes of fold(v); a value
+// already lower-case ASCII (most keys) is hashed in place, without the copy.
+func hashFolded(seed maphash.Seed, v string, buf *[]byte) uint64 {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
+			*buf = fold((*buf)[:0], v)
+			return maphash.Bytes(seed, *buf)
+		}
+	}
+	return maphash.String(seed, v)
 }
 
 // partitionHashed partitions the users' hashed key k (field names it).

@@ -336,12 +336,19 @@ func YAMLProblem(path string, src []byte, err error) Problem {
 
 // hrReader applies a mapping to each row.
 type hrReader struct {
-	t     *table
-	m     *Mapping
-	cols  map[string]int
-	from  map[string]column
-	warn  []string
-	rules []hrRule // the mapping compiled against this export's header, in order
+	t       *table
+	m       *Mapping
+	cols    map[string]int
+	from    map[string]column
+	warn    []string
+	rules   []hrRule   // the mapping compiled against this export's header, in order
+	filters []hrFilter // the mapping's filters, their columns resolved
+}
+
+// hrFilter is a filter with its column resolved once, not per row.
+type hrFilter struct {
+	filterExpr
+	col column
 }
 
 // hrRule is one target's rule with its columns resolved once, not per row.
@@ -413,6 +420,7 @@ func newHRReader(t *table, m *Mapping) (*hrReader, error) {
 			probs = append(probs, Problem{File: t.name, Line: 1, Msg: fmt.Sprintf("filter column %q is not in the file", f.column)})
 		}
 		used[h.cols[f.column]] = true
+		h.filters = append(h.filters, hrFilter{f, column(h.cols[f.column])})
 	}
 	if len(probs) > 0 {
 		return nil, &ReadError{sortedByMsg(probs)}
@@ -478,9 +486,9 @@ func (h *hrReader) warnings() []string { return h.warn }
 func (h *hrReader) hasStatus() bool    { _, ok := h.m.Fields[record.Active]; return ok }
 
 func (h *hrReader) read(r row, w *worker) *record.User {
-	for _, f := range h.m.filters {
-		v := column(h.cols[f.column]).get(r)
-		if strings.EqualFold(v, f.value) == f.negate {
+	for i := range h.filters {
+		f := &h.filters[i]
+		if strings.EqualFold(f.col.get(r), f.value) == f.negate {
 			return nil // filtered out
 		}
 	}

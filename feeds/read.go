@@ -294,7 +294,7 @@ func readRows(t *table, rd rowReader, seed maphash.Seed) ([]*record.User, []Prob
 				}
 				continue
 			}
-			c.rows = append(c.rows, row{line: int(c.pos[at].line), fields: c.fields[at:len(c.fields):len(c.fields)], pos: c.pos[at:len(c.pos):len(c.pos)]})
+			c.rows = append(c.rows, row{line: int(c.pos[at].line), fields: c.fields[at:len(c.fields):len(c.fields)], pos: c.pos[at:len(c.pos):len(c.pos)], text: t.sc.inPlace})
 		}
 		work <- c
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
+	"strings"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -22,10 +23,37 @@ type scanner struct {
 	comma   rune
 	commaB  []byte
 	scratch []byte
+	// inPlace is the record next read last when it is one physical line
+	// whose fields are all views of it ("" otherwise): the line's bytes
+	// are then its fields' bytes and their separators and quotes.
+	inPlace string
 }
 
-// fieldPos is where a field starts: its physical line and 1-based byte column.
-type fieldPos struct{ line, col int32 }
+// fieldPos is where a field starts: its physical line and 1-based byte
+// column (of its opening quote, when quoted).
+type fieldPos struct {
+	line, col int32
+	quoted    bool
+}
+
+// locate is where byte k of the value v read at p sits in the file: its
+// physical line and 1-based byte column. A quoted value starts one column
+// after its quote, and each quote in it was written twice.
+func (p fieldPos) locate(v string, k int) (line, col int) {
+	line, col = int(p.line), int(p.col)
+	start := 0
+	if nl := strings.LastIndexByte(v[:k], '\n'); nl >= 0 {
+		line += strings.Count(v[:k], "\n")
+		col, start = 1, nl+1
+	} else if p.quoted {
+		col++
+	}
+	col += k - start
+	if p.quoted {
+		col += strings.Count(v[start:k], `"`)
+	}
+	return line, col
+}
 
 var errInvalidDelim = errors.New("csv: invalid field or comment delimiter")
 
@@ -82,6 +110,7 @@ func str(b []byte) string {
 // would read it: io.EOF at the end, a *csv.ParseError or *LineTooLong on a
 // bad record (what was appended then is not a record).
 func (s *scanner) next(fields []string, pos []fieldPos) ([]string, []fieldPos, error) {
+	s.inPlace = ""
 	if !validDelim(s.comma) {
 		return fields, pos, errInvalidDelim
 	}
@@ -101,10 +130,27 @@ func (s *scanner) next(fields []string, pos []fieldPos) ([]string, []fieldPos, e
 		}
 		// an empty line: csv skips it
 	}
+	s.inPlace = str(line)
 	recLine := s.numLine
 	posLine, col := s.numLine, 1
 	cl := len(s.commaB)
 	c0 := s.commaB[0]
+	if cl == 1 && bytes.IndexByte(line, '"') < 0 {
+		// The common case: no quote on the line, so each field runs to the
+		// next delimiter, with nothing to check or unescape.
+		for {
+			i := bytes.IndexByte(line, c0)
+			if i < 0 {
+				fields = append(fields, str(line))
+				pos = append(pos, fieldPos{line: int32(posLine), col: int32(col)})
+				return fields, pos, nil
+			}
+			fields = append(fields, str(line[:i]))
+			pos = append(pos, fieldPos{line: int32(posLine), col: int32(col)})
+			line = line[i+1:]
+			col += i + 1
+		}
+	}
 	for {
 		if len(line) == 0 || line[0] != '"' {
 			// unquoted
@@ -122,7 +168,7 @@ func (s *scanner) next(fields []string, pos []fieldPos) ([]string, []fieldPos, e
 				return fields, pos, &csv.ParseError{StartLine: recLine, Line: s.numLine, Column: col + j, Err: csv.ErrBareQuote}
 			}
 			fields = append(fields, str(field))
-			pos = append(pos, fieldPos{int32(posLine), int32(col)})
+			pos = append(pos, fieldPos{line: int32(posLine), col: int32(col)})
 			if i < 0 {
 				return fields, pos, nil
 			}
@@ -131,7 +177,7 @@ func (s *scanner) next(fields []string, pos []fieldPos) ([]string, []fieldPos, e
 			continue
 		}
 		// quoted
-		fp := fieldPos{int32(posLine), int32(col)}
+		fp := fieldPos{int32(posLine), int32(col), true}
 		line = line[1:]
 		col++
 		// The common case, not copied: closed on the same line, no doubled quote.
@@ -149,6 +195,7 @@ func (s *scanner) next(fields []string, pos []fieldPos) ([]string, []fieldPos, e
 			}
 		}
 		// The general case, copied: doubled quotes, line breaks, errors.
+		s.inPlace = ""
 		buf := s.scratch[:0]
 		for {
 			if i := bytes.IndexByte(line, '"'); i >= 0 {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/ccwrecon/ccwrecon/record"
 )
@@ -45,6 +46,11 @@ func sameAsEncodingCSV(t *testing.T, data []byte, comma rune) {
 		if !reflect.DeepEqual(fields, want) {
 			t.Fatalf("%q record %d: %q, encoding/csv %q", data, n, fields, want)
 		}
+		for _, f := range fields {
+			if s.inPlace != "" && !viewOf(f, s.inPlace) {
+				t.Fatalf("%q record %d: field %q is not a view of the line %q the scanner read it in place from", data, n, f, s.inPlace)
+			}
+		}
 		for i := range want {
 			l, c := r.FieldPos(i)
 			if int(pos[i].line) != l || int(pos[i].col) != c {
@@ -52,6 +58,16 @@ func sameAsEncodingCSV(t *testing.T, data []byte, comma rune) {
 			}
 		}
 	}
+}
+
+// viewOf says whether sub lies in whole's bytes (the plain-row check
+// relies on it: a plain line has only plain fields).
+func viewOf(sub, whole string) bool {
+	if sub == "" {
+		return true
+	}
+	p, w := uintptr(unsafe.Pointer(unsafe.StringData(sub))), uintptr(unsafe.Pointer(unsafe.StringData(whole)))
+	return p >= w && p+uintptr(len(sub)) <= w+uintptr(len(whole))
 }
 
 func TestScannerReadsAsEncodingCSV(t *testing.T) {
@@ -178,6 +194,15 @@ func TestNumericDatesMatchTime(t *testing.T) {
 	values := []string{"03/01/2019", "02/29/2020", "02/29/2019", "13/01/2019", "00/10/2019", "12/00/2019", "12/31/0000", "1/2/2019",
 		"2019-03-01", "2019-02-30", "2019-3-01", "01.03.2019", "20190301", "2019/31/12", "03/01/19", "Mar 1, 2019", "03 01 2019", "03  01 2019",
 		"03/01/2019 ", "ab/cd/efgh", "", "9999-12-31", "+019-03-01", "-019-03-01"}
+	// every day, and the days either side of each month, of years the
+	// leap-year rule treats differently
+	for _, y := range []int{0, 1, 4, 100, 400, 1900, 2000, 2019, 2020, 2100, 2400, 9999} {
+		for m := 0; m <= 13; m++ {
+			for day := 0; day <= 32; day++ {
+				values = append(values, fmt.Sprintf("%02d/%02d/%04d", m, day, y), fmt.Sprintf("%04d%02d%02d", y, m, day))
+			}
+		}
+	}
 	w := &worker{}
 	for _, l := range layouts {
 		d := compileDate(l)
@@ -207,8 +232,7 @@ func partitionOf(users []*record.User, field string, seed maphash.Seed) *partiti
 	var buf []byte
 	for i, u := range users {
 		if v := u.Get(field); v != "" {
-			buf = fold(buf[:0], v)
-			hashes[i][0] = max(maphash.Bytes(seed, buf), 1)
+			hashes[i][0] = max(hashFolded(seed, v, &buf), 1)
 		}
 	}
 	return partitionHashed(field, hashes, 0)
@@ -262,5 +286,21 @@ func TestWorkerCaseIsStringsCase(t *testing.T) {
 		if got := w.upper(s); got != strings.ToUpper(s) {
 			t.Errorf("upper(%q) = %q", s, got)
 		}
+	}
+}
+
+// A key hashed in place and one folded first hash alike when they are
+// equal lower-cased: duplicates and managers' references match across case.
+func TestHashFoldedIsHashOfFold(t *testing.T) {
+	t.Parallel()
+	seed := maphash.MakeSeed()
+	var buf []byte
+	for _, v := range []string{"e000001", "E000001", "user@acme.example", "User@Acme.Example", "ÉLODIE", "élodie", "a", "Z", "[@]"} {
+		if got, want := hashFolded(seed, v, &buf), maphash.Bytes(seed, fold(nil, v)); got != want {
+			t.Errorf("%q: %x, the hash of its fold is %x", v, got, want)
+		}
+	}
+	if hashFolded(seed, "E000001", &buf) != hashFolded(seed, "e000001", &buf) {
+		t.Error("keys that differ only in case hash apart")
 	}
 }

@@ -44,100 +44,112 @@ func (w *worker) mapASCII(s string, from, to byte, slow func(string) string) str
 // numericDate is a date layout made only of 2006, 01 and 02 and
 // separators: the layouts of HR exports, parsed and written here without
 // time.Parse's general machinery (with its very results: the tests hold
-// them to it).
+// them to it). The layout is compiled once into its parts, so a row's
+// date is read and written in one pass over its bytes.
 type numericDate struct {
 	layout string
 	ok     bool
+	parts  []datePart
+}
+
+// datePart is a year (4 digits), a month or a day (2 digits), or one
+// separator byte.
+type datePart struct {
+	kind byte // 'y', 'm', 'd', or 0 for the separator sep
+	sep  byte
 }
 
 func compileDate(layout string) numericDate {
+	var parts []datePart
 	for i := 0; i < len(layout); {
 		switch {
 		case strings.HasPrefix(layout[i:], "2006"):
-			i += 4
-		case strings.HasPrefix(layout[i:], "01"), strings.HasPrefix(layout[i:], "02"):
-			i += 2
+			parts, i = append(parts, datePart{kind: 'y'}), i+4
+		case strings.HasPrefix(layout[i:], "01"):
+			parts, i = append(parts, datePart{kind: 'm'}), i+2
+		case strings.HasPrefix(layout[i:], "02"):
+			parts, i = append(parts, datePart{kind: 'd'}), i+2
 		case strings.IndexByte("/-.", layout[i]) >= 0: // not a space: time.Parse takes a run of them
-			i++
+			parts, i = append(parts, datePart{sep: layout[i]}), i+1
 		default:
 			return numericDate{layout: layout}
 		}
 	}
-	return numericDate{layout: layout, ok: true}
+	return numericDate{layout: layout, ok: true, parts: parts}
 }
 
-func digits(s string) (int, bool) {
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
+// digits reads s[i:i+n] as a decimal number.
+func digits(s string, i, n int) (int, bool) {
+	v := 0
+	for _, c := range []byte(s[i : i+n]) {
+		if c < '0' || c > '9' {
 			return 0, false
 		}
-		n = n*10 + int(s[i]-'0')
+		v = v*10 + int(c-'0')
 	}
-	return n, true
+	return v, true
 }
 
 // parse reads v as the layout says; handled is false when the layout is
 // not a numeric one (then time.Parse decides).
-func (d numericDate) parse(v string) (y, m, day int, ok, handled bool) {
+func (d *numericDate) parse(v string) (y, m, day int, ok, handled bool) {
 	if !d.ok {
 		return 0, 0, 0, false, false
 	}
 	if len(v) != len(d.layout) {
 		return 0, 0, 0, false, true
 	}
-	l := d.layout
-	for i := 0; i < len(l); {
-		var n int
-		var good bool
-		switch {
-		case strings.HasPrefix(l[i:], "2006"):
-			n, good = digits(v[i : i+4])
-			y, i = n, i+4
-		case strings.HasPrefix(l[i:], "01"):
-			n, good = digits(v[i : i+2])
-			m, i = n, i+2
-		case strings.HasPrefix(l[i:], "02"):
-			n, good = digits(v[i : i+2])
-			day, i = n, i+2
+	i := 0
+	for _, p := range d.parts {
+		good := true
+		switch p.kind {
+		case 'y':
+			y, good = digits(v, i, 4)
+			i += 4
+		case 'm':
+			m, good = digits(v, i, 2)
+			i += 2
+		case 'd':
+			day, good = digits(v, i, 2)
+			i += 2
 		default:
-			good = v[i] == l[i]
+			good = v[i] == p.sep
 			i++
 		}
 		if !good {
 			return 0, 0, 0, false, true
 		}
 	}
-	if m < 1 || m > 12 || day < 1 || day > daysIn(time.Month(m), y) {
+	if m < 1 || m > 12 || day < 1 || day > daysIn(m, y) {
 		return 0, 0, 0, false, true
 	}
 	return y, m, day, true, true
 }
 
-func daysIn(m time.Month, y int) int {
-	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+// daysIn is the length of month m of year y in the proleptic Gregorian
+// calendar (time.Date's).
+func daysIn(m, y int) int {
+	if m == 2 && y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+		return 29
+	}
+	return int(monthDays[m])
 }
 
+var monthDays = [13]uint8{0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
+
 // format writes a date in the layout into the worker's text.
-func (d numericDate) format(w *worker, y, m, day int) string {
+func (d *numericDate) format(w *worker, y, m, day int) string {
 	b := w.text.Begin(len(d.layout))
-	two := func(n int) { b = append(b, byte('0'+n/10%10), byte('0'+n%10)) }
-	l := d.layout
-	for i := 0; i < len(l); {
-		switch {
-		case strings.HasPrefix(l[i:], "2006"):
-			two(y / 100)
-			two(y % 100)
-			i += 4
-		case strings.HasPrefix(l[i:], "01"):
-			two(m)
-			i += 2
-		case strings.HasPrefix(l[i:], "02"):
-			two(day)
-			i += 2
+	for _, p := range d.parts {
+		switch p.kind {
+		case 'y':
+			b = append(b, byte('0'+y/1000%10), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10))
+		case 'm':
+			b = append(b, byte('0'+m/10), byte('0'+m%10))
+		case 'd':
+			b = append(b, byte('0'+day/10), byte('0'+day%10))
 		default:
-			b = append(b, l[i])
-			i++
+			b = append(b, p.sep)
 		}
 	}
 	return w.text.End(b)
@@ -146,8 +158,8 @@ func (d numericDate) format(w *worker, y, m, day int) string {
 // date reads v in the first of the rule's layouts that takes it and
 // writes it in the rule's output format.
 func (hr *hrRule) date(w *worker, v string) (string, bool) {
-	for i, d := range hr.dates {
-		y, m, day, ok, handled := d.parse(v)
+	for i := range hr.dates {
+		y, m, day, ok, handled := hr.dates[i].parse(v)
 		if !handled {
 			t, err := time.Parse(hr.rule.DateLayouts[i], v)
 			if err != nil {
