@@ -65,7 +65,7 @@ func (c *ccwReader) hasStatus() bool    { return c.status >= 0 }
 
 func (c *ccwReader) read(r row, w *worker) *record.User {
 	u := w.slab.New(record.Source{File: c.t.name, Line: r.line}, c.width)
-	chk := checker{w, r}
+	chk := checker{w, &r}
 	if c.status >= 0 {
 		switch s := c.status.get(r); s {
 		case "1":
@@ -155,7 +155,7 @@ func (c *coupaReader) hasStatus() bool    { return c.status >= 0 }
 
 func (c *coupaReader) read(r row, w *worker) *record.User {
 	u := w.slab.New(record.Source{File: c.t.name, Line: r.line}, c.width)
-	chk := checker{w, r}
+	chk := checker{w, &r}
 	if s := c.status.get(r); s != "" {
 		switch strings.ToLower(s) {
 		case "active":

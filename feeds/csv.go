@@ -226,8 +226,9 @@ func plainASCII(v string) bool {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	i := 0
 	for ; i+8 <= len(v); i += 8 {
-		w := uint64(v[i]) | uint64(v[i+1])<<8 | uint64(v[i+2])<<16 | uint64(v[i+3])<<24 |
-			uint64(v[i+4])<<32 | uint64(v[i+5])<<40 | uint64(v[i+6])<<48 | uint64(v[i+7])<<56
+		x := v[i : i+8] // of known length: no bounds checks, so the compiler loads one word
+		w := uint64(x[0]) | uint64(x[1])<<8 | uint64(x[2])<<16 | uint64(x[3])<<24 |
+			uint64(x[4])<<32 | uint64(x[5])<<40 | uint64(x[6])<<48 | uint64(x[7])<<56
 		// a byte >= 0x80, < 0x20 or == 0x7f sets its high bit in one of these
 		if (w|(w-ones*0x20)|((w^ones*0x7f)-ones))&highs != 0 {
 			for _, c := range []byte(v[i : i+8]) {

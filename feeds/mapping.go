@@ -364,6 +364,31 @@ type hrRule struct {
 	dates   []numericDate     // the date layouts, compiled
 	out     numericDate       // the date output format, compiled
 	kind    assignKind        // how the value is stored
+	source  valueSource       // where the value comes from
+	lower   bool              // case: lower
+	upper   bool              // case: upper
+}
+
+// valueSource is where a rule takes its value from, decided once per mapping.
+type valueSource uint8
+
+const (
+	fromColumn valueSource = iota
+	fromTemplate
+	fromConstant
+	fromJoin
+)
+
+func sourceOf(rule *FieldRule) valueSource {
+	switch {
+	case rule.Template != "":
+		return fromTemplate
+	case rule.Constant != "":
+		return fromConstant
+	case len(rule.Join) > 0:
+		return fromJoin
+	}
+	return fromColumn
 }
 
 func newHRReader(t *table, m *Mapping) (*hrReader, error) {
@@ -453,6 +478,8 @@ func newHRReader(t *table, m *Mapping) (*hrReader, error) {
 		}
 		hr.out = compileDate(cmp.Or(r.DateFormat, "2006-01-02"))
 		hr.kind = kindOfRule(target, &hr.rule)
+		hr.source = sourceOf(&hr.rule)
+		hr.lower, hr.upper = r.Case == "lower", r.Case == "upper"
 		if r.Map != nil {
 			hr.valMap = make(map[string]string, len(r.Map))
 			for k, v := range r.Map {
@@ -493,17 +520,17 @@ func (h *hrReader) read(r row, w *worker) *record.User {
 		}
 	}
 	u := w.slab.New(record.Source{File: h.t.name, Line: r.line}, len(h.rules)+2)
-	chk := checker{w, r}
+	chk := checker{w, &r}
 	for i := range h.rules {
 		hr := &h.rules[i]
 		rule := &hr.rule
 		var v string
-		switch {
-		case rule.Template != "":
+		switch hr.source {
+		case fromTemplate:
 			v = h.template(hr, u, r, w)
-		case rule.Constant != "":
+		case fromConstant:
 			v = rule.Constant
-		case len(rule.Join) > 0:
+		case fromJoin:
 			sep := rule.Split
 			if sep == "" {
 				sep = ","
@@ -526,10 +553,10 @@ func (h *hrReader) read(r row, w *worker) *record.User {
 				v = mv
 			}
 		}
-		switch rule.Case {
-		case "lower":
+		switch {
+		case hr.lower:
 			v = w.lower(v)
-		case "upper":
+		case hr.upper:
 			v = w.upper(v)
 		}
 		idx := max(int(hr.col), 0)

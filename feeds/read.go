@@ -374,7 +374,7 @@ func isCurrencyCode(v string) bool {
 // checker validates cell values and records problems at their column.
 type checker struct {
 	w *worker
-	r row
+	r *row // a pointer: a checker is passed to every assignment of a row
 }
 
 func (c checker) bad(i int, f string, a ...any) {

@@ -304,3 +304,29 @@ func TestHashFoldedIsHashOfFold(t *testing.T) {
 		t.Error("keys that differ only in case hash apart")
 	}
 }
+
+// The worker's lower and upper are strings.ToLower and ToUpper, whatever
+// the bytes around the letters (the characters either side of A–Z and
+// a–z, non-ASCII first, in the middle or last).
+func TestLowerUpperMatchStrings(t *testing.T) {
+	t.Parallel()
+	w := &worker{}
+	edges := "@AZ[`az{09 É"
+	var values []string
+	for _, a := range edges {
+		for _, b := range edges {
+			for _, c := range edges {
+				values = append(values, string([]rune{a, b, c}), "x"+string([]rune{a, b, c})+"Y")
+			}
+		}
+	}
+	values = append(values, "", "User000001@Acme.Example", "ÉLODIE", "already lower", "ALL UPPER")
+	for _, v := range values {
+		if got, want := w.lower(v), strings.ToLower(v); got != want {
+			t.Errorf("lower(%q) = %q, want %q", v, got, want)
+		}
+		if got, want := w.upper(v), strings.ToUpper(v); got != want {
+			t.Errorf("upper(%q) = %q, want %q", v, got, want)
+		}
+	}
+}

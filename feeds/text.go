@@ -19,24 +19,27 @@ func (w *worker) upper(s string) string { return w.mapASCII(s, 'a', 'z', strings
 // mapASCII flips the case of the letters from..to of an ASCII s (s itself
 // when it has none); other text goes to slow.
 func (w *worker) mapASCII(s string, from, to byte, slow func(string) string) string {
-	found := false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			return slow(s)
-		}
-		found = found || from <= c && c <= to
+	i := 0
+	for i < len(s) && s[i] < utf8.RuneSelf && s[i]-from > to-from { // unsigned: below from wraps above
+		i++
 	}
-	if !found {
+	if i == len(s) {
 		return s
 	}
+	if s[i] >= utf8.RuneSelf {
+		return slow(s)
+	}
 	b := w.text.Begin(len(s))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if from <= c && c <= to {
-			c ^= 'a' - 'A' // ASCII letters differ in case by this one bit
+	b = append(b, s...)
+	out := b[len(b)-len(s):]
+	for ; i < len(out); i++ {
+		c := out[i]
+		if c >= utf8.RuneSelf {
+			return slow(s) // the copy is dropped: End was not called
 		}
-		b = append(b, c)
+		if c-from <= to-from {
+			out[i] = c ^ ('a' - 'A') // ASCII letters differ in case by this one bit
+		}
 	}
 	return w.text.End(b)
 }
