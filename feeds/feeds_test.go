@@ -285,6 +285,41 @@ func TestValidEmail(t *testing.T) {
 			t.Errorf("%q: want %v", v, want)
 		}
 	}
+	// every string of up to 7 of these bytes, against the rule as written
+	alphabet := "a@. é"
+	var all func(prefix string)
+	all = func(prefix string) {
+		if got, want := validEmail(prefix), emailRule(prefix); got != want {
+			t.Fatalf("%q: %v, the rule says %v", prefix, got, want)
+		}
+		if len(prefix) < 7 {
+			for i := 0; i < len(alphabet); i++ {
+				all(prefix + alphabet[i:i+1])
+			}
+		}
+	}
+	all("")
+}
+
+// emailRule is validEmail's rule as written: one @, not first; a dot in
+// the domain after its first byte and before its last; no ".."; none of
+// notInEmail's bytes.
+func emailRule(v string) bool {
+	at := strings.IndexByte(v, '@')
+	if at <= 0 || at != strings.LastIndexByte(v, '@') {
+		return false
+	}
+	domain := v[at+1:]
+	dot := strings.LastIndexByte(domain, '.')
+	if dot <= 0 || dot == len(domain)-1 || strings.Contains(domain, "..") {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if notInEmail[v[i]] {
+			return false
+		}
+	}
+	return true
 }
 
 func TestUnknownColumnsAreKeptWithOneWarning(t *testing.T) {

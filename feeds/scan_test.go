@@ -77,7 +77,11 @@ func TestScannerReadsAsEncodingCSV(t *testing.T) {
 		`"a","b"` + "\n", `"a""b",c` + "\n", `"a` + "\n" + `b",c` + "\n", `"a` + "\r\n" + `b"` + "\r\n",
 		`a"b,c` + "\n", `"a"b,c` + "\n", `"abc`, `"abc` + "\n", "\"abc\n\n", `x,"abc` + "\n" + "def",
 		`"",""` + "\n", `"a,b",c`, "a\rb,c\n", "a,b\r\r\n", `"a` + "\r\r\n" + `"`, "\"\n\"\n", `""""`,
-		"é,ü\n", "a|b|c\n", " \"a\",b\n", "a,\"b\"c\nd,e\n", "\"a\"\"\n\"\"b\",c\n",
+		"é,ü\n", "a|b|c\n",
+		// long unquoted lines, split a word at a time: delimiters at every
+		// place in a word, runs of them, and the bytes one bit away (-, +)
+		"abcdefgh,ijklmnop,q\n", ",,,,,,,,,,,,,,,,,\n", "a,bc,def,ghij,klmno,pqrstu,vwxyzab,cdefghij,\n",
+		",-,-,-,-+,+,+,+-,-,\n", "-,-,-,-,-,-,-,-,-,-\n", "\xff,\x80\xfe,é,ü,,,aaaaaaaaaaaaaaa,\n", " \"a\",b\n", "a,\"b\"c\nd,e\n", "\"a\"\"\n\"\"b\",c\n",
 	}
 	for _, c := range cases {
 		for _, comma := range []rune{',', '|', ';', '§', '\t'} {

@@ -208,20 +208,28 @@ func (u *User) Add(field, value string) {
 	}
 }
 
-// Put stores a value as given.
 // Rekey turns the entry of field old into field new with value, in place
-// (no growth: the record's slab slot is kept); false when old is absent.
+// (no growth: the record's slab slot is kept), forgetting an earlier entry
+// of new; false when old is absent. One pass over the record.
 func (u *User) Rekey(old, new, value string) bool {
-	u.Delete(new)
+	oldAt, newAt := -1, -1
 	for i := range u.kv {
-		if u.kv[i].k == old {
-			u.kv[i] = kv{new, value}
-			return true
+		if k := u.kv[i].k; k == new && newAt < 0 {
+			newAt = i
+		} else if k == old && oldAt < 0 {
+			oldAt = i
 		}
 	}
-	return false
+	if oldAt >= 0 {
+		u.kv[oldAt] = kv{new, value}
+	}
+	if newAt >= 0 {
+		u.kv = append(u.kv[:newAt], u.kv[newAt+1:]...)
+	}
+	return oldAt >= 0
 }
 
+// Put stores a value as given.
 func (u *User) Put(field, value string) {
 	for i := range u.kv {
 		if u.kv[i].k == field {

@@ -1,6 +1,8 @@
 package record
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -111,6 +113,44 @@ func TestTrimIsTrimSpace(t *testing.T) {
 	for _, s := range []string{"", " ", "a", " a", "a ", "\ta\n", "\u00a0a", "a\u3000", "é", "a b", "\x85a"} {
 		if Trim(s) != strings.TrimSpace(s) {
 			t.Errorf("Trim(%q) = %q", s, Trim(s))
+		}
+	}
+}
+
+// Rekey in one pass does what its two steps did: forget new, then turn
+// the first entry of old into new; for every record of up to 4 entries of
+// three fields, whichever two fields are rekeyed (the same one included).
+func TestRekeyIsDeleteThenReplace(t *testing.T) {
+	keys := []string{"a", "b", "c"}
+	var records [][]kv
+	var grow func(r []kv)
+	grow = func(r []kv) {
+		records = append(records, r)
+		if len(r) < 4 {
+			for i, k := range keys {
+				grow(append(slices.Clip(r), kv{k, fmt.Sprint(len(r), i)}))
+			}
+		}
+	}
+	grow(nil)
+	for _, r := range records {
+		for _, old := range keys {
+			for _, nw := range keys {
+				got := &User{kv: slices.Clone(r)}
+				gotOK := got.Rekey(old, nw, "v")
+				want := &User{kv: slices.Clone(r)}
+				want.Delete(nw)
+				wantOK := false
+				for i := range want.kv {
+					if want.kv[i].k == old {
+						want.kv[i], wantOK = kv{nw, "v"}, true
+						break
+					}
+				}
+				if gotOK != wantOK || !slices.Equal(got.kv, want.kv) {
+					t.Fatalf("%v rekey %s→%s: %v %v, want %v %v", r, old, nw, got.kv, gotOK, want.kv, wantOK)
+				}
+			}
 		}
 	}
 }
