@@ -137,3 +137,26 @@ func BenchmarkParse100k(b *testing.B) {
 		b.Run(k.name+"/read", func(b *testing.B) { benchRead(b, k.data, k.opts) })
 	}
 }
+
+// BenchmarkScanHR100k is the scanner alone on the HR export: the part of
+// a read that runs on one goroutine while the rows are built on every core.
+func BenchmarkScanHR100k(b *testing.B) {
+	data := hr100k()
+	b.SetBytes(int64(len(data)))
+	var fields []string
+	var pos []fieldPos
+	for i := 0; i < b.N; i++ {
+		s := newScanner(data, ',')
+		n := 0
+		for {
+			var err error
+			if fields, pos, err = s.next(fields[:0], pos[:0]); err != nil {
+				break
+			}
+			n++
+		}
+		if n != 100_001 {
+			b.Fatalf("%d records", n)
+		}
+	}
+}

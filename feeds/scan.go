@@ -25,9 +25,9 @@ type scanner struct {
 	comma   rune
 	commaB  []byte
 	scratch []byte
-	// inPlace is the record next read last when it is one physical line
-	// whose fields are all views of it ("" otherwise): the line's bytes
-	// are then its fields' bytes and their separators and quotes.
+	// inPlace is the physical line of the record next returned last, when
+	// every field of it is a view of that line ("" otherwise): the line's
+	// bytes are then its fields' bytes, separators and quotes.
 	inPlace string
 }
 
