@@ -2,10 +2,13 @@ package sync
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -33,6 +36,33 @@ type ApplyOptions struct {
 	// abandons requests in flight (they are recorded as uncertain).
 	Stop <-chan struct{}
 	SFTP *SFTPTarget // nil: through the API
+	// LockDir holds the run locks keyed by plan content and instance
+	// ("": the user's cache folder).
+	LockDir string
+}
+
+// takeRunLock takes the lock of a plan's content on its instance.
+func takeRunLock(lockDir string, plan *Plan, runDir string) (*fileutil.Lock, error) {
+	if lockDir == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			return nil, fmt.Errorf("no folder for the run lock: %v", err)
+		}
+		lockDir = filepath.Join(base, "ccwrecon", "locks")
+	}
+	if err := fileutil.MkdirPrivate(lockDir); err != nil {
+		return nil, err
+	}
+	h := sha256.Sum256([]byte(strings.ToLower(strings.TrimRight(plan.Instance, "/")) + "\n" + plan.Digest))
+	lock, err := fileutil.TryLock(filepath.Join(lockDir, hex.EncodeToString(h[:12])+".lock"))
+	if err != nil {
+		var le *fileutil.LockedError
+		if errors.As(err, &le) {
+			return nil, &LockedError{RunDir: runDir, PID: le.PID}
+		}
+		return nil, err
+	}
+	return lock, nil
 }
 
 // ErrInterrupted is returned when a run was stopped before it finished.
@@ -56,7 +86,7 @@ func (e *LockedError) Error() string {
 	if e.PID > 0 {
 		who = fmt.Sprintf("another ccwrecon (pid %d)", e.PID)
 	}
-	return fmt.Sprintf("%s is applying this plan right now (run folder %s); wait for it to finish or stop it", who, e.RunDir)
+	return fmt.Sprintf("%s is applying this plan (or a copy of it) to this instance right now; nothing was applied by this run (its folder would be %s): wait for the other to finish or stop it", who, e.RunDir)
 }
 
 // SameInstance compares instance URLs.
@@ -117,6 +147,14 @@ func Apply(ctx context.Context, client *coupa.Client, plan *Plan, o ApplyOptions
 	}
 	dir := RunDir(o.PlanPath, o.PlanBytes)
 	a.report.RunDir = dir
+	// One run per plan content and instance, wherever the file sits: the
+	// lock lives in the state folder, named after both, so a copy of a
+	// plan under another name is the same run.
+	runLock, err := takeRunLock(o.LockDir, plan, dir)
+	if err != nil {
+		return nil, err
+	}
+	defer runLock.Unlock()
 	if err := fileutil.MkdirPrivate(dir); err != nil {
 		return nil, err
 	}
@@ -141,10 +179,12 @@ func Apply(ctx context.Context, client *coupa.Client, plan *Plan, o ApplyOptions
 	if len(j.Entries()) > 0 && !o.Resume {
 		return nil, fmt.Errorf("an earlier run of this plan stopped part-way (journal %s): continue it with --resume", dir)
 	}
-	for _, u := range plan.Users {
-		if id := j.lastID(u.Key); id != 0 {
-			a.ids[strings.ToLower(u.Key)] = id
-		}
+	ids, err := journalIDs(plan, j)
+	if err != nil {
+		return nil, err
+	}
+	for login, id := range ids {
+		a.ids[login] = id
 	}
 	if client == nil {
 		// SFTP without API access (CCW stand-alone customers): say so, loudly.
@@ -304,11 +344,28 @@ func (a *applier) runUser(ctx context.Context, u *UserPlan) {
 			return
 		}
 	}
+	// A user's steps are one unit: once its first request has gone out (in
+	// this run or an earlier one), a stop or a failing journal no longer
+	// ends it, so a role removal is never left at its clear. The rest run
+	// on a context that a stop does not cancel, bounded by unitGrace.
+	committed := false
 	for i, st := range steps {
-		if a.halted(ctx) {
-			return
+		if !committed {
+			if a.halted(ctx) {
+				return
+			}
+			if phase, _ := a.journal.state(u.Key, st.op); phase != "" && phase != PhaseSkipped {
+				committed = true
+			}
 		}
-		status, err := a.runStep(ctx, u, st)
+		sctx := ctx
+		if committed {
+			var cancel context.CancelFunc
+			sctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), unitGrace)
+			defer cancel()
+		}
+		status, err := a.runStep(sctx, u, st, committed)
+		committed = true
 		if err == nil {
 			continue
 		}
@@ -334,9 +391,16 @@ func (a *applier) runUser(ctx context.Context, u *UserPlan) {
 	}
 }
 
+// unitGrace bounds how long the rest of a started user may take after a
+// stop: its remaining requests, each with the client's own timeout.
+const unitGrace = 2 * time.Minute
+
 // runStep sends one request. It returns the status of a failure ("" when
-// nothing was sent because the journal could not record).
-func (a *applier) runStep(ctx context.Context, u *UserPlan, st step) (string, error) {
+// nothing was sent because the journal could not record). A step of a
+// user already under way (committed) is sent even when its intent cannot
+// be recorded: leaving the user half-done would be worse than an
+// unrecorded request, which --resume re-reads anyway.
+func (a *applier) runStep(ctx context.Context, u *UserPlan, st step, committed bool) (string, error) {
 	phase, _ := a.journal.state(u.Key, st.op)
 	if phase == PhaseDone {
 		a.record(u, st.op, st.fields, StatusApplied, "done in an earlier run")
@@ -363,7 +427,9 @@ func (a *applier) runStep(ctx context.Context, u *UserPlan, st step) (string, er
 	}
 	if err := a.journal.Append(intent); err != nil {
 		a.setFatal(err)
-		return "", err
+		if !committed {
+			return "", err
+		}
 	}
 	body := a.patch(u, st)
 	var id int

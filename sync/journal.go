@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ccwrecon/ccwrecon/internal/fileutil"
+	"github.com/ccwrecon/ccwrecon/internal/termtext"
 )
 
 // Journal phases. An intent is written before every request and an
@@ -82,7 +83,7 @@ func ReadJournal(path string) ([]Entry, error) {
 
 func readJournal(path string) (entries []Entry, fix journalRepair, err error) {
 	fix.truncateAt = -1
-	f, err := os.Open(path)
+	f, err := fileutil.OpenOwn(path, os.O_RDONLY)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fix, nil
 	}
@@ -166,7 +167,7 @@ type journalFile interface {
 }
 
 var openJournalFile = func(path string) (journalFile, error) {
-	return os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, fileutil.Private)
+	return fileutil.OpenOwn(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY)
 }
 
 // ErrJournal wraps a failure to record: the run stops before the next
@@ -241,14 +242,56 @@ func (j *Journal) finished() bool {
 	return false
 }
 
-// lastID is the Coupa id a user's done entries recorded (creates).
-func (j *Journal) lastID(user string) int {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	for i := len(j.entries) - 1; i >= 0; i-- {
-		if e := j.entries[i]; e.User == user && e.CoupaID != 0 {
-			return e.CoupaID
+// JournalError refuses a journal that disagrees with its plan.
+type JournalError struct {
+	Path string
+	Line int
+	Why  string
+}
+
+func (e *JournalError) Error() string {
+	return fmt.Sprintf("%s:%d: %s; the journal is evidence of this plan's run and does not match it, so nothing was applied (move the run folder away to start over, or make a new plan)", e.Path, e.Line, e.Why)
+}
+
+// journalIDs checks a journal against its plan and returns the Coupa ids
+// of the users the run itself created (lower-case login -> id). The
+// journal is evidence, not authority: a user Coupa already had is written
+// only under the id its fingerprint recorded, so an entry naming a user
+// outside the plan, or another id for a planned user, stops the run.
+func journalIDs(p *Plan, j *Journal) (map[string]int, error) {
+	byKey := make(map[string]*UserPlan, len(p.Users))
+	for _, u := range p.Users {
+		byKey[u.Key] = u
+	}
+	path := filepath.Join(j.Dir, "journal.jsonl")
+	ids := map[string]int{}
+	for i, e := range j.Entries() {
+		if e.User == "" {
+			if e.CoupaID != 0 {
+				return nil, &JournalError{path, i + 1, "an entry without a user names Coupa id " + fmt.Sprint(e.CoupaID)}
+			}
+			continue
+		}
+		u := byKey[e.User]
+		if u == nil {
+			return nil, &JournalError{path, i + 1, fmt.Sprintf("user %s is not in this plan", termtext.Safe(e.User))}
+		}
+		if e.CoupaID == 0 {
+			continue
+		}
+		switch {
+		case u.Fingerprint != nil:
+			if e.CoupaID != u.Fingerprint.ID {
+				return nil, &JournalError{path, i + 1, fmt.Sprintf("user %s has Coupa id %d in the plan, the journal names %d", termtext.Safe(e.User), u.Fingerprint.ID, e.CoupaID)}
+			}
+		case u.Action == Create && e.Phase == PhaseDone && (e.Op == OpCreate || ids[strings.ToLower(u.Key)] != 0):
+			if prev, ok := ids[strings.ToLower(u.Key)]; ok && prev != e.CoupaID {
+				return nil, &JournalError{path, i + 1, fmt.Sprintf("user %s was created as Coupa id %d, this line names %d", termtext.Safe(e.User), prev, e.CoupaID)}
+			}
+			ids[strings.ToLower(u.Key)] = e.CoupaID
+		default:
+			return nil, &JournalError{path, i + 1, fmt.Sprintf("a %s %s entry names Coupa id %d for user %s, which this run did not create", termtext.Safe(e.Op), termtext.Safe(e.Phase), e.CoupaID, termtext.Safe(e.User))}
 		}
 	}
-	return 0
+	return ids, nil
 }

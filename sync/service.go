@@ -187,6 +187,18 @@ func cacheStale(snap *coupa.Snapshot) bool {
 	return !snap.Stats.Incremental || snap.Stats.Changed >= coupa.PageSize || snap.CacheOutdated()
 }
 
+// lockDir is where run locks live: beside the cache a test gives, else the
+// user's cache folder (Apply's default).
+func (s *Service) lockDir() string {
+	if s.e.Cache == nil {
+		return ""
+	}
+	if p, err := s.e.Cache("locks"); err == nil {
+		return filepath.Join(filepath.Dir(p), "locks")
+	}
+	return ""
+}
+
 func (s *Service) cachePath(instance string) (string, error) {
 	if s.e.Cache != nil {
 		return s.e.Cache(instance)
@@ -360,7 +372,7 @@ func (s *Service) Apply(ctx context.Context, plan *Plan, r ApplyRequest) (*Repor
 	rules := s.e.Rules
 	rules.IncludeInferred = rules.IncludeInferred || r.IncludeInferred
 	return Apply(ctx, client, plan, ApplyOptions{PlanPath: r.PlanPath, PlanBytes: r.PlanBytes, Resume: r.Resume, DryRun: r.DryRun,
-		DryRunOut: r.DryRunOut, Rules: rules, Workers: s.e.Workers, Progress: r.Progress, Stop: r.Stop, SFTP: target})
+		DryRunOut: r.DryRunOut, Rules: rules, Workers: s.e.Workers, Progress: r.Progress, Stop: r.Stop, SFTP: target, LockDir: s.lockDir()})
 }
 
 // SaveAndApply saves an on-screen plan into dir, reads it back (so the

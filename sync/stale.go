@@ -87,7 +87,7 @@ func (a *applier) checkStale(ctx context.Context) error {
 		}
 		var why string
 		if a.journal.touched(u.Key) {
-			why = partlyStale(u, &c)
+			why = partlyStale(u, &c, a.between(u))
 		} else if fp := FingerprintOf(&c); fp.Hash != u.Fingerprint.Hash || fp.UpdatedAt != u.Fingerprint.UpdatedAt {
 			why = whatMoved(u, &c)
 		}
@@ -146,12 +146,12 @@ func whatMoved(u *UserPlan, c *coupa.User) string {
 // partlyStale checks a user some of whose requests may have been sent:
 // each changed field must hold the plan's old or new value, and each
 // unchanged one what the plan saw.
-func partlyStale(u *UserPlan, c *coupa.User) string {
+func partlyStale(u *UserPlan, c *coupa.User, between func(field string, now Value) bool) string {
 	var parts []string
 	for i := range u.Changes {
 		ch := &u.Changes[i]
 		now := CoupaValue(c, ch.Field)
-		if !Same(ch.Field, now, ch.Before) && !Same(ch.Field, now, ch.After) {
+		if !Same(ch.Field, now, ch.Before) && !Same(ch.Field, now, ch.After) && !between(ch.Field, now) {
 			parts = append(parts, fmt.Sprintf("%s now %s, neither the plan's %s nor %s", ch.Field, quote(now.String()), quote(ch.Coupa()), quote(ch.Feed())))
 		}
 	}
@@ -161,4 +161,27 @@ func partlyStale(u *UserPlan, c *coupa.User) string {
 		}
 	}
 	return strings.Join(parts, "; ")
+}
+
+// between recognises the state a user is left in by this run's own
+// multi-step operation cut between its requests (a kill between a role
+// removal's clear and its set, or between the chart and its segments):
+// such a user is the run's own work to finish, not a stale one.
+func (a *applier) between(u *UserPlan) func(field string, now Value) bool {
+	sent := func(op string) bool {
+		phase, _ := a.journal.state(u.Key, op)
+		return phase == PhaseIntent || phase == PhaseDone || phase == PhaseUncertain
+	}
+	done := func(op string) bool { phase, _ := a.journal.state(u.Key, op); return phase == PhaseDone }
+	rolesCut := sent(OpRolesClear) && !done(OpRolesSet)
+	segmentsCut := !done(OpSegments) && (done(OpUpdate) || done(OpCreate))
+	return func(field string, now Value) bool {
+		switch {
+		case field == record.Roles:
+			return rolesCut && len(now.RoleList()) == 0
+		case strings.HasPrefix(field, "default-account.segment-"):
+			return segmentsCut && now.IsNone()
+		}
+		return false
+	}
 }

@@ -197,10 +197,14 @@ func Verify(ctx context.Context, client *coupa.Client, runDir string) (*Verifica
 	} else {
 		users, want = a.appliedChanges()
 	}
+	created, err := journalIDs(plan, j)
+	if err != nil {
+		return nil, err
+	}
 	var ids []int
 	var logins []string
 	for _, u := range users {
-		if id := j.lastID(u.Key); id != 0 {
+		if id := created[strings.ToLower(u.Key)]; id != 0 {
 			ids = append(ids, id)
 		} else if u.Fingerprint != nil {
 			ids = append(ids, u.Fingerprint.ID)
@@ -218,7 +222,7 @@ func Verify(ctx context.Context, client *coupa.Client, runDir string) (*Verifica
 	}
 	for _, u := range users {
 		var c *coupa.User
-		if id := j.lastID(u.Key); id != 0 {
+		if id := created[strings.ToLower(u.Key)]; id != 0 {
 			if x, ok := byID[id]; ok {
 				c = &x
 			}

@@ -69,6 +69,8 @@ func (e *NotRegularError) Error() string {
 
 func kindOf(m os.FileMode) string {
 	switch {
+	case m&os.ModeSymlink != 0:
+		return "a symbolic link"
 	case m.IsDir():
 		return "a directory"
 	case m&os.ModeNamedPipe != 0:
@@ -141,6 +143,38 @@ func ReadRegular(path string, max int64) ([]byte, error) {
 	return b, nil
 }
 
+// OpenOwn opens a file ccwrecon keeps in its own folders (a lock, a
+// journal) without following a symlink, and refuses anything but a regular
+// file: a planted link must never make ccwrecon truncate or append to what
+// it points at. O_NONBLOCK keeps a planted FIFO from hanging the open.
+func OpenOwn(path string, flag int) (*os.File, error) {
+	f, err := os.OpenFile(path, flag|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, Private)
+	if err != nil {
+		if errors.Is(err, syscall.ELOOP) {
+			return nil, &NotRegularError{Path: path, Kind: "a symbolic link"}
+		}
+		if errors.Is(err, syscall.ENXIO) || errors.Is(err, syscall.EISDIR) {
+			if st, serr := os.Lstat(path); serr == nil {
+				return nil, &NotRegularError{Path: path, Kind: kindOf(st.Mode())}
+			}
+		}
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, &NotRegularError{Path: path, Kind: kindOf(st.Mode())}
+	}
+	// Reads and writes of a regular file ignore O_NONBLOCK; clear it anyway
+	// so the descriptor behaves as an ordinary one.
+	syscall.SetNonblock(int(f.Fd()), false)
+	return f, nil
+}
+
 // Lock is an exclusive advisory lock held by this process.
 type Lock struct{ f *os.File }
 
@@ -161,7 +195,7 @@ func (e *LockedError) Error() string {
 // naming the holder, when another process has it. The kernel releases the
 // lock when the process ends, however it ends.
 func TryLock(path string) (*Lock, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, Private)
+	f, err := OpenOwn(path, os.O_RDWR|os.O_CREATE)
 	if err != nil {
 		return nil, err
 	}

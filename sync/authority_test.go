@@ -1,0 +1,95 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// An appended journal line naming another Coupa id for a user is never
+// followed: resume refuses the journal, naming the line, and writes nothing.
+func TestAnEditedJournalCannotRedirectAWrite(t *testing.T) {
+	t.Parallel()
+	for _, line := range []string{
+		`{"user":"spatel","op":"note","phase":"skipped","coupa-id":1}`,
+		`{"user":"spatel","op":"update","phase":"done","coupa-id":1}`,
+		`{"user":"someone-else","op":"update","phase":"intent"}`,
+	} {
+		srv, c, snap := acme(t)
+		p, path, b := rolePlan(t, c, snap, t.TempDir())
+		dir := RunDir(path, b)
+		j, err := OpenJournal(dir, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		j.Append(Entry{User: "spatel", Op: OpRolesClear, Phase: PhaseIntent})
+		j.Close()
+		f, _ := os.OpenFile(filepath.Join(dir, "journal.jsonl"), os.O_APPEND|os.O_WRONLY, 0)
+		f.WriteString(line + "\n")
+		f.Close()
+		before := srv.Users()
+		_, err = Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: b, Resume: true, Rules: defaultRules, LockDir: t.TempDir()})
+		var je *JournalError
+		if !errors.As(err, &je) || je.Line != 2 || !strings.Contains(err.Error(), "journal.jsonl:2") {
+			t.Fatalf("%s: got %v", line, err)
+		}
+		unwritten(t, before, srv.Users())
+	}
+}
+
+// The lock and the journal are opened only as regular files: a symlink
+// planted in their place is refused and its target left as it was.
+func TestRunFolderSymlinksAreRefused(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"lock", "journal.jsonl"} {
+		srv, c, snap := acme(t)
+		p, path, b := rolePlan(t, c, snap, t.TempDir())
+		dir := RunDir(path, b)
+		os.MkdirAll(dir, 0o700)
+		victim := filepath.Join(t.TempDir(), "precious")
+		os.WriteFile(victim, []byte("keep me\n"), 0o600)
+		if err := os.Symlink(victim, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+		before := srv.Users()
+		_, err := Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: b, Rules: defaultRules, LockDir: t.TempDir()})
+		if err == nil || !strings.Contains(err.Error(), "symbolic link") {
+			t.Fatalf("%s: got %v", name, err)
+		}
+		if got, _ := os.ReadFile(victim); string(got) != "keep me\n" {
+			t.Fatalf("%s: the link's target became %q", name, got)
+		}
+		unwritten(t, before, srv.Users())
+	}
+}
+
+// Copies of one plan under other names are one run: while one holds the
+// lock, the others are refused at once.
+func TestCopiesOfAPlanShareOneLock(t *testing.T) {
+	t.Parallel()
+	_, c, snap := acme(t)
+	p, path, b := rolePlan(t, c, snap, t.TempDir())
+	locks := t.TempDir()
+	held, err := takeRunLock(locks, p, RunDir(path, b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyPath := filepath.Join(t.TempDir(), "copy-of-plan.json")
+	os.WriteFile(copyPath, b, 0o600)
+	cp, cb, err := LoadPlan(copyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Apply(context.Background(), c, cp, ApplyOptions{PlanPath: copyPath, PlanBytes: cb, Rules: defaultRules, LockDir: locks})
+	var le *LockedError
+	if !errors.As(err, &le) {
+		t.Fatalf("a copy applied while the original held the lock: %v", err)
+	}
+	held.Unlock()
+	if _, err := Apply(context.Background(), c, cp, ApplyOptions{PlanPath: copyPath, PlanBytes: cb, Rules: defaultRules, LockDir: locks}); err != nil {
+		t.Fatalf("once released: %v", err)
+	}
+}

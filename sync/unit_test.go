@@ -1,0 +1,196 @@
+package sync
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ccwrecon/ccwrecon/coupa"
+	"github.com/ccwrecon/ccwrecon/coupa/emulator"
+	"github.com/ccwrecon/ccwrecon/feeds"
+	"github.com/ccwrecon/ccwrecon/record"
+)
+
+// holdingProxy forwards to Coupa but holds every role set (a PUT whose
+// roles are not empty) until the test says what to do with it: forward it,
+// or drop it unanswered as a killed process would never have sent it.
+type holdingProxy struct {
+	held    chan string // the path of a held request
+	forward chan bool   // true: send it on; false: drop it
+}
+
+// newHoldingProxy holds requests whose body holds marker: before sending
+// them on, or (afterAnswer) once Coupa answered, before the answer goes back.
+func newHoldingProxy(t *testing.T, target, marker string, afterAnswer bool) (*holdingProxy, string) {
+	u, _ := url.Parse(target)
+	rp := httputil.NewSingleHostReverseProxy(u)
+	h := &holdingProxy{held: make(chan string, 16), forward: make(chan bool, 16)}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			if afterAnswer && bytes.Contains(body, []byte(marker)) {
+				rec := httptest.NewRecorder()
+				rp.ServeHTTP(rec, r)
+				h.held <- r.URL.Path
+				<-h.forward
+				for k, v := range rec.Header() {
+					w.Header()[k] = v
+				}
+				w.WriteHeader(rec.Code)
+				w.Write(rec.Body.Bytes())
+				return
+			}
+			if bytes.Contains(body, []byte(marker)) {
+				h.held <- r.URL.Path
+				if !<-h.forward {
+					http.Error(w, "dropped", http.StatusBadGateway)
+					return
+				}
+			}
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return h, srv.URL
+}
+
+// rolePlan is the Acme plan of the Users CSV cut to spatel, whose Buyer
+// role it removes (Coupa's clear, then set).
+func rolePlan(t *testing.T, c *coupa.Client, snap *coupa.Snapshot, dir string) (*Plan, string, []byte) {
+	f := readFeed(t, "coupa_users.csv", feeds.Options{})
+	p, _ := Diff(f, snap, Config{SegmentLookups: lookups})
+	p.Users = []*UserPlan{user(p, "spatel")}
+	for _, c := range p.Users[0].Changes {
+		if c.Field != record.Roles {
+			p.Users[0].Change(c.Field).Selected = false
+		}
+	}
+	p.Recount()
+	path := filepath.Join(dir, "p.json")
+	if err := p.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	p, b, err := LoadPlan(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, path, b
+}
+
+func rolesOf(t *testing.T, srv *emulator.Server, login string) string {
+	for _, u := range srv.Users() {
+		if u.Login == login {
+			return record.JoinRoles(u.RoleNames())
+		}
+	}
+	t.Fatalf("%s is not in Coupa", login)
+	return ""
+}
+
+// A stop that arrives once a user's clear is answered, before its set is
+// sent, still lets the set go: the user never stays without roles.
+func TestAStopBetweenARoleRemovalsRequestsFinishesTheUser(t *testing.T) {
+	t.Parallel()
+	srv, c, snap := acme(t)
+	proxy, pbase := newHoldingProxy(t, c.Instance(), `"roles":[]`, true)
+	pc, err := coupa.New(coupa.Config{BaseURL: pbase, APIKey: emulator.DefaultAPIKey, Rate: 500, Burst: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap.Instance = pbase
+	p, path, b := rolePlan(t, pc, snap, t.TempDir())
+	stop := make(chan struct{})
+	done := make(chan *Report, 1)
+	go func() {
+		rep, _ := Apply(context.Background(), pc, p, ApplyOptions{PlanPath: path, PlanBytes: b, Rules: defaultRules, Stop: stop, LockDir: t.TempDir()})
+		done <- rep
+	}()
+	<-proxy.held
+	if got := rolesOf(t, srv, "spatel"); got != "" {
+		t.Fatalf("the clear was not sent first: roles %q", got)
+	}
+	close(stop)           // the operator's Ctrl+C, between the two requests
+	proxy.forward <- true // the clear's answer goes back
+	rep := <-done
+	if got := rolesOf(t, srv, "spatel"); got != "Engaging Manager, User" {
+		t.Fatalf("after a stop between clear and set spatel holds %q\n%+v", got, rep.Lines)
+	}
+}
+
+// A process killed between a role removal's clear and its set leaves the
+// user with no roles; --resume recognises its own half-done work, finishes
+// it and does not call the plan stale.
+func TestAKillBetweenARoleRemovalsRequestsIsFinishedByResume(t *testing.T) {
+	t.Parallel()
+	if os.Getenv("CCWRECON_UNIT_CHILD") != "" {
+		return
+	}
+	srv, c, snap := acme(t)
+	proxy, pbase := newHoldingProxy(t, c.Instance(), `"roles":[{`, false)
+	snap.Instance = pbase
+	pc, _ := coupa.New(coupa.Config{BaseURL: pbase, APIKey: emulator.DefaultAPIKey, Rate: 500, Burst: 50})
+	dir := t.TempDir()
+	locks := t.TempDir()
+	p, path, b := rolePlan(t, pc, snap, dir)
+	child := exec.Command(os.Args[0], "-test.run=^TestUnitChild$")
+	child.Env = append(os.Environ(), "CCWRECON_UNIT_CHILD="+pbase, "CCWRECON_UNIT_PLAN="+path, "CCWRECON_UNIT_LOCKS="+locks)
+	var out bytes.Buffer
+	child.Stdout, child.Stderr = &out, &out
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-proxy.held:
+	case <-time.After(20 * time.Second):
+		child.Process.Kill()
+		t.Fatalf("the role set never came\n%s", out.String())
+	}
+	child.Process.Signal(syscall.SIGKILL)
+	child.Wait()
+	proxy.forward <- false // the set dies with the process
+	if got := rolesOf(t, srv, "spatel"); got != "" {
+		t.Fatalf("the kill did not land between the requests: %q", got)
+	}
+	proxy.forward <- true // from here on, requests pass
+	go func() {
+		for range proxy.held {
+			proxy.forward <- true
+		}
+	}()
+	rep, err := Apply(context.Background(), pc, p, ApplyOptions{PlanPath: path, PlanBytes: b, Resume: true, Rules: defaultRules, LockDir: locks})
+	if err != nil {
+		t.Fatalf("resume: %v", err)
+	}
+	if !rep.OK() {
+		t.Fatalf("%s\n%+v", rep.Summary(), rep.Lines)
+	}
+	if got := rolesOf(t, srv, "spatel"); got != "Engaging Manager, User" {
+		t.Fatalf("after resume spatel holds %q", got)
+	}
+}
+
+// TestUnitChild is the process the kill test kills.
+func TestUnitChild(t *testing.T) {
+	base := os.Getenv("CCWRECON_UNIT_CHILD")
+	if base == "" {
+		t.Skip("helper process")
+	}
+	path := os.Getenv("CCWRECON_UNIT_PLAN")
+	p, b, err := LoadPlan(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := coupa.New(coupa.Config{BaseURL: base, APIKey: emulator.DefaultAPIKey, Rate: 500, Burst: 50, Timeout: time.Minute})
+	Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: b, Rules: defaultRules, LockDir: os.Getenv("CCWRECON_UNIT_LOCKS")})
+}
