@@ -3,6 +3,7 @@ package cmd
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -209,6 +210,9 @@ func parseConfig(path string, b []byte) (map[string]Profile, error) {
 			if err := body.Decode(&p); err != nil {
 				return nil, fmt.Errorf("%s", feeds.YAMLProblem(path, b, err))
 			}
+			if err := checkNumbers(path, body, p); err != nil {
+				return nil, err
+			}
 			out[name.Value] = p
 		}
 	}
@@ -236,6 +240,12 @@ func resolveSettings() (*Settings, error) {
 	s.SFTPPassword, s.PGPPassphrase = os.Getenv("CCW_SFTP_PASSWORD"), os.Getenv("CCW_PGP_PASSPHRASE")
 	if sc := os.Getenv("COUPA_SCOPES"); sc != "" {
 		s.Scopes = strings.Fields(strings.ReplaceAll(sc, ",", " "))
+	}
+	if math.IsNaN(gf.rate) || math.IsInf(gf.rate, 0) {
+		return nil, fmt.Errorf("--rate %v: want a number of requests a second (negative: unlimited)", gf.rate)
+	}
+	if gf.burst < 0 {
+		return nil, fmt.Errorf("--burst %d: want 0 or more", gf.burst)
 	}
 	if gf.rate != 0 {
 		s.Rate = gf.rate
@@ -380,4 +390,32 @@ func segmentTargets(flags []string, base map[int]string) (map[int]string, error)
 		out[n] = v
 	}
 	return out, nil
+}
+
+// checkNumbers refuses numeric settings that cannot mean what they say: a
+// guard of NaN or infinity would compare false and let every deactivation
+// through, and a negative limit or rate means nothing.
+func checkNumbers(path string, body *yaml.Node, p Profile) error {
+	line := func(key string) int {
+		for n := 0; n+1 < len(body.Content); n += 2 {
+			if body.Content[n].Value == key {
+				return body.Content[n].Line
+			}
+		}
+		return body.Line
+	}
+	finite := func(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+	switch {
+	case p.MaxDeactivate < 0:
+		return fmt.Errorf("%s:%d: max-deactivations is %d; it must be a whole number of users, 0 or more", path, line("max-deactivations"), p.MaxDeactivate)
+	case !finite(p.MaxDeactPct) || p.MaxDeactPct < 0 || p.MaxDeactPct > 100:
+		return fmt.Errorf("%s:%d: max-deactivation-percent is %v; it must be a number from 0 to 100", path, line("max-deactivation-percent"), p.MaxDeactPct)
+	case !finite(p.Rate):
+		return fmt.Errorf("%s:%d: rate is %v; it must be a number of requests a second (negative: unlimited)", path, line("rate"), p.Rate)
+	case p.Burst < 0:
+		return fmt.Errorf("%s:%d: burst is %d; it must be 0 or more", path, line("burst"), p.Burst)
+	case p.History < -1:
+		return fmt.Errorf("%s:%d: snapshot-history is %d; it must be -1 (none), 0 (the default) or more", path, line("snapshot-history"), p.History)
+	}
+	return nil
 }

@@ -36,6 +36,10 @@ type ApplyOptions struct {
 	// abandons requests in flight (they are recorded as uncertain).
 	Stop <-chan struct{}
 	SFTP *SFTPTarget // nil: through the API
+	// Scope counts, in Coupa now, the users the mass-deactivation guard
+	// weighs deactivations against (nil: Coupa cannot be read; only the
+	// guard's absolute limit then holds).
+	Scope func(context.Context) (int, error)
 	// LockDir holds the run locks keyed by plan content and instance
 	// ("": the user's cache folder).
 	LockDir string
@@ -145,6 +149,9 @@ func Apply(ctx context.Context, client *coupa.Client, plan *Plan, o ApplyOptions
 	if client == nil && o.SFTP == nil {
 		return nil, errors.New("applying through the API needs Coupa credentials")
 	}
+	if err := a.guardNow(ctx); err != nil {
+		return nil, err
+	}
 	dir := RunDir(o.PlanPath, o.PlanBytes)
 	a.report.RunDir = dir
 	// One run per plan content and instance, wherever the file sits: the
@@ -226,6 +233,33 @@ func Apply(ctx context.Context, client *coupa.Client, plan *Plan, o ApplyOptions
 		err = ErrInterrupted
 	}
 	return a.report, err
+}
+
+// guardNow weighs the plan's deactivations against Coupa as it is now
+// (the users in scope counted live, with the current settings), so a plan
+// whose recorded scope was edited cannot widen what the guard lets through.
+func (a *applier) guardNow(ctx context.Context) error {
+	g := a.o.Rules.Guard
+	n := Deactivations(a.plan)
+	if n == 0 || g.Allow {
+		return nil
+	}
+	scope := a.plan.Settings.Scope
+	if a.o.Scope != nil {
+		live, err := a.o.Scope(ctx)
+		if err != nil {
+			return fmt.Errorf("counting the users in Coupa that the mass-deactivation guard weighs against failed, so nothing was applied: %w", err)
+		}
+		scope = live
+	} else {
+		// No way to count Coupa now (SFTP only): the plan's count may be
+		// edited, so only the absolute limit holds.
+		scope = 0
+	}
+	if g.Exceeded(n, scope) {
+		return &GuardError{N: n, Scope: scope, Guard: g}
+	}
+	return nil
 }
 
 // stopped reports a stop request or a cancelled context.

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ccwrecon/ccwrecon/feeds"
 )
 
 // An appended journal line naming another Coupa id for a user is never
@@ -92,4 +94,44 @@ func TestCopiesOfAPlanShareOneLock(t *testing.T) {
 	if _, err := Apply(context.Background(), c, cp, ApplyOptions{PlanPath: copyPath, PlanBytes: cb, Rules: defaultRules, LockDir: locks}); err != nil {
 		t.Fatalf("once released: %v", err)
 	}
+}
+
+// A plan whose recorded scope was widened (and its digest recomputed, as
+// anyone can) passes no more deactivations than Coupa now allows: the
+// guard counts its scope live.
+func TestTheGuardCountsItsScopeInCoupaNow(t *testing.T) {
+	t.Parallel()
+	srv, c, snap := acme(t)
+	p, _ := Diff(readFeed(t, "ccw_full.csv", feeds.Options{}), snap, Config{SegmentLookups: lookups, IncludeDeactivations: true, MaxDeactivations: 100})
+	if Deactivations(p) != 13 {
+		t.Fatalf("%d selected", Deactivations(p))
+	}
+	p.Settings.Scope = 100000 // 13 of 100,000 would pass any percentage
+	p.Digest = DigestOf(p)
+	path := filepath.Join(t.TempDir(), "p.json")
+	if err := p.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	p, b, err := LoadPlan(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := Rules{Guard: Guard{Max: 5, Pct: 10}, IncludeInferred: true}
+	if err := CheckSelection(p, rules); err != nil {
+		t.Fatalf("the plan's own scope lets it through: %v", err)
+	}
+	live := func(ctx context.Context) (int, error) {
+		s, err := c.Fetch(ctx, nil, nil)
+		if err != nil {
+			return 0, err
+		}
+		return GuardScope(s, p.Feed.Kind, nil), nil
+	}
+	before := srv.Users()
+	_, err = Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: b, Rules: rules, Scope: live, LockDir: t.TempDir()})
+	var ge *GuardError
+	if !errors.As(err, &ge) || ge.N != 13 || ge.Scope >= 100 {
+		t.Fatalf("got %v", err)
+	}
+	unwritten(t, before, srv.Users())
 }

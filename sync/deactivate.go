@@ -39,20 +39,37 @@ func (e *engine) inScopeSize(u *coupa.User) bool { return !u.APIUser && u.Active
 
 // inScope: a CCW feed covers the users holding the CCW licence; other
 // feeds all users, narrowed by the profile's deactivation-scope.
-func (e *engine) inScope(u *coupa.User) bool {
-	if e.feed.Kind == feeds.KindCCW {
+func (e *engine) inScope(u *coupa.User) bool { return inScope(u, e.feed.Kind, e.cfg.ScopeFilter) }
+
+func inScope(u *coupa.User, kind feeds.Kind, filter map[string]string) bool {
+	if kind == feeds.KindCCW {
 		return u.CCWUser
 	}
-	if len(e.cfg.ScopeFilter) == 0 {
+	if len(filter) == 0 {
 		return true
 	}
 	r := coupaRecord(u)
-	for k, v := range e.cfg.ScopeFilter {
+	for k, v := range filter {
 		if !strings.EqualFold(r.Get(k), v) {
 			return false
 		}
 	}
 	return true
+}
+
+// GuardScope counts the users of Coupa now that a plan's deactivations
+// are weighed against: active people (not API users) in the feed's scope,
+// with the current settings' deactivation-scope. apply takes it from the
+// live instance, never from the plan.
+func GuardScope(snap *coupa.Snapshot, feedKind string, filter map[string]string) int {
+	n := 0
+	for i := range snap.Users {
+		u := &snap.Users[i]
+		if !u.APIUser && u.Active && inScope(u, feeds.Kind(feedKind), filter) {
+			n++
+		}
+	}
+	return n
 }
 
 // Guard is the mass-deactivation rule with its limits.

@@ -187,6 +187,23 @@ func cacheStale(snap *coupa.Snapshot) bool {
 	return !snap.Stats.Incremental || snap.Stats.Changed >= coupa.PageSize || snap.CacheOutdated()
 }
 
+// liveScope counts the guard's scope in Coupa now, through the cache (an
+// incremental read), with the current settings; nil without Coupa access.
+func (s *Service) liveScope(plan *Plan) func(context.Context) (int, error) {
+	if !s.HasCoupa() {
+		return nil
+	}
+	return func(ctx context.Context) (int, error) {
+		live := *s
+		live.e.Snapshot = ""
+		snap, _, err := live.Coupa(ctx, nil)
+		if err != nil {
+			return 0, err
+		}
+		return GuardScope(snap, plan.Feed.Kind, s.e.Config.ScopeFilter), nil
+	}
+}
+
 // lockDir is where run locks live: beside the cache a test gives, else the
 // user's cache folder (Apply's default).
 func (s *Service) lockDir() string {
@@ -372,7 +389,7 @@ func (s *Service) Apply(ctx context.Context, plan *Plan, r ApplyRequest) (*Repor
 	rules := s.e.Rules
 	rules.IncludeInferred = rules.IncludeInferred || r.IncludeInferred
 	return Apply(ctx, client, plan, ApplyOptions{PlanPath: r.PlanPath, PlanBytes: r.PlanBytes, Resume: r.Resume, DryRun: r.DryRun,
-		DryRunOut: r.DryRunOut, Rules: rules, Workers: s.e.Workers, Progress: r.Progress, Stop: r.Stop, SFTP: target, LockDir: s.lockDir()})
+		DryRunOut: r.DryRunOut, Rules: rules, Workers: s.e.Workers, Progress: r.Progress, Stop: r.Stop, SFTP: target, LockDir: s.lockDir(), Scope: s.liveScope(plan)})
 }
 
 // SaveAndApply saves an on-screen plan into dir, reads it back (so the

@@ -1,0 +1,84 @@
+package cmd_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Copies of one plan applied at once are one run: one applies, the others
+// exit 1 without writing (refused by the lock, or as stale once the first
+// has written).
+func TestCopiesOfAPlanApplyOnce(t *testing.T) {
+	t.Parallel()
+	url := emulate(t, "--latency", "40ms")
+	env := append(apiEnv(url), "XDG_CACHE_HOME="+t.TempDir())
+	dir := t.TempDir()
+	plan := filepath.Join(dir, "plan.json")
+	if r := run(t, env, append([]string{"diff", "--feed", fx + "ccw_clean.csv", "--out", plan}, lookups...)...); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	b, _ := os.ReadFile(plan)
+	paths := []string{plan, filepath.Join(t.TempDir(), "copy.json"), filepath.Join(t.TempDir(), "other-name.json")}
+	for _, p := range paths[1:] {
+		os.WriteFile(p, b, 0o600)
+	}
+	type outcome struct {
+		code   int
+		stderr string
+	}
+	results := make(chan outcome, len(paths))
+	for _, p := range paths {
+		go func(p string) {
+			cmd := exec.Command(bin, "apply", p, "--via", "api", "--yes")
+			cmd.Env = append(append(os.Environ(), "XDG_CONFIG_HOME="+t.TempDir(), "NO_COLOR=1"), env...)
+			var e strings.Builder
+			cmd.Stderr = &e
+			err := cmd.Run()
+			code := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			}
+			results <- outcome{code, e.String()}
+		}(p)
+	}
+	ok := 0
+	for range paths {
+		r := <-results
+		switch {
+		case r.code == 0:
+			ok++
+		case r.code == 1 && (strings.Contains(r.stderr, "is applying this plan") || strings.Contains(r.stderr, "stale")):
+		default:
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d of 3 copies applied", ok)
+	}
+}
+
+// Guard settings that are not usable numbers are refused before anything
+// is read or written, naming the setting and its line.
+func TestGuardSettingsMustBeNumbers(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ line, want string }{
+		{"max-deactivation-percent: .nan", "config.yaml:3: max-deactivation-percent is NaN"},
+		{"max-deactivation-percent: .inf", "config.yaml:3: max-deactivation-percent is +Inf"},
+		{"max-deactivation-percent: 250", "config.yaml:3: max-deactivation-percent is 250"},
+		{"max-deactivations: -4", "config.yaml:3: max-deactivations is -4"},
+	} {
+		cfg := filepath.Join(t.TempDir(), "config.yaml")
+		os.WriteFile(cfg, []byte("profiles:\n  default:\n    "+c.line+"\n"), 0o600)
+		out := filepath.Join(t.TempDir(), "plan.json")
+		r := run(t, nil, "--config", cfg, "diff", "--feed", fx+"ccw_clean.csv", "--snapshot", "../sync/testdata/acme.snapshot.json", "--out", out)
+		if r.code != 1 || !strings.Contains(r.stderr, c.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") > 2 {
+			t.Fatalf("%s: exit %d: %s", c.line, r.code, r.stderr)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Fatalf("%s: a plan was written", c.line)
+		}
+	}
+}
