@@ -21,6 +21,7 @@ import (
 type applyOptions struct {
 	via, fileFormat, acceptHostKey string
 	yes, dryRun, resume, allowMass bool
+	allowLogin                     bool
 	wait                           time.Duration
 	armor, includeDeact            bool
 }
@@ -53,6 +54,7 @@ second Ctrl+C exits at once.`,
 	f.BoolVar(&o.resume, "resume", false, "continue an interrupted run of this plan")
 	f.BoolVar(&o.allowMass, "allow-mass-deactivation", false, "override the mass-deactivation guard")
 	f.BoolVar(&o.includeDeact, "include-deactivations", false, "apply deactivations inferred from a full feed that the plan selects")
+	f.BoolVar(&o.allowLogin, "allow-login-change", false, "apply login changes of existing users that the plan selects")
 	f.StringVar(&o.fileFormat, "file-format", "", "sftp: ccw (CCW User file, stand-alone CCW) or core (Coupa Users CSV, unified customers); default: the profile's sftp-file-format, else ccw")
 	f.StringVar(&o.acceptHostKey, "accept-host-key", "", "pin an unknown SFTP host key (SHA256:...) on first use")
 	f.BoolVar(&o.armor, "armor", false, "ASCII-armor PGP files (.asc) instead of binary (.pgp)")
@@ -79,6 +81,7 @@ func runApply(c *cobra.Command, planPath string, o *applyOptions) error {
 		return exitCode(1, err)
 	}
 	e.Rules = s.rules(o.allowMass, o.includeDeact)
+	e.Rules.AllowLoginChange = o.allowLogin
 	e.SFTP = s.sftpConfig(o.acceptHostKey)
 	if c.Flags().Changed("armor") {
 		e.Delivery.Armor = o.armor

@@ -331,6 +331,7 @@ func (s *Settings) engagement(o *diffOptions) (ccsync.Engagement, error) {
 		return e, err
 	}
 	e.Rules = s.rules(o.allowMass, o.includeDeact)
+	e.Rules.AllowLoginChange = o.allowLogin
 	if e.Delivery, err = s.delivery(); err != nil {
 		return e, err
 	}

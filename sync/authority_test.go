@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ccwrecon/ccwrecon/feeds"
+	"github.com/ccwrecon/ccwrecon/record"
 )
 
 // An appended journal line naming another Coupa id for a user is never
@@ -134,4 +135,34 @@ func TestTheGuardCountsItsScopeInCoupaNow(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 	unwritten(t, before, srv.Users())
+}
+
+// A login change diff held back stays unselected through every selection
+// path, and apply refuses a plan selecting one without its flag.
+func TestTheLoginHoldIsKeptEverywhere(t *testing.T) {
+	t.Parallel()
+	u := UserPlan{Key: "spatel", Action: Update, Fingerprint: &Fingerprint{ID: 4},
+		Changes: []Change{
+			{Field: record.Login, Before: Text("spatel"), After: Text("sunita.patel"), Note: LoginNote},
+			{Field: record.FirstName, Before: Text("Sunita"), After: Text("Sunny"), Selected: true},
+		}, Selected: true}
+	p := &Plan{Users: []*UserPlan{&u}}
+	SelectUser(&u, true)
+	SelectAll(p.Users, true, true)
+	SelectOnly(p, map[string]bool{"spatel": true})
+	if err := SelectChange(&u, record.Login, true); err == nil {
+		t.Fatal("the login change could be selected on its own")
+	}
+	if u.Change(record.Login).Selected || !u.Change(record.FirstName).Selected {
+		t.Fatalf("after every selection path: %+v", u.Changes)
+	}
+	u.Change(record.Login).Selected = true // a hand-edited selection
+	if err := CheckSelection(p, defaultRules); err == nil || !strings.Contains(err.Error(), "--allow-login-change") {
+		t.Fatalf("got %v", err)
+	}
+	allowed := defaultRules
+	allowed.AllowLoginChange = true
+	if err := CheckSelection(p, allowed); err != nil {
+		t.Fatal(err)
+	}
 }

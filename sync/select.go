@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/ccwrecon/ccwrecon/record"
 )
 
 // Selection rules live here, not in the console or the command line: they
@@ -25,6 +27,16 @@ func WhyNot(u *UserPlan) string {
 	return ""
 }
 
+// LoginHeld reports a login change of an existing user that diff held
+// back (no --allow-login-change): no selection path takes it, and apply
+// refuses a plan selecting it without the flag.
+func LoginHeld(u *UserPlan, c *Change) bool {
+	return c.Field == record.Login && u.Action != Create && c.Note == LoginNote
+}
+
+// takesByDefault: a change that selecting its user takes.
+func takesByDefault(u *UserPlan, c *Change) bool { return !c.Informational && !LoginHeld(u, c) }
+
 // SelectUser selects or deselects a user. Selecting takes the changes
 // that apply by default; a user with only informational differences gets
 // those, since the operator asked for this user.
@@ -35,16 +47,17 @@ func SelectUser(u *UserPlan, on bool) error {
 		}
 	}
 	defaults := 0
-	for _, c := range u.Changes {
-		if !c.Informational {
+	for i := range u.Changes {
+		if takesByDefault(u, &u.Changes[i]) {
 			defaults++
 		}
 	}
+	u.Selected = false
 	for i := range u.Changes {
 		c := &u.Changes[i]
-		c.Selected = on && (!c.Informational || defaults == 0)
+		c.Selected = on && !LoginHeld(u, c) && (!c.Informational || defaults == 0)
+		u.Selected = u.Selected || c.Selected
 	}
-	u.Selected = on && len(u.Changes) > 0
 	return nil
 }
 
@@ -57,6 +70,9 @@ func SelectChange(u *UserPlan, field string, on bool) error {
 	c := u.Change(field)
 	if c == nil {
 		return errors.New("no change of " + field)
+	}
+	if on && LoginHeld(u, c) {
+		return errors.New(u.Key + ": a login change is applied only when the plan is made with --allow-login-change")
 	}
 	c.Selected = on
 	u.Selected = false
@@ -78,7 +94,7 @@ func SelectAll(users []*UserPlan, on, includeInferred bool) int {
 		}
 		if on {
 			for i := range u.Changes {
-				u.Changes[i].Selected = !u.Changes[i].Informational
+				u.Changes[i].Selected = takesByDefault(u, &u.Changes[i])
 			}
 			u.Selected = false
 			for _, c := range u.Changes {
@@ -208,8 +224,9 @@ func CarrySelection(old *Plan, oldDefault Selection, fresh *Plan) (kept int, dro
 // Rules are the selection rules apply checks again itself, from the
 // current settings, whatever the plan says.
 type Rules struct {
-	Guard           Guard
-	IncludeInferred bool // --include-deactivations
+	Guard            Guard
+	IncludeInferred  bool // --include-deactivations
+	AllowLoginChange bool // --allow-login-change
 }
 
 // GuardError is the mass-deactivation refusal.
@@ -227,11 +244,15 @@ func (e *GuardError) Error() string {
 // problems, inferred deactivations without IncludeInferred, or more
 // deactivations than the guard allows. It names the users.
 func CheckSelection(p *Plan, r Rules) error {
-	var bad, inferred []string
+	var bad, inferred, logins []string
 	for _, u := range p.Users {
 		selected := u.Selected
-		for _, c := range u.Changes {
+		for i := range u.Changes {
+			c := &u.Changes[i]
 			selected = selected || c.Selected
+			if c.Selected && c.Field == record.Login && u.Action != Create && !r.AllowLoginChange {
+				logins = append(logins, u.Key)
+			}
 		}
 		if u.Action == Error && selected {
 			bad = append(bad, u.Key)
@@ -243,6 +264,10 @@ func CheckSelection(p *Plan, r Rules) error {
 	if len(bad) > 0 {
 		return fmt.Errorf("the plan selects %s with problems (%s); a user with problems is never applied: fix the feed or Coupa and make a new plan",
 			plural(len(bad), "user", "users"), listSome(bad, 10))
+	}
+	if len(logins) > 0 {
+		return fmt.Errorf("the plan selects %s (%s); a login is an identity (SSO, integrations, CCW's User ID): pass --allow-login-change to apply them, nothing was applied",
+			plural(len(logins), "login change", "login changes"), listSome(logins, 10))
 	}
 	if len(inferred) > 0 {
 		return fmt.Errorf("the plan selects %s that the feed does not state, only inferred from absence (%s); pass --include-deactivations to apply them",
