@@ -42,6 +42,9 @@ type consoleOptions struct {
 // openConsole runs the console and returns what it saved; its exit status
 // says whether the last apply was interrupted or incomplete.
 func openConsole(ctx context.Context, svc *ccsync.Service, co consoleOptions) ([]string, error) {
+	notices.mu.Lock()
+	notices.w = nil // the console owns the terminal; its progress line shows what it waits for
+	notices.mu.Unlock()
 	m := tui.New(svc, tui.Options{PlanDir: co.planDir, Out: co.out, SaveSetup: co.saveSetup}, style.For(os.Stdout))
 	opts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx)}
 	if co.mouse {

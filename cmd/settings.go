@@ -3,6 +3,7 @@ package cmd
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -19,6 +21,7 @@ import (
 	"github.com/ccwrecon/ccwrecon/feeds"
 	"github.com/ccwrecon/ccwrecon/internal/fileutil"
 	"github.com/ccwrecon/ccwrecon/internal/suggest"
+	"github.com/ccwrecon/ccwrecon/internal/termtext"
 	"github.com/ccwrecon/ccwrecon/record"
 	ccsync "github.com/ccwrecon/ccwrecon/sync"
 )
@@ -260,7 +263,22 @@ func resolveSettings() (*Settings, error) {
 // coupaConfig is the client configuration of these settings.
 func (s *Settings) coupaConfig() coupa.Config {
 	return coupa.Config{BaseURL: s.CoupaURL, APIKey: s.APIKey, ClientID: s.ClientID, ClientSecret: s.ClientSecret,
-		Scopes: s.Scopes, Rate: s.Rate, Burst: s.Burst, Timeout: s.Timeout}
+		Scopes: s.Scopes, Rate: s.Rate, Burst: s.Burst, Timeout: s.Timeout, Notice: notice}
+}
+
+// notices go to stderr, except while the console owns the terminal.
+var notices = struct {
+	mu sync.Mutex
+	w  io.Writer
+}{w: os.Stderr}
+
+// notice prints what the client waits for: no wait is silent.
+func notice(msg string) {
+	notices.mu.Lock()
+	defer notices.mu.Unlock()
+	if notices.w != nil {
+		fmt.Fprintln(notices.w, "ccwrecon: "+termtext.Safe(msg))
+	}
 }
 
 func (s *Settings) sftpConfig(accept string) feeds.SFTPConfig {

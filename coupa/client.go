@@ -53,6 +53,12 @@ type Config struct {
 	MaxRetries     int           // retries after the first attempt
 	Timeout        time.Duration // per attempt
 	HTTPClient     *http.Client  // optional base transport (tests, TLS settings)
+	// Notice hears what the client waits for (a Retry-After): no wait is
+	// silent. It must be safe for concurrent use.
+	Notice func(string)
+	// MaxBody bounds one answer (default 16 MB: a page of 50 users is a
+	// few hundred KB); answers being read at once share 4× that.
+	MaxBody int64
 }
 
 // Defaults fills unset values: Coupa's documented 25 req/s with a burst of 20.
@@ -72,6 +78,9 @@ func (c *Config) Defaults() {
 	if c.Timeout == 0 {
 		c.Timeout = 30 * time.Second
 	}
+	if c.MaxBody == 0 {
+		c.MaxBody = 16 << 20
+	}
 	if len(c.Scopes) == 0 { // defaults: if the client may not have them all, users alone still work
 		c.Scopes, c.FallbackScopes = ReadScopes, []string{"core.user.read"}
 		if c.Write {
@@ -90,6 +99,76 @@ type Client struct {
 	plain   *http.Client // without credentials: the token endpoint
 	// Stats, for benchmarks and reports.
 	Requests, Throttled, Retries atomic.Int64
+	// serverTime is Coupa's clock (its last Date header, unix seconds).
+	serverTime atomic.Int64
+	// bodies bounds the bytes of answers being read at once.
+	bodies *bodyBudget
+}
+
+// ServerTime is Coupa's clock as its last answer's Date header gave it
+// (the zero time before any answer carried one).
+func (c *Client) ServerTime() time.Time {
+	if s := c.serverTime.Load(); s != 0 {
+		return time.Unix(s, 0).UTC()
+	}
+	return time.Time{}
+}
+
+// bodyBudget is the memory answers being read at once may hold together.
+// It never waits (readers holding parts of it while waiting for more would
+// deadlock): an answer that finds it spent is refused.
+type bodyBudget struct {
+	mu   gosync.Mutex
+	free int64
+}
+
+func newBodyBudget(total int64) *bodyBudget { return &bodyBudget{free: total} }
+
+func (b *bodyBudget) take(n int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.free < n {
+		return false
+	}
+	b.free -= n
+	return true
+}
+
+func (b *bodyBudget) give(n int64) {
+	b.mu.Lock()
+	b.free += n
+	b.mu.Unlock()
+}
+
+// ErrTooLarge is an answer beyond what its request can hold.
+var ErrTooLarge = errors.New("answer too large")
+
+// readBody reads an answer of at most the client's limit, within the
+// budget of answers read at once: a server sending endless bodies on every
+// parallel request costs at most the budget, never the machine.
+func (c *Client) readBody(r io.Reader, method, path string) ([]byte, error) {
+	var buf bytes.Buffer
+	chunk := int64(256 << 10)
+	held := int64(0)
+	defer func() { c.bodies.give(held) }()
+	for {
+		if int64(buf.Len()) > c.cfg.MaxBody {
+			return nil, fmt.Errorf("Coupa %s %s: %w: more than %d MB, far beyond what the request can hold; refusing it", method, path, ErrTooLarge, c.cfg.MaxBody>>20)
+		}
+		if int64(buf.Len())+chunk > held {
+			if !c.bodies.take(chunk) {
+				return nil, fmt.Errorf("Coupa %s %s: %w: the answers being read at once hold more than %d MB together; refusing them", method, path, ErrTooLarge, 4*c.cfg.MaxBody>>20)
+			}
+			held += chunk
+		}
+		n, err := io.CopyN(&buf, r, chunk)
+		if err == io.EOF || (err == nil && n < chunk) {
+			return buf.Bytes(), nil
+		}
+		if err != nil {
+			return buf.Bytes(), err
+		}
+	}
 }
 
 // New validates the configuration and builds a client. Credentials are
@@ -119,7 +198,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.HTTPClient != nil && cfg.HTTPClient.Transport != nil {
 		base = cfg.HTTPClient.Transport
 	}
-	c := &Client{cfg: cfg, base: u}
+	c := &Client{cfg: cfg, base: u, bodies: newBodyBudget(4 * cfg.MaxBody)}
 	c.limiter = Pacing(cfg.Rate, cfg.Burst)
 	plain := &http.Client{Transport: base, CheckRedirect: c.checkRedirect}
 	c.plain = plain
@@ -383,6 +462,9 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 			// Retry-After, spread a little: parallel workers told the same
 			// wait would otherwise all come back in the same instant.
 			wait += time.Duration(rand.Int64N(int64(max(wait/4, 20*time.Millisecond)) + 1))
+			if c.cfg.Notice != nil && wait >= time.Second {
+				c.cfg.Notice(fmt.Sprintf("Coupa asked to wait (Retry-After): waiting %.1f s before trying %s %s again", wait.Seconds(), method, path))
+			}
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -465,7 +547,13 @@ func (c *Client) once(ctx context.Context, method, u, path string, payload []byt
 		return 0, err
 	}
 	defer resp.Body.Close()
-	data, rerr := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+	if t, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+		c.serverTime.Store(t.Unix())
+	}
+	data, rerr := c.readBody(resp.Body, method, path)
+	if errors.Is(rerr, ErrTooLarge) {
+		return -1, rerr
+	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		if rerr != nil {
 			return 0, fmt.Errorf("Coupa %s %s: answer cut short: %v", method, path, rerr)
@@ -495,6 +583,10 @@ func (c *Client) once(ctx context.Context, method, u, path string, payload []byt
 		return -1, ae
 	}
 	wait := retryAfter(resp.Header.Get("Retry-After"))
+	if wait > c.cfg.Timeout {
+		// Not waited for: a day's sleep outside --timeout looks like a hang.
+		return -1, fmt.Errorf("%w; Coupa asked to wait %.0f s (Retry-After), longer than the request timeout of %s: try again later", ae, wait.Seconds(), c.cfg.Timeout)
+	}
 	if resp.StatusCode == 429 {
 		c.Throttled.Add(1)
 		return wait, safeErr{ae}

@@ -3,6 +3,7 @@ package coupa
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -63,11 +64,25 @@ func (d *DataFileSource) UnmarshalJSON(b []byte) error {
 // first, paging by 50.
 func (c *Client) DataFileSources(ctx context.Context, fileName string) ([]DataFileSource, error) {
 	var out []DataFileSource
+	seen := map[int]bool{}
 	for offset := 0; ; offset += PageSize {
+		if offset >= maxListPages*PageSize {
+			return nil, fmt.Errorf("Coupa GET /api/data_file_sources: more than %d pages; stopping the read", maxListPages)
+		}
 		q := url.Values{"file_file_name": {fileName}, "source_for": {"User"}, "limit": {strconv.Itoa(PageSize)}, "offset": {strconv.Itoa(offset)}}
 		var page []DataFileSource
 		if err := c.do(ctx, http.MethodGet, "data_file_sources", q, nil, &page); err != nil {
 			return nil, err
+		}
+		fresh := len(page) == 0
+		for _, d := range page {
+			if d.ID == 0 || !seen[d.ID] {
+				fresh = true
+			}
+			seen[d.ID] = true
+		}
+		if !fresh {
+			return nil, fmt.Errorf("Coupa GET /api/data_file_sources: the page at offset %d repeats records already read; stopping the read (Coupa is not paging as documented)", offset)
 		}
 		out = append(out, page...)
 		if len(page) < PageSize {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -50,6 +51,14 @@ var UserFields = func() string {
 	return string(b)
 }()
 
+// maxListPages bounds any list (819,200 records; the largest Coupa
+// instances hold about 300,000 users), and maxGrowth the pages a list may
+// grow past its estimate while it is read (users created meanwhile).
+const (
+	maxListPages = 1 << 14
+	maxGrowth    = 64
+)
+
 // maxWindow bounds how many pages one round may queue, whatever an
 // estimate claims: a server claiming a highest id of 9e18 gets no more.
 const maxWindow = 1 << 16
@@ -75,7 +84,18 @@ func listAll[T any](ctx context.Context, c *Client, path string, filter url.Valu
 		firstErr error
 		done     atomic.Int64
 		count    int
+		owner    = map[int]int32{} // record id -> the page that first held it
 	)
+	// Paging must advance: a page holding only records already read (a
+	// server ignoring offset), or more pages than the instance announced,
+	// ends the read with an error instead of looping for ever.
+	maxPages := maxListPages
+	if totalPages > 0 {
+		maxPages = min(maxPages, totalPages+1+maxGrowth)
+	}
+	pagingErr := func(why string) error {
+		return fmt.Errorf("Coupa GET /api/%s: %s; stopping the read (a proxy or Coupa is not paging as documented)", path, why)
+	}
 	ended := func(p int) bool {
 		mu.Lock()
 		defer mu.Unlock()
@@ -97,6 +117,35 @@ func listAll[T any](ctx context.Context, c *Client, path string, filter url.Valu
 		if err != nil {
 			if firstErr == nil {
 				firstErr = err
+			}
+			cancel()
+			return
+		}
+		if p >= maxPages && len(items) > 0 {
+			if firstErr == nil {
+				firstErr = pagingErr(fmt.Sprintf("more than %d pages of %d, more than the instance announced", maxPages, PageSize))
+			}
+			cancel()
+			return
+		}
+		fresh := len(items) == 0
+		repeats := -1
+		for i := range items {
+			k := id(&items[i])
+			if k == 0 {
+				fresh = true
+				continue
+			}
+			if q, dup := owner[k]; dup {
+				repeats = int(q)
+				continue
+			}
+			owner[k] = int32(p)
+			fresh = true
+		}
+		if !fresh {
+			if firstErr == nil {
+				firstErr = pagingErr(fmt.Sprintf("the page at offset %d repeats records already read at offset %d", p*PageSize, repeats*PageSize))
 			}
 			cancel()
 			return
@@ -150,15 +199,11 @@ func listAll[T any](ctx context.Context, c *Client, path string, filter url.Valu
 		from, to = to, to+min(workers, max(1, 2*(to-from)))
 	}
 	out := make([]T, 0, count)
-	seen := make(map[int]struct{}, count)
 	for p := 0; p <= short; p++ {
 		items := pages[p]
 		for i := range items {
-			if k := id(&items[i]); k != 0 {
-				if _, dup := seen[k]; dup {
-					continue
-				}
-				seen[k] = struct{}{}
+			if k := id(&items[i]); k != 0 && owner[k] != int32(p) {
+				continue // read on another page as well
 			}
 			out = append(out, items[i])
 		}

@@ -149,7 +149,11 @@ func (c *Client) assemble(ctx context.Context, prev *Snapshot, early *earlyReque
 		s.Stats.Changed = len(users)
 	}
 	sortUsers(s.Users)
-	s.HighWater = highWater(s.Users)
+	var future []string
+	s.HighWater, future = capHighWater(highWater(s.Users), c.ServerTime(), s.Users)
+	if len(future) > 0 {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("%d users have an updated-at later than Coupa's clock (%s); they are read again on every refresh and never hold back the others' changes", len(future), strings.Join(future[:min(len(future), 5)], ", ")))
+	}
 	if early != nil {
 		s.takeReference(&early.ref)
 	} else if err := c.fetchReference(ctx, s, progress); err != nil {
@@ -342,6 +346,33 @@ func mergeUsers(out, changed []User) ([]User, int) {
 		}
 	}
 	return out, n
+}
+
+// highWaterMargin is how far behind Coupa's clock the high water stays:
+// records written while a read runs, and clocks a little apart, are read
+// again next time rather than missed.
+const highWaterMargin = 5 * time.Minute
+
+// capHighWater keeps the high water at or before Coupa's clock (its Date
+// header; this machine's when Coupa sent none) less a margin: one record
+// dated in the future must not make every later refresh skip the others'
+// changes. It names the users dated later than that clock.
+func capHighWater(hw string, server time.Time, users []User) (string, []string) {
+	if server.IsZero() {
+		server = time.Now().UTC()
+	}
+	limit := server.Add(-highWaterMargin).UTC()
+	t, err := time.Parse(time.RFC3339, hw)
+	if err != nil || !t.After(limit) {
+		return hw, nil
+	}
+	var future []string
+	for i := range users {
+		if ut, err := time.Parse(time.RFC3339, users[i].UpdatedAt); err == nil && ut.After(server.Add(highWaterMargin)) {
+			future = append(future, users[i].Login)
+		}
+	}
+	return limit.Format("2006-01-02T15:04:05Z"), future
 }
 
 func highWater(users []User) string {
