@@ -72,6 +72,8 @@ type table struct {
 	sum     chan string
 	delim   rune
 	extra   []int // unknown columns, carried but not compared
+	// extraKeys are the record keys of extra (feed.<Header>), made once
+	extraKeys []string
 }
 
 type row struct {

@@ -3,6 +3,7 @@ package feeds
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -133,5 +134,34 @@ func TestSSHHandshakeHonoursTheContext(t *testing.T) {
 	_, err = DialSFTP(ctx, SFTPConfig{Addr: ln.Addr().String(), User: "u", Password: "p", KnownHosts: kh, Timeout: time.Minute})
 	if err == nil || time.Since(start) > 5*time.Second {
 		t.Fatalf("%v after %s", err, time.Since(start))
+	}
+}
+
+// A feed with 50,000 unknown columns keeps a bounded number of them with
+// each row and names the rest in one warning.
+func TestThousandsOfUnknownColumnsAreCountedNotStored(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("Status|User ID|Last Name|First Name|Email")
+	for i := 0; i < 50000; i++ {
+		fmt.Fprintf(&b, "|X%d", i)
+	}
+	b.WriteString("\n1|u1|L|F|u1@example.com" + strings.Repeat("|v", 50000) + "\n")
+	f, err := Read(strings.NewReader(b.String()), "wide.csv", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := 0
+	f.Users[0].Range(func(field, _ string) {
+		if strings.HasPrefix(field, "feed.") {
+			kept++
+		}
+	})
+	if kept != maxKeptColumns {
+		t.Fatalf("%d unknown columns kept with the row", kept)
+	}
+	w := strings.Join(f.Warnings, "\n")
+	if !strings.Contains(w, "50000 unknown columns") || !strings.Contains(w, "and 49990 more") || len(w) > 400 {
+		t.Fatalf("warning: %.300s", w)
 	}
 }

@@ -233,6 +233,11 @@ type chunkResult struct {
 
 const chunkRows = 2048
 
+// chunkFields bounds a chunk by its fields as well: a feed thousands of
+// columns wide fills a chunk with a few rows, so the chunks in flight
+// hold a few MB whatever the width.
+const chunkFields = 1 << 17
+
 // readRows scans the rows on this goroutine and reads them into records
 // on every core, a chunk at a time; records and problems come out in file
 // order. Chunks are recycled, so the rows in flight stay few.
@@ -242,7 +247,7 @@ func readRows(t *table, rd rowReader, seed maphash.Seed) ([]*record.User, []Prob
 	free := make(chan *chunk, workers+2)
 	for i := 0; i < workers+2; i++ {
 		// sized for a chunk of full rows: grown by append, they were 10 MB of copies a read
-		width := chunkRows * (len(t.header) + 1)
+		width := min(chunkRows*(len(t.header)+1), chunkFields)
 		free <- &chunk{fields: make([]string, 0, width), pos: make([]fieldPos, 0, width), rows: make([]row, 0, chunkRows)}
 	}
 	var wg gosync.WaitGroup
@@ -276,7 +281,7 @@ func readRows(t *table, rd rowReader, seed maphash.Seed) ([]*record.User, []Prob
 		c.rows, c.fields, c.pos = c.rows[:0], c.fields[:0], c.pos[:0]
 		c.out = &chunkResult{}
 		results = append(results, c.out)
-		for len(c.rows) < chunkRows {
+		for len(c.rows) < chunkRows && len(c.fields) < chunkFields {
 			at := len(c.fields)
 			var err error
 			line := t.sc.numLine + 1
@@ -472,23 +477,42 @@ func sortedByMsg(p []Problem) []Problem {
 	return p
 }
 
+// maxKeptColumns bounds the unknown columns kept with each row: a feed
+// of 50,000 unknown columns must not cost 50,000 fields a row. The rest
+// are counted and named in the warning, not stored.
+const maxKeptColumns = 64
+
 func unknownColumns(t *table, used map[int]bool) []string {
 	var extra []string
+	n := 0
 	for i, h := range t.header {
 		if !used[i] {
-			extra = append(extra, strconv.Quote(h))
-			t.extra = append(t.extra, i)
+			n++
+			if len(extra) < 10 {
+				extra = append(extra, strconv.Quote(h))
+			}
+			if len(t.extra) < maxKeptColumns {
+				t.extra = append(t.extra, i)
+				t.extraKeys = append(t.extraKeys, "feed."+strings.TrimSpace(h))
+			}
 		}
 	}
-	if len(extra) == 0 {
+	if n == 0 {
 		return nil
 	}
-	return []string{fmt.Sprintf("%s: unknown columns %s are kept with each row but not compared", t.name, strings.Join(extra, ", "))}
+	names := strings.Join(extra, ", ")
+	if n > len(extra) {
+		names += fmt.Sprintf(" and %d more", n-len(extra))
+	}
+	if n > maxKeptColumns {
+		return []string{fmt.Sprintf("%s: %d unknown columns (%s); the first %d are kept with each row but not compared, the rest are ignored", t.name, n, names, maxKeptColumns)}
+	}
+	return []string{fmt.Sprintf("%s: unknown columns %s are kept with each row but not compared", t.name, names)}
 }
 
 // keepExtra carries the row's unknown columns as feed.<Header> fields.
 func keepExtra(t *table, r row, u *record.User) {
-	for _, i := range t.extra {
-		u.Set("feed."+strings.TrimSpace(t.header[i]), column(i).get(r))
+	for k, i := range t.extra {
+		u.Set(t.extraKeys[k], column(i).get(r))
 	}
 }
