@@ -16,8 +16,10 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/ccwrecon/ccwrecon/internal/termtext"
+	"github.com/ccwrecon/ccwrecon/record"
 )
 
 // Problem is one defect of a file, located by physical line (header = 1) and column.
@@ -295,4 +297,42 @@ func sortedProblems(p []Problem) []Problem {
 		return p[i].Column < p[j].Column
 	})
 	return p
+}
+
+// plainRow: a row of one plain ASCII line, whose keys need no Unicode check.
+func plainRow(r row) bool { return r.text != "" && plainASCII(r.text) }
+
+// lookAlikeKeys are the fields that identify a user: an invisible
+// character in one makes a second user that looks like the first.
+var lookAlikeKeys = [...]string{record.Login, record.Manager, record.Email, record.EmployeeNumber}
+
+// checkKeys refuses a key holding a zero-width or bidi format character (a
+// read error at its line and column) and brings the others to Unicode NFC,
+// so "José" typed in NFD is the same login as in NFC.
+func (t *table) checkKeys(r row, u *record.User, probs *[]Problem) bool {
+	ok := true
+	for _, f := range lookAlikeKeys {
+		v := u.Get(f)
+		if plainASCII(v) {
+			continue
+		}
+		if k := strings.IndexFunc(v, termtext.Invisible); k >= 0 {
+			ch, _ := utf8.DecodeRuneInString(v[k:])
+			line, col := r.line, 0
+			for i, cell := range r.fields {
+				if j := strings.IndexRune(cell, ch); j >= 0 && i < len(r.pos) {
+					line, col = r.pos[i].locate(cell, j)
+					break
+				}
+			}
+			*probs = append(*probs, Problem{File: t.name, Line: line, Column: col,
+				Msg: fmt.Sprintf("invisible character %U in %s \"%s\" (it would look like another user's); remove it", ch, f, termtext.Safe(v))})
+			ok = false
+			continue
+		}
+		if !norm.NFC.IsNormalString(v) {
+			u.Set(f, norm.NFC.String(v))
+		}
+	}
+	return ok
 }

@@ -266,6 +266,9 @@ func readRows(t *table, rd rowReader, seed maphash.Seed) ([]*record.User, []Prob
 						continue
 					}
 					if u := rd.read(r, w); u != nil {
+						if !plainRow(r) && !t.checkKeys(r, u, &w.probs) {
+							continue
+						}
 						users = append(users, u)
 						hashes = append(hashes, hashKeys(u, seed, &fold))
 					}

@@ -5,6 +5,8 @@ package record
 
 import (
 	"fmt"
+
+	"golang.org/x/text/unicode/norm"
 	"sort"
 	"strings"
 )
@@ -451,4 +453,16 @@ func ParseBool(s string) (value, ok bool) {
 		return false, true
 	}
 	return false, false
+}
+
+// FoldLogin is a login as logins compare: Coupa's case rule, in Unicode
+// NFC, so "José" in NFD is the same login as in NFC. ASCII (most logins)
+// is only lower-cased.
+func FoldLogin(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return strings.ToLower(norm.NFC.String(s))
+		}
+	}
+	return strings.ToLower(s)
 }

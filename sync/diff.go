@@ -245,12 +245,12 @@ func newEngine(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config, alongside fun
 		defer ix.Done()
 		e.byLogin = make(map[string]*coupa.User, n)
 		for i := range snap.Users {
-			e.byLogin[strings.ToLower(snap.Users[i].Login)] = &snap.Users[i]
+			e.byLogin[record.FoldLogin(snap.Users[i].Login)] = &snap.Users[i]
 		}
 		if len(e.byLogin) < n { // two users' logins differ only in case (or are empty)
 			e.loginShadowed = make([]bool, n)
 			for i := range snap.Users {
-				e.loginShadowed[i] = e.byLogin[strings.ToLower(snap.Users[i].Login)] != &snap.Users[i]
+				e.loginShadowed[i] = e.byLogin[record.FoldLogin(snap.Users[i].Login)] != &snap.Users[i]
 			}
 		}
 	}()

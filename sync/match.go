@@ -13,7 +13,7 @@ import (
 // a problem, never a guess.
 func (e *engine) match(f *record.User, rp *rowPlan, holders int32) *coupa.User {
 	number := f.Get(record.EmployeeNumber)
-	login := func() string { return strings.ToLower(f.Get(record.Login)) } // most rows match on number
+	login := func() string { return record.FoldLogin(f.Get(record.Login)) } // most rows match on number
 	one := func(list []*coupa.User, what, val string) *coupa.User {
 		if len(list) > 1 {
 			var ls []string

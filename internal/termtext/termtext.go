@@ -32,7 +32,7 @@ func Safe(s string) string {
 			b.WriteString(`\t`)
 		case r < 0x20 || r == 0x7f:
 			fmt.Fprintf(&b, `\x%02x`, r)
-		case r >= 0x80 && r <= 0x9f:
+		case r >= 0x80 && r <= 0x9f, Invisible(r):
 			fmt.Fprintf(&b, `\u%04x`, r)
 		default:
 			b.WriteString(s[i : i+size])
@@ -58,11 +58,36 @@ func clean(s string) bool {
 
 func hasC1(s string) bool {
 	for _, r := range s {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || Invisible(r) {
 			return true
 		}
 	}
 	return false
+}
+
+// Invisible reports the zero-width and bidi format characters that make
+// text read other than it is (U+200B–U+200F, U+202A–U+202E, U+2060,
+// U+2066–U+2069, U+FEFF): a key holding one is a look-alike, and none may
+// reach a terminal raw.
+func Invisible(r rune) bool {
+	return (r >= 0x200b && r <= 0x200f) || (r >= 0x202a && r <= 0x202e) || r == 0x2060 || (r >= 0x2066 && r <= 0x2069) || r == 0xfeff
+}
+
+// invisibleAt returns the length of the UTF-8 encoding of an invisible
+// format character at b[i], or 0.
+func invisibleAt(b []byte, i int) int {
+	if i+2 >= len(b) {
+		return 0
+	}
+	switch {
+	case b[i] == 0xe2 && b[i+1] == 0x80 && ((b[i+2] >= 0x8b && b[i+2] <= 0x8f) || (b[i+2] >= 0xaa && b[i+2] <= 0xae)):
+		return 3
+	case b[i] == 0xe2 && b[i+1] == 0x81 && (b[i+2] == 0xa0 || (b[i+2] >= 0xa6 && b[i+2] <= 0xa9)):
+		return 3
+	case b[i] == 0xef && b[i+1] == 0xbb && b[i+2] == 0xbf:
+		return 3
+	}
+	return 0
 }
 
 // IsControl reports the characters a feed value may not hold: C0 other
@@ -87,8 +112,8 @@ func Cell(s string) string {
 }
 
 // JSON escapes, in an encoded JSON document, the characters encoding/json
-// leaves raw but some terminals obey: DEL and the C1 controls (U+0080 to
-// U+009F). Outside strings JSON is plain ASCII, so bytes can be replaced
+// leaves raw but some terminals obey: DEL, the C1 controls (U+0080 to
+// U+009F) and the invisible format characters (see Invisible). Outside strings JSON is plain ASCII, so bytes can be replaced
 // in place.
 func JSON(b []byte) []byte {
 	if !hasRawControls(b) {
@@ -96,6 +121,12 @@ func JSON(b []byte) []byte {
 	}
 	out := make([]byte, 0, len(b)+16)
 	for i := 0; i < len(b); i++ {
+		if n := invisibleAt(b, i); n > 0 {
+			r, _ := utf8.DecodeRune(b[i : i+n])
+			out = append(out, fmt.Sprintf(`\u%04x`, r)...)
+			i += n - 1
+			continue
+		}
 		switch {
 		case b[i] == 0x7f:
 			out = append(out, `\u007f`...)
@@ -111,7 +142,7 @@ func JSON(b []byte) []byte {
 
 func hasRawControls(b []byte) bool {
 	for i := 0; i < len(b); i++ {
-		if b[i] == 0x7f || (b[i] == 0xc2 && i+1 < len(b) && b[i+1] >= 0x80 && b[i+1] <= 0x9f) {
+		if b[i] == 0x7f || (b[i] == 0xc2 && i+1 < len(b) && b[i+1] >= 0x80 && b[i+1] <= 0x9f) || invisibleAt(b, i) > 0 {
 			return true
 		}
 	}
