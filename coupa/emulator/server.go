@@ -218,7 +218,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.Hits.Add(1)
-	now := s.now() // the emulator's clock: a test can make the rate independent of the machine's speed
+	now := s.now()                                            // the emulator's clock: a test can make the rate independent of the machine's speed
 	w.Header().Set("Date", now.UTC().Format(http.TimeFormat)) // Coupa's clock, as records are dated by it
 	asJSON := strings.Contains(r.Header.Get("Accept"), "json")
 	if s.limiter != nil {
