@@ -1,11 +1,14 @@
 package cmd_test
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ccwrecon/ccwrecon/feeds"
 )
 
 // Copies of one plan applied at once are one run: one applies, the others
@@ -80,5 +83,65 @@ func TestGuardSettingsMustBeNumbers(t *testing.T) {
 		if _, err := os.Stat(out); err == nil {
 			t.Fatalf("%s: a plan was written", c.line)
 		}
+	}
+}
+
+// pull writes only plain new names: a dot-file, a name with a control
+// character and an existing file are skipped and named (escaped); the rest
+// are pulled; the exit status is 1.
+func TestPullWritesOnlyPlainNewNames(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv, err := feeds.StartSFTPServer(ctx, "acme", "sftp-pass-123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	kh := filepath.Join(dir, "known_hosts")
+	os.WriteFile(kh, []byte(srv.KnownHostsLine()), 0o600)
+	conn, err := feeds.DialSFTP(ctx, feeds.SFTPConfig{Addr: srv.Addr, User: "acme", Password: "sftp-pass-123", KnownHosts: kh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.MkdirAll("/Outgoing/CCW")
+	for _, name := range []string{".bashrc", "plan.json", "evil\x1b[2J.csv", "rtl\u202egpj.csv", "users.csv"} {
+		if err := conn.Upload(ctx, "/Outgoing/CCW", name, []byte("remote "+name)); err != nil {
+			t.Fatalf("%q: %v", name, err)
+		}
+	}
+	conn.Close()
+	out := filepath.Join(dir, "out")
+	os.MkdirAll(out, 0o700)
+	os.WriteFile(filepath.Join(out, "plan.json"), []byte("mine"), 0o600)
+	env := []string{"CCW_SFTP_ADDR=" + srv.Addr, "CCW_SFTP_USER=acme", "CCW_SFTP_PASSWORD=sftp-pass-123", "CCW_SFTP_KNOWN_HOSTS=" + kh}
+	r := run(t, env, "pull", "--out", out)
+	if r.code != 1 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	for _, want := range []string{"skipped /Outgoing/CCW/.bashrc: a hidden", "skipped /Outgoing/CCW/plan.json: already exists", `evil\x1b[2J.csv`, `rtl\u202egpj.csv`} {
+		if !strings.Contains(r.stderr, want) {
+			t.Fatalf("no %q in:\n%s", want, r.stderr)
+		}
+	}
+	if strings.ContainsAny(r.stdout+r.stderr, "\x1b\u202e") {
+		t.Fatal("a raw control or bidi character reached the output")
+	}
+	entries, _ := os.ReadDir(out)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, ",") != "plan.json,users.csv" {
+		t.Fatalf("files written: %v", names)
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, "plan.json")); string(b) != "mine" {
+		t.Fatalf("plan.json was replaced: %q", b)
+	}
+	if r := run(t, env, "pull", "--out", out, "--overwrite", "--pattern", "plan.json"); r.code != 0 {
+		t.Fatalf("--overwrite: %d %s", r.code, r.stderr)
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, "plan.json")); string(b) != "remote plan.json" {
+		t.Fatalf("--overwrite did not replace: %q", b)
 	}
 }

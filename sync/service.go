@@ -7,14 +7,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path"
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ccwrecon/ccwrecon/coupa"
 	"github.com/ccwrecon/ccwrecon/feeds"
 	"github.com/ccwrecon/ccwrecon/internal/fileutil"
+	"github.com/ccwrecon/ccwrecon/internal/termtext"
 	"github.com/ccwrecon/ccwrecon/sync/style"
 )
 
@@ -570,9 +573,34 @@ type Pulled struct {
 	Skipped       string // why it was left alone, or ""
 }
 
+// unsafeName says why a name the server chose may not become a local file
+// ("" when it may): only plain, visible base names are written, so a
+// server cannot plant a dot-file, reach another folder or drive the
+// terminal.
+func unsafeName(name string) string {
+	switch {
+	case name == "" || name == "." || name == "..":
+		return "not a file name"
+	case strings.HasPrefix(name, "."):
+		return "a hidden (dot) file name"
+	case strings.ContainsAny(name, "/\\"):
+		return "holds a path separator"
+	case !utf8.ValidString(name):
+		return "not valid UTF-8"
+	}
+	for _, r := range name {
+		if termtext.IsControl(r) || r == '\t' || r == '\n' || r == '\r' || termtext.Invisible(r) {
+			return "holds a control or invisible character"
+		}
+	}
+	return ""
+}
+
 // Pull downloads the files of the outgoing folder matching a glob into a
-// local folder (0600), decrypting PGP files.
-func (s *Service) Pull(ctx context.Context, dir, pattern string) ([]Pulled, error) {
+// local folder (0600), decrypting PGP files. It writes only plain new
+// names (see unsafeName); an existing file is replaced only with
+// overwrite. Skipped files are listed with the reason.
+func (s *Service) Pull(ctx context.Context, dir, pattern string, overwrite bool) ([]Pulled, error) {
 	if _, err := path.Match(pattern, ""); err != nil {
 		return nil, fmt.Errorf("--pattern %q: %v", pattern, err)
 	}
@@ -590,14 +618,37 @@ func (s *Service) Pull(ctx context.Context, dir, pattern string) ([]Pulled, erro
 		return nil, err
 	}
 	var pulled []Pulled
+	written := map[string]bool{}
 	for _, fi := range files {
+		if err := ctx.Err(); err != nil {
+			return pulled, err
+		}
 		name := fi.Name()
 		if ok, _ := path.Match(pattern, name); !ok {
 			continue
 		}
 		p := Pulled{Remote: path.Join(out, name)}
-		if name != filepath.Base(name) || name == "." || name == ".." || strings.ContainsAny(name, "/\\") {
-			p.Skipped = "not a plain file name"
+		local := name
+		if feeds.IsEncryptedName(name) {
+			local = feeds.TrimPGPExt(name)
+		}
+		why := unsafeName(name)
+		if why == "" {
+			why = unsafeName(local)
+		}
+		if why == "" && !fi.Mode().IsRegular() {
+			why = "not a regular file"
+		}
+		if why == "" && written[local] {
+			why = "another file of this pull has the same local name " + local
+		}
+		if why == "" && !overwrite {
+			if _, err := os.Lstat(filepath.Join(dir, local)); err == nil {
+				why = "already exists in " + dir + " (pass --overwrite to replace it)"
+			}
+		}
+		if why != "" {
+			p.Skipped = why
 			pulled = append(pulled, p)
 			continue
 		}
@@ -607,11 +658,11 @@ func (s *Service) Pull(ctx context.Context, dir, pattern string) ([]Pulled, erro
 		}
 		if feeds.IsEncryptedName(name) || feeds.LooksEncrypted(data) {
 			if data, err = s.Decrypt(data); err != nil {
-				return pulled, fmt.Errorf("%s: %v", name, err)
+				return pulled, fmt.Errorf("%s: %v", termtext.Safe(name), err)
 			}
-			name = feeds.TrimPGPExt(name)
 		}
-		p.Local, p.Bytes = filepath.Join(dir, name), len(data)
+		written[local] = true
+		p.Local, p.Bytes = filepath.Join(dir, local), len(data)
 		if err := fileutil.WriteAtomic(p.Local, fileutil.Private, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
 			return pulled, err
 		}
