@@ -159,6 +159,7 @@ func runApply(c *cobra.Command, planPath string, o *applyOptions) error {
 		return exitCode(1, fmt.Errorf("not everything was applied and verified; see %s/report.txt", report.RunDir))
 	}
 	if o.wait > 0 && len(report.Files) > 0 {
+		restore() // from here Ctrl+C stops waiting, not an apply that is over
 		return followLoad(ctx, svc, report.RunDir, o.wait)
 	}
 	return nil
@@ -171,6 +172,10 @@ func followLoad(ctx context.Context, svc *ccsync.Service, runDir string, wait ti
 	st, err := svc.Status(ctx, runDir, ccsync.StatusOptions{Timeout: wait, Progress: func(file, status string) {
 		fmt.Fprintf(os.Stderr, "  %s: %s\n", termtext.Safe(file), termtext.Safe(status))
 	}})
+	if ctx.Err() != nil {
+		fmt.Fprintf(os.Stderr, "Stopped waiting (Ctrl+C); the files are uploaded and Coupa goes on loading them. Look again with: ccwrecon status %s --wait 15m\n", runDir)
+		return exitCode(130, nil)
+	}
 	if err != nil {
 		return exitCode(1, err)
 	}

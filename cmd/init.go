@@ -2,6 +2,8 @@ package cmd
 
 import (
 	"bufio"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -49,7 +51,7 @@ segment lookups; secrets are never written.`,
 				if !interactive {
 					return exitCode(1, fmt.Errorf("nothing saved: choose with --chart and --segment-lookup N=LOOKUP (or run init on a terminal)"))
 				}
-				if chart, lookups, err = chooseSetup(bufio.NewReader(os.Stdin), os.Stdout, setup); err != nil {
+				if chart, lookups, err = chooseSetup(c.Context(), bufio.NewReader(os.Stdin), os.Stdout, setup); err != nil {
 					return err
 				}
 			}
@@ -110,14 +112,28 @@ func sample(v []string, n int) string {
 // chooseSetup asks for the chart (when there are several) and each
 // segment's lookup: a number from the ranking, a lookup's name, or
 // nothing to leave the segment unassigned.
-func chooseSetup(r *bufio.Reader, w io.Writer, s *ccsync.Setup) (string, map[int]string, error) {
+func chooseSetup(ctx context.Context, r *bufio.Reader, w io.Writer, s *ccsync.Setup) (string, map[int]string, error) {
+	type answer struct {
+		l   string
+		err error
+	}
 	line := func(prompt string) (string, error) {
 		fmt.Fprint(w, prompt)
-		l, err := r.ReadString('\n')
-		if err != nil && l == "" {
-			return "", fmt.Errorf("no answer: nothing saved")
+		got := make(chan answer, 1)
+		go func() { // a read of a terminal cannot be cancelled: Ctrl+C answers for it
+			l, err := r.ReadString('\n')
+			got <- answer{l, err}
+		}()
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(w)
+			return "", exitCode(130, errors.New("interrupted: nothing saved"))
+		case a := <-got:
+			if a.err != nil && a.l == "" {
+				return "", fmt.Errorf("no answer: nothing saved")
+			}
+			return strings.TrimSpace(a.l), nil
 		}
-		return strings.TrimSpace(l), nil
 	}
 	chart := ""
 	switch len(s.Charts) {

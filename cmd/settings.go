@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/ccwrecon/ccwrecon/coupa"
@@ -84,8 +85,29 @@ type globalFlags struct {
 
 var gf globalFlags
 
+// globalSet is the root's persistent flags, to repeat the ones given in a
+// "continue with" command.
+var globalSet *pflag.FlagSet
+
+// globalArgs are the global flags given on this command line, as
+// --name=value: what a printed continue command must repeat, since the
+// environment does not carry them.
+func globalArgs() []string {
+	var out []string
+	if globalSet == nil {
+		return nil
+	}
+	globalSet.VisitAll(func(fl *pflag.Flag) {
+		if fl.Changed {
+			out = append(out, "--"+fl.Name+"="+fl.Value.String())
+		}
+	})
+	return out
+}
+
 func addGlobalFlags(c *cobra.Command) {
 	f := c.PersistentFlags()
+	globalSet = f
 	f.StringVar(&gf.config, "config", "", "config file (default $XDG_CONFIG_HOME/ccwrecon/config.yaml)")
 	f.StringVar(&gf.profile, "profile", "", "named profile in the config file")
 	f.StringVar(&gf.coupaURL, "coupa-url", "", "Coupa instance base URL (COUPA_URL)")
@@ -312,7 +334,7 @@ func (s *Settings) delivery() (ccsync.Delivery, error) {
 func (s *Settings) engagement(o *diffOptions) (ccsync.Engagement, error) {
 	e := ccsync.Engagement{Feed: o.feed, Encoding: o.encoding, Snapshot: o.snapshot, Refresh: o.refresh,
 		Coupa: s.coupaConfig(), SFTP: s.sftpConfig(gf.sftpAccept), DecryptKey: s.DecryptKey, Passphrase: s.PGPPassphrase,
-		History: s.History}
+		History: s.History, Args: globalArgs()}
 	if o.full && o.delta {
 		return e, errors.New("--full and --delta are exclusive")
 	}

@@ -331,9 +331,21 @@ func TestInterruptedApplyResumes(t *testing.T) {
 	if code := cmd.ProcessState.ExitCode(); code != 130 || !strings.Contains(out.String(), "--resume") || !strings.Contains(out.String(), "Apply interrupted") {
 		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errText.String())
 	}
-	r := run(t, env, "apply", plan, "--via", "api", "--yes", "--resume", "--rate", "-1")
-	if r.code != 0 || !strings.Contains(r.stdout, "Apply complete: 80 changes to 80 users applied and verified.") {
-		t.Fatalf("resume: %d\n%s%s", r.code, r.stdout, r.stderr)
+	// the printed continue line is pasted as it is, with the same environment
+	var hint string
+	for _, l := range strings.Split(out.String(), "\n") {
+		if c, ok := strings.CutPrefix(l, "Continue with: "); ok {
+			hint = c
+		}
+	}
+	if !strings.Contains(hint, "--via api") || !strings.Contains(hint, "--rate=-1") {
+		t.Fatalf("continue line %q\n%s", hint, out.String())
+	}
+	paste := exec.Command("sh", "-c", hint)
+	paste.Env = append(append(os.Environ(), "XDG_CONFIG_HOME="+t.TempDir(), "NO_COLOR=1", "PATH="+filepath.Dir(bin)+":"+os.Getenv("PATH")), env...)
+	pasted, err := paste.CombinedOutput()
+	if err != nil || !strings.Contains(string(pasted), "Apply complete: 80 changes to 80 users applied and verified.") {
+		t.Fatalf("pasted %q: %v\n%s", hint, err, pasted)
 	}
 	if r := run(t, env, diff...); r.code != 0 {
 		t.Fatalf("after resume: %d\n%s", r.code, r.stdout)

@@ -40,6 +40,9 @@ type ApplyOptions struct {
 	// weighs deactivations against (nil: Coupa cannot be read; only the
 	// guard's absolute limit then holds).
 	Scope func(context.Context) (int, error)
+	// Continue is the complete command that resumes this run ("": one made
+	// from the plan's path alone).
+	Continue string
 	// LockDir holds the run locks keyed by plan content and instance
 	// ("": the user's cache folder).
 	LockDir string
@@ -211,12 +214,17 @@ func Apply(ctx context.Context, client *coupa.Client, plan *Plan, o ApplyOptions
 	a.tallyUsers()
 	a.report.Finished = time.Now().UTC()
 	interrupted := a.stopped(ctx) && a.report.Changes.Pending > 0
+	if o.Continue == "" {
+		o.Continue = "ccwrecon apply " + shellQuote(o.PlanPath) + " --resume"
+	}
 	switch {
 	case err != nil:
-		a.report.Next = "The run stopped before its next request. Fix the cause, then continue with: ccwrecon apply " + o.PlanPath + " --resume"
+		a.report.Resume = o.Continue
+		a.report.Next = "The run stopped before its next request. Fix the cause, then continue with: " + o.Continue
 	case interrupted:
 		a.report.Interrupted = true
-		a.report.Next = "Continue with: ccwrecon apply " + o.PlanPath + " --resume"
+		a.report.Resume = o.Continue
+		a.report.Next = "Continue with: " + o.Continue
 		if jerr := j.Append(Entry{Phase: PhaseInterrupted, Message: a.report.Summary()}); jerr != nil {
 			err = jerr
 		}

@@ -86,6 +86,9 @@ type Report struct {
 	Warnings    []string     `json:"warnings,omitempty"`
 	// Next says what to do next, when anything is left (resume, verify).
 	Next string `json:"next,omitempty"`
+	// Resume is the complete command that continues the run, when it can
+	// be continued.
+	Resume string `json:"resume,omitempty"`
 }
 
 // OK reports a run that applied, and verified, everything it was asked to.

@@ -42,6 +42,9 @@ type Engagement struct {
 	Workers    int
 	// Cache decides where snapshots are cached (nil: the user cache folder).
 	Cache func(instance string) (string, error)
+	// Args are the global flags the command line was given (--name=value):
+	// a printed continue command repeats them.
+	Args []string
 	// History is how many earlier snapshots of the instance are kept
 	// beside the cache, for drift --user (0: 5; negative: none).
 	History int
@@ -188,6 +191,55 @@ func (s *Service) Coupa(ctx context.Context, progress func(Progress)) (snap *cou
 // layout.
 func cacheStale(snap *coupa.Snapshot) bool {
 	return !snap.Stats.Incremental || snap.Stats.Changed >= coupa.PageSize || snap.CacheOutdated()
+}
+
+// continueCommand is the complete command that continues this apply with
+// --resume: pasted as printed, with the same environment, it resumes the
+// run (route, file format, encryption and rule flags included; --yes,
+// since the plan was confirmed when the run began).
+func (s *Service) continueCommand(r ApplyRequest, target *SFTPTarget, rules Rules) string {
+	args := append([]string{"ccwrecon"}, s.e.Args...)
+	args = append(args, "apply", r.PlanPath, "--via", r.Via)
+	if target != nil {
+		args = append(args, "--file-format", target.Format)
+		if s.e.Delivery.EncryptTo != "" && !hasArg(s.e.Args, "--encrypt-to=") {
+			args = append(args, "--encrypt-to", s.e.Delivery.EncryptTo)
+		}
+		if s.e.Delivery.Armor {
+			args = append(args, "--armor")
+		}
+	}
+	if rules.IncludeInferred {
+		args = append(args, "--include-deactivations")
+	}
+	if rules.Guard.Allow {
+		args = append(args, "--allow-mass-deactivation")
+	}
+	if rules.AllowLoginChange {
+		args = append(args, "--allow-login-change")
+	}
+	args = append(args, "--yes", "--resume")
+	for i := range args {
+		args[i] = shellQuote(args[i])
+	}
+	return strings.Join(args, " ")
+}
+
+func hasArg(args []string, prefix string) bool {
+	for _, a := range args {
+		if strings.HasPrefix(a, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// shellQuote quotes an argument for a POSIX shell when it needs it.
+func shellQuote(a string) string {
+	if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-") == "" {
+		return a
+	}
+	return "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
 }
 
 // liveScope counts the guard's scope in Coupa now, through the cache (an
@@ -350,6 +402,9 @@ type ApplyRequest struct {
 	// IncludeInferred applies inferred deactivations the plan selects (the
 	// console passes it when the operator selected them on screen).
 	IncludeInferred bool
+	// Started hears, before anything is sent, the complete command that
+	// continues this run.
+	Started func(resume string)
 }
 
 // CheckApply checks an apply's settings before anything is asked or
@@ -391,7 +446,11 @@ func (s *Service) Apply(ctx context.Context, plan *Plan, r ApplyRequest) (*Repor
 	}
 	rules := s.e.Rules
 	rules.IncludeInferred = rules.IncludeInferred || r.IncludeInferred
-	return Apply(ctx, client, plan, ApplyOptions{PlanPath: r.PlanPath, PlanBytes: r.PlanBytes, Resume: r.Resume, DryRun: r.DryRun,
+	cont := s.continueCommand(r, target, rules)
+	if r.Started != nil && !r.DryRun {
+		r.Started(cont)
+	}
+	return Apply(ctx, client, plan, ApplyOptions{Continue: cont, PlanPath: r.PlanPath, PlanBytes: r.PlanBytes, Resume: r.Resume, DryRun: r.DryRun,
 		DryRunOut: r.DryRunOut, Rules: rules, Workers: s.e.Workers, Progress: r.Progress, Stop: r.Stop, SFTP: target, LockDir: s.lockDir(), Scope: s.liveScope(plan)})
 }
 

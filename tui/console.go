@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -94,6 +95,9 @@ type Model struct {
 	report   *ccsync.Report
 	applyErr error
 	saved    []string
+	// a second Ctrl+C left during an apply; resumeCmd continues its run
+	forced    bool
+	resumeCmd atomic.Pointer[string]
 }
 
 // New builds the console over the engine's service.
@@ -146,6 +150,8 @@ func (m *Model) Saved() []string { return m.saved }
 // interrupted (130) or did not fully apply (1).
 func (m *Model) ExitCode() int {
 	switch {
+	case m.forced:
+		return 130
 	case m.report != nil && m.report.Interrupted:
 		return 130
 	case m.report != nil && !m.report.OK(), m.report == nil && m.applyErr != nil:
@@ -165,8 +171,14 @@ func setupFixes(err error) bool {
 // how to continue ("" when there was none).
 func (m *Model) ExitMessage() string {
 	switch {
+	case m.forced:
+		msg := "Left with a second Ctrl+C while an apply was stopping: the journal records what was sent."
+		if r := m.resumeCmd.Load(); r != nil && *r != "" {
+			msg += " Continue with: " + *r
+		}
+		return msg
 	case m.report != nil && m.report.Interrupted:
-		return m.report.Summary() + " Continue with: ccwrecon apply " + m.report.Plan + " --resume"
+		return m.report.Summary() + " Continue with: " + m.report.Resume
 	case m.report != nil && !m.report.OK():
 		return m.report.Summary() + " See " + m.report.RunDir + "/report.txt"
 	case m.report != nil:
@@ -529,6 +541,9 @@ func (m *Model) flowMsg(msg tea.Msg) tea.Cmd {
 		return m.load()
 	case reloadMsg:
 		return m.load()
+	case forceQuitMsg:
+		m.forced = true
+		return m.quit()
 	case applyEventMsg:
 		if m.running != nil {
 			m.running.Update(msg)
@@ -554,6 +569,9 @@ func (m *Model) flowMsg(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
+// forceQuitMsg is a second Ctrl+C while an apply is stopping: leave now.
+type forceQuitMsg struct{}
+
 // runApply starts an apply (or resumes the last one) in the background;
 // progress comes back as messages, and nothing waits on a channel nobody
 // reads once the console quits.
@@ -567,7 +585,7 @@ func (m *Model) runApply(via, resumePlan string) tea.Cmd {
 	go func() {
 		ctx, cancel := c.context()
 		defer cancel()
-		req := ccsync.ApplyRequest{Via: via, Stop: run.stop, IncludeInferred: true, Progress: func(e ccsync.Event) {
+		req := ccsync.ApplyRequest{Via: via, Stop: run.stop, IncludeInferred: true, Started: func(resume string) { m.resumeCmd.Store(&resume) }, Progress: func(e ccsync.Event) {
 			select {
 			case ch <- applyEventMsg(e):
 			case <-c.quit:

@@ -344,11 +344,9 @@ func TestConsoleFlowWithInterruptAndResume(t *testing.T) {
 	text("127.0.0.1")
 	key(tea.KeyEnter)
 	wait("changes ·")
-	key(tea.KeyCtrlC)
-	wait("Stop after the requests in flight?")
-	text("y")
+	key(tea.KeyCtrlC) // stops sending at once: no question first
 	wait("Apply interrupted")
-	if code := m.ExitCode(); code != 130 || !strings.Contains(m.ExitMessage(), "--resume") {
+	if code := m.ExitCode(); code != 130 || !strings.Contains(m.ExitMessage(), "--via api") || !strings.Contains(m.ExitMessage(), "--resume") {
 		t.Fatalf("interrupted: exit %d %q", code, m.ExitMessage())
 	}
 	text("r")

@@ -387,9 +387,13 @@ func (v *runningView) Update(msg tea.Msg) (tea.Cmd, string) {
 		}
 		return nil, "stopping: the requests in flight finish and are recorded; nothing new is sent"
 	case tea.KeyMsg:
-		if key.Matches(msg, fk.Stop) && !v.stopping {
-			return v.ctx.postCmd(promptMsg{question: "Stop after the requests in flight? The journal records them; r resumes. (y/N)",
-				yes: func() tea.Cmd { return v.ctx.postCmd(stopMsg{}) }}), ""
+		// The first q or Ctrl+C stops sending at once (a user under way is
+		// finished, never left half-done); a second Ctrl+C leaves now.
+		switch {
+		case key.Matches(msg, fk.Stop) && !v.stopping:
+			return v.ctx.postCmd(stopMsg{}), ""
+		case msg.String() == "ctrl+c" && v.stopping:
+			return v.ctx.postCmd(forceQuitMsg{}), ""
 		}
 	}
 	return nil, ""
@@ -404,7 +408,7 @@ func (v *runningView) View() []string {
 	}
 	verb := "Applying"
 	if v.stopping {
-		verb = "Stopping after the requests in flight"
+		verb = "Stopping: nothing new is sent, the requests in flight finish (Ctrl+C again leaves now)"
 	}
 	out := []string{t.Bold.Render(fmt.Sprintf("%s via %s to %s", verb, v.via, safe(v.ctx.svc.Destination(v.via)))),
 		v.bar.ViewAs(frac) + fmt.Sprintf(" %d/%d changes · %d/%d users", e.Done, e.Total, e.UsersDone, e.Users), ""}
@@ -529,7 +533,7 @@ func (v *reportView) lines() []string {
 	}
 	switch {
 	case v.resumable():
-		add(t.Change.Render, "r resumes the run here; or later: ccwrecon apply "+safe(r.Plan)+" --resume")
+		add(t.Change.Render, "r resumes the run here; or later: "+safe(r.Resume))
 	case !r.OK():
 		add(t.Change.Render, "r compares again and selects only the users that did not fully apply")
 	}

@@ -79,7 +79,7 @@ var fk = flowKeys{
 	Left:     bind([]string{"left", "h"}, "←/→", "scroll sideways"),
 	Right:    bind([]string{"right", "l"}, "→", "scroll right"),
 	Table:    bind([]string{"t"}, "t", "table / exact text"),
-	Stop:     bind([]string{"q", "ctrl+c"}, "q", "stop after the requests in flight"),
+	Stop:     bind([]string{"q", "ctrl+c"}, "q", "stop sending (requests in flight finish)"),
 	Retry:    bind([]string{"r"}, "r", "resume / retry failures"),
 	Files:    bind([]string{"e"}, "e", "report files"),
 	Load:     bind([]string{"l"}, "l", "Coupa's load of the files"),
