@@ -95,7 +95,7 @@ func startDemo(ctx context.Context) (*ccsync.Service, string, func(), error) {
 		return nil, "", nil, err
 	}
 	cleanup := func() { os.RemoveAll(dir) }
-	sftpSrv, err := startTryoutSFTP(ctx, dir, "demo", password, srv.LoadUsersCSV)
+	sftpSrv, err := startTryoutSFTP(ctx, dir, "demo", password, func(n string, b []byte) { srv.LoadUsersCSV(n, b) })
 	if err != nil {
 		return nil, "", cleanup, err
 	}

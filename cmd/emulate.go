@@ -60,7 +60,7 @@ Credentials (defaults shown by --help): an API key and an OAuth client with ever
 					return err
 				}
 				defer os.RemoveAll(dir)
-				t, err := startTryoutSFTP(c.Context(), dir, sftpUser, sftpPassword, srv.LoadUsersCSV)
+				t, err := startTryoutSFTP(c.Context(), dir, sftpUser, sftpPassword, func(n string, b []byte) { srv.LoadUsersCSV(n, b) })
 				if err != nil {
 					return fmt.Errorf("SFTP server: %v", err)
 				}

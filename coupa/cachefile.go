@@ -32,7 +32,7 @@ const cacheMagic = "CCWRCACH"
 
 // cacheVersion changes whenever the binary layout does: an older one is
 // not used (the cache is read again from Coupa and rewritten).
-const cacheVersion = 1
+const cacheVersion = 2 // 2: users carry licences, limits, approval groups, locale, address
 
 // trailerSize is the trailer's fixed length.
 const trailerSize = 64

@@ -703,6 +703,8 @@ func ScopeFor(method, resource string) string {
 		right = "write"
 	}
 	switch resource {
+	case "graphql": // read-only: queries only
+		return "core.common.read"
 	case "users":
 		return "core.user." + right
 	case "user_groups", "user_group_memberships":

@@ -93,13 +93,14 @@ func TestEndlessBodiesAreRefused(t *testing.T) {
 			}
 		}
 	})
-	var peak uint64
-	done := make(chan struct{})
+	done, peakc := make(chan struct{}), make(chan uint64)
 	go func() {
 		var m runtime.MemStats
+		var peak uint64
 		for {
 			select {
 			case <-done:
+				peakc <- peak
 				return
 			case <-time.After(20 * time.Millisecond):
 				runtime.ReadMemStats(&m)
@@ -109,6 +110,7 @@ func TestEndlessBodiesAreRefused(t *testing.T) {
 	}()
 	_, err := c.ListUsers(context.Background(), nil, nil)
 	close(done)
+	peak := <-peakc
 	if !errors.Is(err, coupa.ErrTooLarge) {
 		t.Fatalf("got %v", err)
 	}

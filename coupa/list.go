@@ -36,7 +36,8 @@ var UserFields = func() string {
 	}
 	f := []any{"id", "created-at", "updated-at", "login", "email", "firstname", "lastname", "middlename",
 		"employee-number", "mention-name", "sso-identifier", "active", "account-security-type",
-		"ccw-user", "api-user",
+		"ccw-user", "api-user", "authentication-method", "default-locale", "business-group-security-type",
+		"purchasing-user", "expense-user", "sourcing-user", "inventory-user", "contracts-user", "analytics-user",
 		map[string]any{"default-currency": []string{"id", "code"}},
 		map[string]any{"default-account-type": []string{"id", "name"}},
 		map[string]any{"default-account": seg},
@@ -45,7 +46,14 @@ var UserFields = func() string {
 		map[string]any{"phone-work": []string{"country-code", "area-code", "number", "extension"}},
 		map[string]any{"roles": []string{"id", "name"}},
 		map[string]any{"account-groups": []string{"id", "name"}},
+		map[string]any{"user-groups": []string{"id", "name"}},
+		map[string]any{"content-groups": []string{"id", "name"}},
+		map[string]any{"approval-groups": []string{"id", "name"}},
+		map[string]any{"default-address": []string{"id", "name", "location-code"}},
 		map[string]any{"custom-fields": map[string]any{}},
+	}
+	for _, l := range LimitFields {
+		f = append(f, map[string]any{l: []any{"id", "name", "amount", map[string]any{"currency": []string{"id", "code"}}}})
 	}
 	b, _ := json.Marshal(f)
 	return string(b)

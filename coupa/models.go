@@ -162,39 +162,75 @@ func itoa(n int) string {
 // User is a Coupa user with every field ccwrecon reads or writes.
 // Unknown keys (instance custom fields at top level) are ignored.
 type User struct {
-	ID                   int            `json:"id"`
-	CreatedAt            string         `json:"created-at,omitempty"`
-	UpdatedAt            string         `json:"updated-at,omitempty"`
-	UpdatedBy            *Ref           `json:"updated-by,omitempty"`
-	Login                string         `json:"login"`
-	Email                string         `json:"email"`
-	Firstname            string         `json:"firstname"`
-	Lastname             string         `json:"lastname"`
-	Middlename           string         `json:"middlename,omitempty"`
-	Fullname             string         `json:"fullname,omitempty"`
-	EmployeeNumber       string         `json:"employee-number,omitempty"`
-	MentionName          string         `json:"mention-name,omitempty"`
-	SSOIdentifier        string         `json:"sso-identifier,omitempty"`
-	AuthenticationMethod string         `json:"authentication-method,omitempty"`
-	Active               bool           `json:"active"`
-	AccountSecurityType  int            `json:"account-security-type"`
-	DefaultCurrency      *Currency      `json:"default-currency,omitempty"`
-	DefaultAccountType   *Ref           `json:"default-account-type,omitempty"`
-	DefaultAccount       *Account       `json:"default-account,omitempty"`
-	Manager              *Ref           `json:"manager,omitempty"`
-	PhoneWork            *Phone         `json:"phone-work,omitempty"`
-	Roles                []Role         `json:"roles"`
-	UserGroups           []Ref          `json:"user-groups,omitempty"`
-	AccountGroups        []Ref          `json:"account-groups,omitempty"`
-	ContentGroups        []Ref          `json:"content-groups,omitempty"`
-	CCWUser              bool           `json:"ccw-user"`
-	APIUser              bool           `json:"api-user"`
-	CustomFields         map[string]any `json:"custom-fields,omitempty"`
+	ID                   int       `json:"id"`
+	CreatedAt            string    `json:"created-at,omitempty"`
+	UpdatedAt            string    `json:"updated-at,omitempty"`
+	UpdatedBy            *Ref      `json:"updated-by,omitempty"`
+	Login                string    `json:"login"`
+	Email                string    `json:"email"`
+	Firstname            string    `json:"firstname"`
+	Lastname             string    `json:"lastname"`
+	Middlename           string    `json:"middlename,omitempty"`
+	Fullname             string    `json:"fullname,omitempty"`
+	EmployeeNumber       string    `json:"employee-number,omitempty"`
+	MentionName          string    `json:"mention-name,omitempty"`
+	SSOIdentifier        string    `json:"sso-identifier,omitempty"`
+	AuthenticationMethod string    `json:"authentication-method,omitempty"`
+	Active               bool      `json:"active"`
+	AccountSecurityType  int       `json:"account-security-type"`
+	DefaultCurrency      *Currency `json:"default-currency,omitempty"`
+	DefaultAccountType   *Ref      `json:"default-account-type,omitempty"`
+	DefaultAccount       *Account  `json:"default-account,omitempty"`
+	Manager              *Ref      `json:"manager,omitempty"`
+	PhoneWork            *Phone    `json:"phone-work,omitempty"`
+	Roles                []Role    `json:"roles"`
+	UserGroups           []Ref     `json:"user-groups,omitempty"`
+	AccountGroups        []Ref     `json:"account-groups,omitempty"`
+	ContentGroups        []Ref     `json:"content-groups,omitempty"`
+	ApprovalGroups       []Ref     `json:"approval-groups,omitempty"`
+	CCWUser              bool      `json:"ccw-user"`
+	APIUser              bool      `json:"api-user"`
+	// licence flags (ccw-user above is the Contingent Workforce licence)
+	PurchasingUser bool `json:"purchasing-user,omitempty"`
+	ExpenseUser    bool `json:"expense-user,omitempty"`
+	SourcingUser   bool `json:"sourcing-user,omitempty"`
+	InventoryUser  bool `json:"inventory-user,omitempty"`
+	ContractsUser  bool `json:"contracts-user,omitempty"`
+	AnalyticsUser  bool `json:"analytics-user,omitempty"`
+	// approval limits
+	RequisitionApprovalLimit     *ApprovalLimit `json:"requisition-approval-limit,omitempty"`
+	ExpenseApprovalLimit         *ApprovalLimit `json:"expense-approval-limit,omitempty"`
+	InvoiceApprovalLimit         *ApprovalLimit `json:"invoice-approval-limit,omitempty"`
+	ContractApprovalLimit        *ApprovalLimit `json:"contract-approval-limit,omitempty"`
+	RequisitionSelfApprovalLimit *ApprovalLimit `json:"requisition-self-approval-limit,omitempty"`
+	ExpenseSelfApprovalLimit     *ApprovalLimit `json:"expense-self-approval-limit,omitempty"`
+	InvoiceSelfApprovalLimit     *ApprovalLimit `json:"invoice-self-approval-limit,omitempty"`
+	ContractSelfApprovalLimit    *ApprovalLimit `json:"contract-self-approval-limit,omitempty"`
+	DefaultLocale                string         `json:"default-locale,omitempty"`
+	BusinessGroupSecurityType    int            `json:"business-group-security-type,omitempty"`
+	DefaultAddress               *Address       `json:"default-address,omitempty"`
+	CustomFields                 map[string]any `json:"custom-fields,omitempty"`
 	// raw is the snapshot line this user was decoded from, written back
 	// as it is when the snapshot is saved again (re-encoding 100,000
 	// unchanged users costs more than anything else in a re-open). Users
 	// are replaced whole, never edited in place, so it stays true.
 	raw string
+}
+
+// ApprovalLimit is Coupa's ApprovalLimit object: an amount in a currency.
+type ApprovalLimit struct {
+	ID       int       `json:"id,omitempty"`
+	Name     string    `json:"name,omitempty"`
+	Amount   string    `json:"amount,omitempty"`
+	Currency *Currency `json:"currency,omitempty"`
+}
+
+// Address is the part of Coupa's Address object a user's default address
+// is compared by: its location code.
+type Address struct {
+	ID           int    `json:"id,omitempty"`
+	Name         string `json:"name,omitempty"`
+	LocationCode string `json:"location-code,omitempty"`
 }
 
 // RoleNames returns the names of the user's roles.
@@ -241,4 +277,70 @@ type Group struct {
 // ErrorBody is Coupa's JSON error document: {"errors":{"user":["..."]}}.
 type ErrorBody struct {
 	Errors map[string][]string `json:"errors"`
+}
+
+// LimitFields are the approval limits ccwrecon reconciles, by API name.
+var LimitFields = []string{"requisition-approval-limit", "expense-approval-limit", "invoice-approval-limit", "contract-approval-limit",
+	"requisition-self-approval-limit", "expense-self-approval-limit", "invoice-self-approval-limit", "contract-self-approval-limit"}
+
+// Limit is the approval limit of that API name (nil for another name).
+func (u *User) Limit(name string) **ApprovalLimit {
+	switch name {
+	case "requisition-approval-limit":
+		return &u.RequisitionApprovalLimit
+	case "expense-approval-limit":
+		return &u.ExpenseApprovalLimit
+	case "invoice-approval-limit":
+		return &u.InvoiceApprovalLimit
+	case "contract-approval-limit":
+		return &u.ContractApprovalLimit
+	case "requisition-self-approval-limit":
+		return &u.RequisitionSelfApprovalLimit
+	case "expense-self-approval-limit":
+		return &u.ExpenseSelfApprovalLimit
+	case "invoice-self-approval-limit":
+		return &u.InvoiceSelfApprovalLimit
+	case "contract-self-approval-limit":
+		return &u.ContractSelfApprovalLimit
+	}
+	return nil
+}
+
+// LicenceFields are the licence flags ccwrecon reconciles besides ccw-user.
+var LicenceFields = []string{"purchasing-user", "expense-user", "sourcing-user", "inventory-user", "contracts-user", "analytics-user"}
+
+// Licence is the licence flag of that API name (nil for another name).
+func (u *User) Licence(name string) *bool {
+	switch name {
+	case "purchasing-user":
+		return &u.PurchasingUser
+	case "expense-user":
+		return &u.ExpenseUser
+	case "sourcing-user":
+		return &u.SourcingUser
+	case "inventory-user":
+		return &u.InventoryUser
+	case "contracts-user":
+		return &u.ContractsUser
+	case "analytics-user":
+		return &u.AnalyticsUser
+	case "ccw-user":
+		return &u.CCWUser
+	}
+	return nil
+}
+
+// Groups is the membership of that API name (nil for another name).
+func (u *User) Groups(name string) *[]Ref {
+	switch name {
+	case "user-groups":
+		return &u.UserGroups
+	case "content-groups":
+		return &u.ContentGroups
+	case "account-groups":
+		return &u.AccountGroups
+	case "approval-groups":
+		return &u.ApprovalGroups
+	}
+	return nil
 }

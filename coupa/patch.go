@@ -18,7 +18,10 @@ type UserPatch struct {
 	Roles                                         *[]Ref // empty: clear every role
 	DefaultAccount                                *AccountPatch
 	CustomFields                                  map[string]string
-	Clear                                         []string // API field names sent as null
+	// Attrs are further attributes by API name, each already in Coupa's
+	// JSON shape (the field registry writes them).
+	Attrs map[string]any
+	Clear []string // API field names sent as null
 }
 
 // AccountPatch is a default account given by its whole code: the chart and
@@ -78,6 +81,9 @@ func (p UserPatch) MarshalJSON() ([]byte, error) {
 			cf[k] = v
 		}
 		m["custom-fields"] = cf
+	}
+	for k, v := range p.Attrs {
+		m[k] = v
 	}
 	for _, k := range p.Clear {
 		if name, ok := cutPrefix(k, "custom-fields."); ok {

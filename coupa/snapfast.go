@@ -474,6 +474,37 @@ func (l *lexer) user(u *User) {
 			u.AccountGroups = l.refs()
 		case "content-groups":
 			u.ContentGroups = l.refs()
+		case "approval-groups":
+			u.ApprovalGroups = l.refs()
+		case "purchasing-user":
+			u.PurchasingUser = l.bool()
+		case "expense-user":
+			u.ExpenseUser = l.bool()
+		case "sourcing-user":
+			u.SourcingUser = l.bool()
+		case "inventory-user":
+			u.InventoryUser = l.bool()
+		case "contracts-user":
+			u.ContractsUser = l.bool()
+		case "analytics-user":
+			u.AnalyticsUser = l.bool()
+		case "default-locale":
+			u.DefaultLocale = l.str()
+		case "business-group-security-type":
+			u.BusinessGroupSecurityType = l.int()
+		case "requisition-approval-limit", "expense-approval-limit", "invoice-approval-limit", "contract-approval-limit",
+			"requisition-self-approval-limit", "expense-self-approval-limit", "invoice-self-approval-limit", "contract-self-approval-limit":
+			raw := l.raw()
+			var lim *ApprovalLimit
+			if l.err == nil && json.Unmarshal([]byte(raw), &lim) != nil {
+				l.fail()
+			}
+			*u.Limit(k) = lim
+		case "default-address":
+			raw := l.raw()
+			if l.err == nil && json.Unmarshal([]byte(raw), &u.DefaultAddress) != nil {
+				l.fail()
+			}
 		case "ccw-user":
 			u.CCWUser = l.bool()
 		case "api-user":

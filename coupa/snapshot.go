@@ -41,6 +41,9 @@ type Snapshot struct {
 	UserGroups    []Group       `json:"user-groups"`
 	AccountGroups []Group       `json:"account-groups"`
 	ContentGroups []Group       `json:"content-groups"`
+	// RoleCatalogue is every role of the instance, read with the GraphQL
+	// roles query (empty when Coupa refused it: see Warnings).
+	RoleCatalogue []Role `json:"roles,omitempty"`
 	// Stats of the fetch that produced it (not part of Coupa's state).
 	Stats    FetchStats `json:"stats"`
 	Warnings []string   `json:"warnings,omitempty"`
@@ -170,7 +173,7 @@ func (c *Client) assemble(ctx context.Context, prev *Snapshot, early *earlyReque
 // takeReference moves the reference lists (and their warnings) of r into s.
 func (s *Snapshot) takeReference(r *Snapshot) {
 	s.Currencies, s.AccountTypes, s.Lookups, s.LookupValues = r.Currencies, r.AccountTypes, r.Lookups, r.LookupValues
-	s.UserGroups, s.AccountGroups, s.ContentGroups = r.UserGroups, r.AccountGroups, r.ContentGroups
+	s.UserGroups, s.AccountGroups, s.ContentGroups, s.RoleCatalogue = r.UserGroups, r.AccountGroups, r.ContentGroups, r.RoleCatalogue
 	s.Warnings = append(s.Warnings, r.Warnings...)
 }
 
@@ -316,7 +319,16 @@ func (c *Client) fetchReference(ctx context.Context, s *Snapshot, progress Progr
 		return err
 	}
 	s.ContentGroups, err = listAll(ctx, c, "business_groups", nil, 0, "content groups", progress, func(x *Group) int { return x.ID })
-	return tolerate("content groups", err)
+	if err = tolerate("content groups", err); err != nil {
+		return err
+	}
+	s.RoleCatalogue, err = c.RoleCatalogue(ctx)
+	var ae *APIError
+	if err != nil && (errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 || errors.Is(err, ErrGraphQL)) {
+		s.Warnings = append(s.Warnings, "the role catalogue was not read (Coupa refused the GraphQL roles query: "+err.Error()+"): roles are checked against those users hold plus the profile's known-roles")
+		return nil
+	}
+	return err
 }
 
 // mergeUsers lays re-read users over the cached ones and counts those

@@ -117,8 +117,51 @@ type coupaReader struct {
 	phone, currency, approver, roles, chart, mention, account column
 	licence                                                   column
 	segs                                                      [21]column
+	more                                                      []fieldColumn // record.Generic fields the file has
 	warn                                                      []string
 	width                                                     int
+}
+
+// fieldColumn is a column read by its field's file description alone.
+type fieldColumn struct {
+	col   column
+	field record.FileField
+}
+
+// genericColumns finds the Users CSV columns of record.Generic fields.
+func genericColumns(cols map[string]int, used map[int]bool) []fieldColumn {
+	var out []fieldColumn
+	for _, f := range record.FileFields {
+		if !record.Generic(f.Name) || f.UsersCSV == "" {
+			continue
+		}
+		names := []string{strings.ToLower(f.UsersCSV)}
+		for _, a := range f.Aliases {
+			names = append(names, strings.ToLower(a))
+		}
+		if c := find(cols, names...); c >= 0 {
+			out = append(out, fieldColumn{c, f})
+			used[int(c)] = true
+		}
+	}
+	return out
+}
+
+// readGeneric stores the row's values of those columns, each checked for
+// its shape at its column.
+func readGeneric(more []fieldColumn, r row, u *record.User, chk checker) {
+	for _, m := range more {
+		v := m.col.get(r)
+		if v == "" {
+			continue // a blank cell says nothing about this user
+		}
+		if why := record.CheckShape(m.field.Shape, v); why != "" {
+			chk.bad(int(m.col), "%s %s, not %q", m.field.UsersCSV, why, v)
+			continue
+		}
+		u.Set(m.field.Name, v)
+		u.Registered = true
+	}
 }
 
 func newCoupaReader(t *table, cols map[string]int) (*coupaReader, error) {
@@ -145,6 +188,8 @@ func newCoupaReader(t *table, cols map[string]int) (*coupaReader, error) {
 	for n := 1; n <= 20; n++ {
 		used[int(c.segs[n])] = true
 	}
+	c.more = genericColumns(cols, used)
+	used[int(find(cols, "id"))] = true // Coupa's Id: ccwrecon matches on keys, and writes it itself
 	c.warn = unknownColumns(t, used)
 	c.width = len(t.header) + 2
 	return c, nil
@@ -214,6 +259,7 @@ func (c *coupaReader) read(r row, w *worker) *record.User {
 			u.Put(record.SegmentField(n), v) // a segment column wins over the whole code
 		}
 	}
+	readGeneric(c.more, r, u, chk)
 	keepExtra(c.t, r, u)
 	w.slab.Fit(u)
 	return u

@@ -197,7 +197,7 @@ func TestRoundTrips(t *testing.T) {
 	if err != nil || len(files) != 1 || files[0].Name != "users_20261124_101500Z.csv" {
 		t.Fatalf("%v %+v", err, files)
 	}
-	if bytes.HasPrefix(files[0].Data, []byte("\xEF\xBB\xBF")) || !bytes.HasPrefix(files[0].Data, []byte(`"Login","Status"`)) {
+	if bytes.HasPrefix(files[0].Data, []byte("\xEF\xBB\xBF")) || !bytes.HasPrefix(files[0].Data, []byte(`"Id","Login","Status"`)) {
 		t.Fatal("Coupa CSV must be all-quoted UTF-8 without BOM")
 	}
 	b, err := Read(bytes.NewReader(files[0].Data), files[0].Name, Options{})

@@ -153,6 +153,9 @@ func validTarget(t string) bool {
 		record.SSO, record.AccountType:
 		return true
 	}
+	if record.Generic(t) {
+		return true
+	}
 	if strings.HasPrefix(t, "custom-fields.") && len(t) > len("custom-fields.") {
 		return true
 	}
@@ -585,6 +588,7 @@ const (
 	assignEmail
 	assignCurrency
 	assignManagerNumber
+	assignRegistered // a field of record.FileFields read by its shape
 )
 
 func kindOfRule(target string, rule *FieldRule) assignKind {
@@ -601,6 +605,8 @@ func kindOfRule(target string, rule *FieldRule) assignKind {
 		return assignCurrency
 	case target == record.Manager && rule.Lookup == record.EmployeeNumber:
 		return assignManagerNumber
+	case record.Generic(target):
+		return assignRegistered
 	}
 	return assignField
 }
@@ -640,6 +646,20 @@ func (h *hrReader) assign(u *record.User, hr *hrRule, v string, chk checker, idx
 		u.Add(target, v)
 	case assignManagerNumber:
 		u.Set(managerNumber, v) // a mapping could also name this key: replaced, not added twice
+	case assignRegistered:
+		if v == "" {
+			return // a blank cell says nothing about this user
+		}
+		f, _ := record.FileFieldOf(target)
+		if f.Shape == record.ShapeSet && rule.Split != "" && v != record.Clear {
+			v = strings.Join(w.list(strings.ReplaceAll(v, rule.Split, ",")), ", ")
+		}
+		if why := record.CheckShape(f.Shape, v); why != "" {
+			chk.bad(idx, "%s %s, not %q", target, why, v)
+			return
+		}
+		u.Add(target, v)
+		u.Registered = true
 	default:
 		u.Add(target, v)
 	}

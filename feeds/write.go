@@ -147,7 +147,7 @@ type CoupaFile struct {
 	Logins []string // the users it carries, in row order
 }
 
-var coupaHeader = []string{"Login", "Status", "Email", "First Name", "Last Name", "Middle Name", "Employee Number",
+var coupaHeader = []string{"Id", "Login", "Status", "Email", "First Name", "Last Name", "Middle Name", "Employee Number",
 	"Sso Identifier", "Phone Work", "Default Currency", "Approver Login", "User Role Names", "Mention Name",
 	"Default Chart of Accounts Name", "Account Security Type", "Contingent Workforce User"}
 
@@ -171,6 +171,20 @@ func WriteCoupaCSV(users []*record.User, creates map[string]bool, at time.Time, 
 		}
 	}
 	header := append([]string(nil), coupaHeader...)
+	// the further fields any user of the load carries, in the template's order
+	var more []record.FileField
+	for _, f := range record.FileFields {
+		if !record.Generic(f.Name) || f.UsersCSV == "" {
+			continue
+		}
+		for _, u := range users {
+			if u.Get(f.Name) != "" {
+				more = append(more, f)
+				header = append(header, f.UsersCSV)
+				break
+			}
+		}
+	}
 	for n := 1; n <= segN; n++ {
 		header = append(header, fmt.Sprintf("Default Account Code Segment-%d", n))
 	}
@@ -216,7 +230,7 @@ func WriteCoupaCSV(users []*record.User, creates map[string]bool, at time.Time, 
 			if depth[u] != d {
 				continue
 			}
-			line := quotedLine(coupaRow(u, segN))
+			line := quotedLine(coupaRow(u, more, segN))
 			if rows == 0 {
 				buf.WriteString(quotedLine(header))
 			}
@@ -239,7 +253,7 @@ func WriteCoupaCSV(users []*record.User, creates map[string]bool, at time.Time, 
 	return files, nil
 }
 
-func coupaRow(u *record.User, segN int) []string {
+func coupaRow(u *record.User, more []record.FileField, segN int) []string {
 	status := ""
 	if u.Active != nil {
 		status = map[bool]string{true: "active", false: "inactive"}[*u.Active]
@@ -251,10 +265,17 @@ func coupaRow(u *record.User, segN int) []string {
 			roles = record.Clear
 		}
 	}
-	r := []string{u.Get(record.Login), status, u.Get(record.Email), u.Get(record.FirstName), u.Get(record.LastName),
+	r := []string{u.Get(record.CoupaID), u.Get(record.Login), status, u.Get(record.Email), u.Get(record.FirstName), u.Get(record.LastName),
 		u.Get(record.MiddleName), u.Get(record.EmployeeNumber), u.Get(record.SSO), u.Get(record.PhoneWork),
 		u.Get(record.Currency), u.Get(record.Manager), roles, u.Get(record.MentionName), u.Get(record.AccountType),
 		u.Get(record.SecurityType), licence(u.Get(record.CCWUser))}
+	for _, f := range more {
+		v := u.Get(f.Name)
+		if f.Shape == record.ShapeBool && v != record.Clear {
+			v = licence(v)
+		}
+		r = append(r, v)
+	}
 	for n := 1; n <= segN; n++ {
 		r = append(r, u.Get(record.SegmentField(n)))
 	}

@@ -124,7 +124,14 @@ type User struct {
 	RoleMode RoleMode `json:"role-mode,omitempty"`
 	Active   *bool    `json:"active,omitempty"` // nil: no opinion (full feed); points at True or False
 	Source   Source   `json:"source"`
+	// Registered says the record holds a Generic field (memberships,
+	// licences, limits…): the readers set it, so the engine looks for
+	// them only in the rows that have them.
+	Registered bool `json:"registered,omitempty"`
 }
+
+// HasRegistered reports a record holding a Generic field.
+func (u *User) HasRegistered() bool { return u.Registered }
 
 // True and False are what Active points at (no allocation per record).
 var (

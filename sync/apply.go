@@ -18,6 +18,7 @@ import (
 	"github.com/ccwrecon/ccwrecon/coupa"
 	"github.com/ccwrecon/ccwrecon/internal/fileutil"
 	"github.com/ccwrecon/ccwrecon/internal/termtext"
+	"github.com/ccwrecon/ccwrecon/record"
 )
 
 // ApplyOptions control an apply run.
@@ -415,15 +416,15 @@ func (a *applier) runUser(ctx context.Context, u *UserPlan) {
 			return
 		}
 		fields := st.fields
-		if st.op == OpRolesClear {
-			fields = []string{"roles"}
+		if f, clear, ok := twoStep(st.op); ok && clear {
+			fields = []string{f}
 		}
 		a.record(u, st.op, fields, status, err.Error())
 		for _, rest := range steps[i+1:] {
 			if a.journal.Append(Entry{User: u.Key, Op: rest.op, Phase: PhaseSkipped, Message: "an earlier request failed"}) != nil {
 				break
 			}
-			if rest.op == OpRolesSet && st.op == OpRolesClear {
+			if _, clear, ok := twoStep(st.op); ok && clear && rest.op == setOp(st.fieldOf()) {
 				continue // counted with the failed clear
 			}
 			a.record(u, rest.op, rest.fields, StatusSkipped, "an earlier request failed")
@@ -464,8 +465,8 @@ func (a *applier) runStep(ctx context.Context, u *UserPlan, st step, committed b
 		}
 	}
 	intent := Entry{User: u.Key, Op: st.op, Phase: PhaseIntent}
-	if st.op == OpRolesClear {
-		intent.PriorRoles = u.Change("roles").Before.RoleList()
+	if f, clear, ok := twoStep(st.op); ok && clear {
+		intent.PriorRoles = u.Change(f).Before.RoleList() // the set before the clear (roles or members)
 	}
 	if err := a.journal.Append(intent); err != nil {
 		a.setFatal(err)
@@ -481,12 +482,19 @@ func (a *applier) runStep(ctx context.Context, u *UserPlan, st step, committed b
 	} else {
 		id = a.id(u.Key)
 		_, err = a.client.UpdateUser(ctx, id, body)
-		if err != nil && st.op == OpRolesSet && definite(err) {
-			prior := u.Change("roles").Before.RoleList()
-			if _, rerr := a.client.UpdateUser(ctx, id, coupa.UserPatch{Roles: roleRefs(prior)}); rerr == nil {
-				err = fmt.Errorf("%w; the prior roles (%s) were restored", err, strings.Join(prior, ", "))
+		if f, clear, ok := twoStep(st.op); ok && !clear && err != nil && definite(err) {
+			// the set failed after the clear: put the prior set back
+			prior := u.Change(f).Before.RoleList()
+			var restore coupa.UserPatch
+			specs[f].Write(&restore, Roles(prior))
+			what := "prior " + f
+			if f == record.Roles {
+				what = "prior roles"
+			}
+			if _, rerr := a.client.UpdateUser(ctx, id, restore); rerr == nil {
+				err = fmt.Errorf("%w; the %s (%s) were restored", err, what, strings.Join(prior, ", "))
 			} else {
-				err = fmt.Errorf("%w; restoring the prior roles (%s) failed too: %v", err, strings.Join(prior, ", "), rerr)
+				err = fmt.Errorf("%w; restoring the %s (%s) failed too: %v", err, what, strings.Join(prior, ", "), rerr)
 			}
 		}
 	}

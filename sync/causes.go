@@ -24,6 +24,7 @@ var causeText = map[string]string{
 	"self":                "the user is named as their own supervisor: correct the Supervisor ID",
 	"cycle":               "the supervisors form a loop: one of them must report to someone outside it",
 	"role-unknown":        "the role does not exist in Coupa: create it in Coupa (Setup > Roles) or correct the feed",
+	"group-unknown":       "the group does not exist in Coupa (groups are read-only through the API): create it in Coupa or correct the feed",
 	"currency":            "the currency is not enabled in Coupa: enable it (Setup > Currencies) or correct the feed",
 	"email-taken":         "another Coupa user holds this email, and Coupa refuses duplicates: change one of them, or match on email (--match-on email) if it is the same person",
 	"create-field":        "a new user needs a login, email, first and last name: fill them in the feed",

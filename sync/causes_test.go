@@ -84,6 +84,12 @@ func TestEveryCauseHasAFixture(t *testing.T) {
 		t.Fatal(err)
 	}
 	diff(readFeed(t, "workday.csv", feeds.Options{Mapping: m}), Config{MatchOn: "employee-number"})
+	// groups, licences, limits: a group Coupa lacks
+	access, err := feeds.LoadMapping(fx + "workday_access.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff(readFeed(t, "workday_access.csv", feeds.Options{Mapping: access}), Config{MatchOn: "employee-number"})
 
 	var missing []string
 	for key, text := range causeText {

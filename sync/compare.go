@@ -3,6 +3,8 @@ package sync
 import (
 	"strings"
 
+	"github.com/ccwrecon/ccwrecon/internal/suggest"
+
 	"github.com/ccwrecon/ccwrecon/coupa"
 	"github.com/ccwrecon/ccwrecon/record"
 )
@@ -161,4 +163,126 @@ func (e *engine) role(r string) (string, bool) {
 		return c, true
 	}
 	return r, false
+}
+
+// catalogue is a list of Coupa's names (groups) by lower-cased name.
+type catalogue struct {
+	byFold map[string]string
+	names  []string
+}
+
+func newCatalogue(groups []coupa.Group) *catalogue {
+	c := &catalogue{byFold: make(map[string]string, len(groups))}
+	for _, g := range groups {
+		c.byFold[strings.ToLower(g.Name)] = g.Name
+		c.names = append(c.names, g.Name)
+	}
+	return c
+}
+
+// registeredFields are the fields compared by their registry entry alone
+// (memberships, licences, limits, locale, authentication, address).
+var registeredFields = func() []string {
+	var out []string
+	for _, s := range Registry {
+		if record.Generic(s.Name) {
+			out = append(out, s.Name)
+		}
+	}
+	return out
+}()
+
+// compareRegistered compares each registered field the row carries: a
+// blank cell says nothing, --NULL-- clears, a membership names groups
+// that must exist in Coupa (an unknown one makes the user an error user
+// naming it and the nearest names).
+func (e *engine) compareRegistered(rp *rowPlan, f *record.User) {
+	for _, name := range registeredFields {
+		v := f.Get(name)
+		if v == "" {
+			continue
+		}
+		spec := specs[name]
+		if spec.Catalogue != "" && v != record.Clear {
+			names, ok := e.members(rp, spec, record.SplitList(v))
+			if !ok {
+				continue
+			}
+			want := Roles(names)
+			before := len(rp.plan.Changes)
+			rp.compareValue(name, rp.current(name), want)
+			if len(rp.plan.Changes) > before {
+				if c := &rp.plan.Changes[len(rp.plan.Changes)-1]; removesRoles(c.Before, c.After) && !rp.creating {
+					c.Note = "removes members: Coupa's clear-then-set, the prior set restored on failure"
+				}
+			}
+			continue
+		}
+		rp.compare(name, v)
+	}
+}
+
+// members are a membership's names as Coupa spells them; a name Coupa
+// lacks is a problem (and ok is false).
+func (e *engine) members(rp *rowPlan, spec *FieldSpec, names []string) ([]string, bool) {
+	cat := e.groups[spec.Catalogue]
+	if cat == nil || len(cat.names) == 0 {
+		return names, true // the list was not read: said once in the snapshot's warnings
+	}
+	out := make([]string, 0, len(names))
+	ok := true
+	for _, n := range names {
+		c, found := cat.byFold[strings.ToLower(n)]
+		if !found {
+			near := suggest.Nearest(n, cat.names, 3)
+			hint := ""
+			if len(near) > 0 {
+				hint = " (nearest: " + strings.Join(near, ", ") + ")"
+			}
+			rp.problem(ProblemValue, "group-unknown", []string{rp.plan.Key}, "%s: %q is not one of Coupa's %s%s", spec.Name, n, spec.Catalogue, hint)
+			ok = false
+			continue
+		}
+		if !containsFold(out, c) {
+			out = append(out, c)
+		}
+	}
+	return out, ok
+}
+
+// deriveSecurityType keeps account-security-type to Starling's rule
+// whenever its inputs change: 2 for a user with a default chart and
+// account groups, 1 with a chart and none, unchanged without a chart.
+func (e *engine) deriveSecurityType(rp *rowPlan) {
+	p := rp.plan
+	chartC, groupsC := p.Change(record.AccountType), p.Change(record.AccountGroups)
+	if chartC == nil && groupsC == nil {
+		return
+	}
+	chart := rp.current(record.AccountType)
+	if chartC != nil {
+		chart = chartC.After
+	}
+	groups := rp.current(record.AccountGroups)
+	if groupsC != nil {
+		groups = groupsC.After
+	}
+	if chart.IsNone() || chart.Text() == "" {
+		return
+	}
+	derived := 1
+	if len(groups.RoleList()) > 0 {
+		derived = 2
+	}
+	note := "derived: 1 without account groups, 2 with"
+	if c := p.Change(record.SecurityType); c != nil {
+		c.After, c.Op, c.Note = Int(derived), opOf(c.Before, Int(derived)), note
+		if Same(record.SecurityType, c.Before, c.After) {
+			p.RemoveChange(record.SecurityType)
+		}
+		return
+	}
+	if cur := rp.current(record.SecurityType); cur.IsNone() || cur.IntValue() != derived {
+		rp.change(record.SecurityType, cur, Int(derived), true, note)
+	}
 }

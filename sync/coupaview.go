@@ -63,22 +63,9 @@ func coupaPhone(u *coupa.User) (Phone, bool) {
 // coupaFields are the readers of the fields a Coupa user has by name:
 // looked up once per field list (see accessors), not per value.
 var coupaFields = func() map[string]coupaField {
-	m := map[string]coupaField{
-		record.PhoneWork: func(u *coupa.User) Value {
-			if p, ok := coupaPhone(u); ok {
-				return PhoneValue(p)
-			}
-			return None(record.PhoneWork)
-		},
-		record.SecurityType: func(u *coupa.User) Value { return Int(u.AccountSecurityType) },
-		record.Roles: func(u *coupa.User) Value {
-			return roleSet(&moreValue{}, sortedRoleNames(u.Roles, make([]string, 0, len(u.Roles))))
-		},
-		record.Active:  func(u *coupa.User) Value { return Bool(u.Active) },
-		record.CCWUser: func(u *coupa.User) Value { return Bool(u.CCWUser) },
-	}
-	for f, read := range coupaText {
-		m[f] = func(u *coupa.User) Value { return Text(read(u)) }
+	m := make(map[string]coupaField, len(Registry))
+	for i := range Registry {
+		m[Registry[i].Name] = Registry[i].Read
 	}
 	return m
 }()

@@ -72,7 +72,8 @@ type engine struct {
 	loginShadowed []bool
 	byEmail       *multiIndex // see emails
 	email         gosync.Once
-	roles         map[string]string // lower -> canonical name
+	roles         map[string]string     // lower -> canonical name
+	groups        map[string]*catalogue // group catalogues by name (CatalogueUserGroups, ...)
 	chart         string
 	lookups       lookupIndex
 	targets       [record.MaxSegments + 1]string // cfg.SegmentTargets as an array: read for every changed user
@@ -278,6 +279,16 @@ func newEngine(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config, alongside fun
 	for _, r := range cfg.KnownRoles {
 		e.roles[strings.ToLower(r)] = r
 		e.roles[r] = r
+	}
+	// Coupa's catalogue: a role no user holds yet is a role all the same
+	for _, r := range snap.RoleCatalogue {
+		e.roles[strings.ToLower(r.Name)] = r.Name
+		e.roles[r.Name] = r.Name
+	}
+	e.groups = map[string]*catalogue{
+		CatalogueUserGroups:    newCatalogue(snap.UserGroups),
+		CatalogueContentGroups: newCatalogue(snap.ContentGroups),
+		CatalogueAccountGroups: newCatalogue(snap.AccountGroups),
 	}
 	return e
 }
@@ -679,6 +690,10 @@ func (e *engine) compareRow(f *record.User, rp *rowPlan, holders int32) {
 	e.compareRoles(rp, f)
 	e.compareSegments(rp, f)
 	f.Prefixed("custom-fields.", rp.compare)
+	if f.HasRegistered() {
+		e.compareRegistered(rp, f)
+	}
+	e.deriveSecurityType(rp)
 	// the final supervisor: the feed's, else Coupa's
 	switch m := rp.wantMgr; {
 	case m == record.Clear:

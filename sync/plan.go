@@ -158,6 +158,17 @@ func (u *UserPlan) Change(field string) *Change {
 	return nil
 }
 
+// RemoveChange drops the change of a field (one the diff itself derived
+// and then found unneeded).
+func (u *UserPlan) RemoveChange(field string) {
+	for i := range u.Changes {
+		if u.Changes[i].Field == field {
+			u.Changes = append(u.Changes[:i:i], u.Changes[i+1:]...)
+			return
+		}
+	}
+}
+
 // SelectedChanges lists the changes apply will make for this user.
 func (u *UserPlan) SelectedChanges() []Change {
 	if !u.Selected || u.Action == Error {
@@ -587,10 +598,7 @@ func (u *UserPlan) UnmarshalJSON(b []byte) error {
 
 // ValidField reports a contract field name a plan may change.
 func ValidField(f string) bool {
-	switch f {
-	case record.Login, record.Email, record.FirstName, record.LastName, record.MiddleName, record.MentionName,
-		record.PhoneWork, record.EmployeeNumber, record.Currency, record.Manager, record.Roles, record.Active,
-		record.SSO, record.AccountType, record.SecurityType, record.CCWUser:
+	if specs[f] != nil {
 		return true
 	}
 	if strings.HasPrefix(f, "custom-fields.") && len(f) > len("custom-fields.") {

@@ -18,24 +18,60 @@ const (
 	OpUpload     = "upload"
 )
 
+// clearOp and setOp name the two requests of a set's removal (Coupa's
+// clear-then-set): roles keep the journal's names of earlier rounds.
+func clearOp(field string) string {
+	if field == record.Roles {
+		return OpRolesClear
+	}
+	return field + "-clear"
+}
+
+func setOp(field string) string {
+	if field == record.Roles {
+		return OpRolesSet
+	}
+	return field + "-set"
+}
+
+// twoStep reads an op of a clear-then-set: its field and which request.
+func twoStep(op string) (field string, clear, ok bool) {
+	for _, s := range [...]struct {
+		suffix string
+		clear  bool
+	}{{"-clear", true}, {"-set", false}} {
+		if f, found := strings.CutSuffix(op, s.suffix); found {
+			if spec := specs[f]; spec != nil && spec.ClearThenSet {
+				return f, s.clear, true
+			}
+		}
+	}
+	return "", false, false
+}
+
 // step is one request of a user's apply and the changes it carries.
 type step struct {
 	op     string
 	fields []string
 }
 
+// fieldOf is the field of a clear-then-set step.
+func (s step) fieldOf() string {
+	f, _, _ := twoStep(s.op)
+	return f
+}
+
 // stepsOf lists a user's requests in order. Segments go in a second
 // request once the chart is stored, as a whole account code; removing a
 // role is Coupa's clear-then-set.
 func stepsOf(u *UserPlan) []step {
-	var main, segs []string
-	rolesRemove := false
+	var main, segs, removals []string
 	for _, c := range u.SelectedChanges() {
-		switch {
+		switch spec := specs[c.Field]; {
 		case c.IsSegment():
 			segs = append(segs, c.Field)
-		case c.Field == record.Roles && u.Action != Create && removesRoles(c.Before, c.After):
-			rolesRemove = true
+		case spec != nil && spec.ClearThenSet && u.Action != Create && removesRoles(c.Before, c.After):
+			removals = append(removals, c.Field)
 		default:
 			main = append(main, c.Field)
 		}
@@ -49,8 +85,8 @@ func stepsOf(u *UserPlan) []step {
 	case len(main) > 0:
 		steps = append(steps, step{OpUpdate, main})
 	}
-	if rolesRemove {
-		steps = append(steps, step{OpRolesClear, nil}, step{OpRolesSet, []string{record.Roles}})
+	for _, f := range removals {
+		steps = append(steps, step{clearOp(f), nil}, step{setOp(f), []string{f}})
 	}
 	if len(segs) > 0 {
 		steps = append(steps, step{OpSegments, segs})
@@ -61,11 +97,11 @@ func stepsOf(u *UserPlan) []step {
 // patch builds the typed request body of a step.
 func (a *applier) patch(u *UserPlan, st step) coupa.UserPatch {
 	var p coupa.UserPatch
-	switch st.op {
-	case OpRolesClear:
-		empty := []coupa.Ref{}
-		p.Roles = &empty
+	if f, clear, ok := twoStep(st.op); ok && clear {
+		specs[f].Write(&p, Roles(nil)) // an empty set clears the collection
 		return p
+	}
+	switch st.op {
 	case OpSegments:
 		p.DefaultAccount = &coupa.AccountPatch{Segments: a.fullSegments(u)}
 		if chart := a.chartOf(u); chart != "" {
@@ -83,58 +119,23 @@ func (a *applier) patch(u *UserPlan, st step) coupa.UserPatch {
 	return p
 }
 
-// setField puts one change into a request body.
+// setField puts one change into a request body, as the field's registry
+// entry writes it.
 func setField(p *coupa.UserPatch, c Change) {
 	v := c.After
 	if v.IsNone() {
 		p.Clear = append(p.Clear, c.Field)
 		return
 	}
-	s := v.Text()
-	switch c.Field {
-	case record.Login:
-		p.Login = &s
-	case record.Email:
-		p.Email = &s
-	case record.FirstName:
-		p.Firstname = &s
-	case record.LastName:
-		p.Lastname = &s
-	case record.MiddleName:
-		p.Middlename = &s
-	case record.EmployeeNumber:
-		p.EmployeeNumber = &s
-	case record.MentionName:
-		p.MentionName = &s
-	case record.SSO:
-		p.SSOIdentifier = &s
-	case record.Active:
-		b := v.BoolValue()
-		p.Active = &b
-	case record.CCWUser:
-		b := v.BoolValue()
-		p.CCWUser = &b
-	case record.SecurityType:
-		n := v.IntValue()
-		p.AccountSecurityType = &n
-	case record.Currency:
-		p.DefaultCurrency = &coupa.Ref{Code: s}
-	case record.Manager:
-		p.Manager = &coupa.Ref{Login: s}
-	case record.AccountType:
-		p.DefaultAccountType = &coupa.Ref{Name: s}
-	case record.PhoneWork:
-		ph, _ := v.PhoneParts()
-		p.PhoneWork = &coupa.Phone{CountryCode: ph.CountryCode, AreaCode: ph.AreaCode, Number: ph.Number, Extension: ph.Extension}
-	case record.Roles:
-		p.Roles = roleRefs(v.RoleList())
-	default:
-		if name, ok := strings.CutPrefix(c.Field, "custom-fields."); ok {
-			if p.CustomFields == nil {
-				p.CustomFields = map[string]string{}
-			}
-			p.CustomFields[name] = s
+	if spec := specs[c.Field]; spec != nil {
+		spec.Write(p, v)
+		return
+	}
+	if name, ok := strings.CutPrefix(c.Field, "custom-fields."); ok {
+		if p.CustomFields == nil {
+			p.CustomFields = map[string]string{}
 		}
+		p.CustomFields[name] = v.Text()
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/ccwrecon/ccwrecon/feeds"
@@ -67,6 +68,9 @@ func (a *applier) records() ([]*record.User, map[string]bool) {
 		if u.Fingerprint == nil {
 			creating[strings.ToLower(u.Key)] = true
 		} else {
+			// keyed by Id, any field may change (Coupa's loader cannot
+			// change an employee number keyed by Login)
+			r.Set(record.CoupaID, strconv.Itoa(u.Fingerprint.ID))
 			for _, f := range u.Same {
 				putValue(r, f.Field, f.Value)
 			}

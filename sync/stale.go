@@ -173,12 +173,13 @@ func (a *applier) between(u *UserPlan) func(field string, now Value) bool {
 		return phase == PhaseIntent || phase == PhaseDone || phase == PhaseUncertain
 	}
 	done := func(op string) bool { phase, _ := a.journal.state(u.Key, op); return phase == PhaseDone }
-	rolesCut := sent(OpRolesClear) && !done(OpRolesSet)
 	segmentsCut := !done(OpSegments) && (done(OpUpdate) || done(OpCreate))
 	return func(field string, now Value) bool {
+		spec := specs[field]
 		switch {
-		case field == record.Roles:
-			return rolesCut && len(now.RoleList()) == 0
+		case spec != nil && spec.ClearThenSet:
+			// cut between its clear and its set: the set is empty
+			return sent(clearOp(field)) && !done(setOp(field)) && len(now.RoleList()) == 0
 		case strings.HasPrefix(field, "default-account.segment-"):
 			return segmentsCut && now.IsNone()
 		}

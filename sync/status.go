@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ccwrecon/ccwrecon/coupa"
+	"github.com/ccwrecon/ccwrecon/feeds"
 	"github.com/ccwrecon/ccwrecon/internal/fileutil"
 	"github.com/ccwrecon/ccwrecon/internal/termtext"
 )
@@ -97,6 +98,15 @@ func (s *Service) Status(ctx context.Context, runDir string, o StatusOptions) (*
 	for _, u := range plan.Users {
 		users[strings.ToLower(u.Key)] = u
 	}
+	// the files' rows, rebuilt from the plan (they are deterministic): a
+	// refused row is named by its number, whatever its first column holds
+	// (Coupa's Id for existing users, blank for new ones)
+	rowsOf := map[string][]string{}
+	if built, err := (&applier{plan: plan, o: ApplyOptions{SFTP: &SFTPTarget{Format: FormatCore}}}).buildFiles(false); err == nil {
+		for _, f := range built {
+			rowsOf[f.name] = f.logins
+		}
+	}
 	st := &LoadStatus{RunDir: runDir}
 	every := o.Every
 	if every <= 0 {
@@ -126,7 +136,7 @@ func (s *Service) Status(ctx context.Context, runDir string, o StatusOptions) (*
 					}
 				}
 				fs.Status, fs.Result = last.Status, last.ResultText
-				fs.RowError = rowErrors(last.UploadErrors, users)
+				fs.RowError = rowErrors(last.UploadErrors, users, rowsOf[feeds.TrimPGPExt(name)])
 			}
 			if o.Progress != nil {
 				o.Progress(name, fs.Status)
@@ -149,11 +159,15 @@ func (s *Service) Status(ctx context.Context, runDir string, o StatusOptions) (*
 	return st, nil
 }
 
-func rowErrors(errs []coupa.UploadError, users map[string]*UserPlan) []RowError {
+func rowErrors(errs []coupa.UploadError, users map[string]*UserPlan, rows []string) []RowError {
 	var out []RowError
 	for _, e := range errs {
 		re := RowError{Row: e.Row, FileLine: e.Row + 1, User: e.FirstColumn, Field: e.FieldWithError, Value: e.Value, Messages: e.FieldErrors}
-		if u := users[strings.ToLower(e.FirstColumn)]; u != nil { // our files start with the login
+		login := e.FirstColumn
+		if e.Row >= 1 && e.Row <= len(rows) {
+			login = rows[e.Row-1]
+		}
+		if u := users[strings.ToLower(login)]; u != nil {
 			re.User, re.FeedLine = u.Key, u.Line
 		}
 		out = append(out, re)

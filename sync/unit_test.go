@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -256,6 +257,68 @@ func TestAKillBetweenAnyTwoStepsIsFinishedByResume(t *testing.T) {
 		}
 		if n != 1 {
 			t.Fatalf("%s exists %d times", login, n)
+		}
+	}
+}
+
+// A membership removal killed between its clear and its set is finished
+// by resume, as a role removal is.
+func TestAKillBetweenAMembershipRemovalsRequestsIsFinishedByResume(t *testing.T) {
+	t.Parallel()
+	if os.Getenv("CCWRECON_UNIT_CHILD") != "" {
+		return
+	}
+	srv, c, snap := acme(t)
+	proxy, pbase := newHoldingProxy(t, c.Instance(), `"user-groups":[{`, false)
+	snap.Instance = pbase
+	pc, _ := coupa.New(coupa.Config{BaseURL: pbase, APIKey: emulator.DefaultAPIKey, Rate: 500, Burst: 50})
+	dir, locks := t.TempDir(), t.TempDir()
+	f, err := feeds.Read(strings.NewReader("Login,Email,Groups\nspatel,spatel@acme.example,IT Requesters\n"), "users.csv", feeds.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := Diff(f, snap, Config{})
+	path := filepath.Join(dir, "p.json")
+	if err := p.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	p, b, err := LoadPlan(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	child := exec.Command(os.Args[0], "-test.run=^TestUnitChild$")
+	child.Env = append(os.Environ(), "CCWRECON_UNIT_CHILD="+pbase, "CCWRECON_UNIT_PLAN="+path, "CCWRECON_UNIT_LOCKS="+locks)
+	var out bytes.Buffer
+	child.Stdout, child.Stderr = &out, &out
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-proxy.held:
+	case <-time.After(20 * time.Second):
+		child.Process.Kill()
+		t.Fatalf("the set never came\n%s", out.String())
+	}
+	child.Process.Signal(syscall.SIGKILL)
+	child.Wait()
+	proxy.forward <- false
+	for _, u := range srv.Users() {
+		if u.Login == "spatel" && len(u.UserGroups) != 0 {
+			t.Fatalf("the kill did not land between the requests: %+v", u.UserGroups)
+		}
+	}
+	go func() {
+		for range proxy.held {
+			proxy.forward <- true
+		}
+	}()
+	rep, err := Apply(context.Background(), pc, p, ApplyOptions{PlanPath: path, PlanBytes: b, Resume: true, Rules: defaultRules, LockDir: locks})
+	if err != nil || !rep.OK() {
+		t.Fatalf("resume: %v %+v", err, rep)
+	}
+	for _, u := range srv.Users() {
+		if u.Login == "spatel" && (len(u.UserGroups) != 1 || u.UserGroups[0].Name != "IT Requesters") {
+			t.Fatalf("after resume: %+v", u.UserGroups)
 		}
 	}
 }

@@ -27,17 +27,10 @@ const (
 
 // KindOf is the kind of a contract field.
 func KindOf(field string) Kind {
-	switch field {
-	case record.Roles:
-		return KindRoles
-	case record.Active, record.CCWUser:
-		return KindBool
-	case record.SecurityType:
-		return KindInt
-	case record.PhoneWork:
-		return KindPhone
+	if s := specs[field]; s != nil {
+		return s.Kind
 	}
-	return KindText
+	return KindText // segments, custom fields
 }
 
 // Phone is Coupa's phone number, in its parts.
@@ -291,6 +284,21 @@ func lessFold(a, b string) bool {
 // is not a value of the field (a phone without digits, a status nobody
 // understands).
 func ParseValue(field, s string) (Value, bool) {
+	spec := specs[field]
+	if spec != nil && spec.Normalize != nil {
+		var ok bool
+		if s, ok = spec.Normalize(s); !ok {
+			return None(field), false
+		}
+	}
+	v, ok := parseKind(field, s)
+	if ok && spec != nil && spec.Check != nil && !v.IsNone() && spec.Check(v) != "" {
+		return v, false
+	}
+	return v, ok
+}
+
+func parseKind(field, s string) (Value, bool) {
 	switch KindOf(field) {
 	case KindRoles:
 		return Roles(record.SplitList(s)), true
@@ -342,11 +350,8 @@ func Same(field string, a, b Value) bool {
 
 // foldsCase reports whether a text field compares case-insensitively.
 func foldsCase(field string) bool {
-	switch field {
-	case record.Login, record.Email, record.Manager, record.Currency, record.AccountType:
-		return true
-	}
-	return false
+	s := specs[field]
+	return s != nil && s.FoldCase
 }
 
 // MarshalJSON writes the value natively: a string, a list, a bool, a
@@ -396,9 +401,6 @@ func decodeValue(field string, raw json.RawMessage) (Value, error) {
 	case KindInt:
 		var n int
 		if err = strictJSON(raw, &n); err == nil {
-			if field == record.SecurityType && (n < 0 || n > 2) {
-				return v, fmt.Errorf("%s must be 0, 1 or 2, not %d", field, n)
-			}
 			v = Int(n)
 		}
 	case KindPhone:
@@ -417,6 +419,11 @@ func decodeValue(field string, raw json.RawMessage) (Value, error) {
 	}
 	if err != nil {
 		return v, fmt.Errorf("%s: %s is not a valid %s value", field, raw, kindName(v.kind))
+	}
+	if s := specs[field]; s != nil && s.Check != nil && !v.IsNone() {
+		if why := s.Check(v); why != "" {
+			return v, fmt.Errorf("%s %s", field, why)
+		}
 	}
 	return v, nil
 }

@@ -20,8 +20,9 @@ import (
 // as API writes would be, invalid ones recorded with their row (counted
 // from 1 for the first row after the header) and first column.
 
-// LoadUsersCSV queues a Users import file, as Coupa's poller picks it up.
-func (s *Server) LoadUsersCSV(name string, data []byte) {
+// LoadUsersCSV queues a Users import file, as Coupa's poller picks it up;
+// the channel closes once it is loaded.
+func (s *Server) LoadUsersCSV(name string, data []byte) <-chan struct{} {
 	s.mu.Lock()
 	id := len(s.files) + 1
 	now := s.now().UTC().Format(time.RFC3339)
@@ -30,7 +31,12 @@ func (s *Server) LoadUsersCSV(name string, data []byte) {
 	s.files = append(s.files, src)
 	s.mu.Unlock()
 	delay := s.opts.LoadDelay
-	time.AfterFunc(delay, func() { s.loadUsers(src, data) })
+	done := make(chan struct{})
+	time.AfterFunc(delay, func() {
+		s.loadUsers(src, data)
+		close(done)
+	})
+	return done
 }
 
 func (s *Server) loadUsers(src map[string]any, data []byte) {
@@ -111,10 +117,23 @@ func (s *Server) loadUsers(src map[string]any, data []byte) {
 				body["phone-work"] = p
 			}
 		}
-		login, _ := get("login")
-		target := s.findLogin(login)
-		if target == nil {
-			if num, _ := get("employee number"); num != "" {
+		s.loadMoreColumns(get, body)
+		// Coupa's keys: Id (any field may change), then Login, then
+		// Employee Number; keyed by Login, the employee number may not
+		// change (Coupa would try to create a user).
+		var target *coupa.User
+		var problems []string
+		byLogin := false
+		if idText, _ := get("id"); strings.TrimSpace(idText) != "" {
+			id, _ := strconv.Atoi(strings.TrimSpace(idText))
+			if target = s.byID[id]; target == nil {
+				problems = append(problems, fmt.Sprintf("Id %s does not exist", idText))
+			}
+		} else {
+			login, _ := get("login")
+			if target = s.findLogin(login); target != nil {
+				byLogin = true
+			} else if num, _ := get("employee number"); num != "" {
 				for _, u := range s.users {
 					if u.EmployeeNumber == num {
 						target = u
@@ -122,8 +141,12 @@ func (s *Server) loadUsers(src map[string]any, data []byte) {
 				}
 			}
 		}
-		var problems []string
-		if target == nil {
+		if num, ok := body["employee-number"].(string); ok && byLogin && target != nil && num != target.EmployeeNumber {
+			problems = append(problems, "Employee Number cannot be updated when the row is keyed by Login (add the Id column)")
+		}
+		switch {
+		case len(problems) > 0: // refused before anything is applied
+		case target == nil:
 			u := &coupa.User{ID: s.nextID, Active: true, AuthenticationMethod: "coupa_credentials", Roles: []coupa.Role{}}
 			if problems = s.applyRow(u, body, account, true); len(problems) == 0 {
 				if len(u.Roles) == 0 {
@@ -137,7 +160,7 @@ func (s *Server) loadUsers(src map[string]any, data []byte) {
 				s.byID[u.ID] = u
 				created++
 			}
-		} else {
+		default:
 			next := *target
 			next.Roles = append([]coupa.Role(nil), target.Roles...)
 			if problems = s.applyRow(&next, body, account, false); len(problems) == 0 {
@@ -241,4 +264,61 @@ func (s *Server) dataFileSources(r *http.Request, parts []string) (int, any) {
 		known[k] = true
 	}
 	return s.list(r, "data-file-source", items, known)
+}
+
+// loadMoreColumns reads the Users import's columns for licences, approval
+// limits, groups, locale, authentication and the default address into a
+// request body, as the API takes them.
+func (s *Server) loadMoreColumns(get func(string) (string, bool), body map[string]any) {
+	for h, k := range map[string]string{"purchasing user": "purchasing-user", "expense user": "expense-user", "sourcing user": "sourcing-user",
+		"inventory user": "inventory-user", "contracts user": "contracts-user", "analytics user": "analytics-user"} {
+		if v, ok := get(h); ok && v != "" {
+			body[k] = strings.EqualFold(v, "yes") || strings.EqualFold(v, "true")
+		}
+	}
+	for h, k := range map[string]string{"requisition approval limit": "requisition-approval-limit", "expense approval limit": "expense-approval-limit",
+		"invoice approval limit": "invoice-approval-limit", "contract approval limit": "contract-approval-limit",
+		"requisition self approval limit": "requisition-self-approval-limit", "expense self approval limit": "expense-self-approval-limit",
+		"invoice self approval limit": "invoice-self-approval-limit", "contract self approval limit": "contract-self-approval-limit"} {
+		if v, ok := get(h); ok && v != "" {
+			if v == "--NULL--" {
+				body[k] = nil
+				continue
+			}
+			amount, cur, _ := strings.Cut(strings.TrimSpace(v), " ")
+			body[k] = map[string]any{"amount": amount, "currency": map[string]any{"code": strings.TrimSpace(cur)}}
+		}
+	}
+	for h, k := range map[string]string{"groups": "user-groups", "content groups": "content-groups", "account group names": "account-groups",
+		"approval group names": "approval-groups"} {
+		if v, ok := get(h); ok && v != "" {
+			refs := []any{}
+			if v != "--NULL--" {
+				for _, n := range strings.Split(v, ",") {
+					if n = strings.TrimSpace(n); n != "" {
+						refs = append(refs, map[string]any{"name": n})
+					}
+				}
+			}
+			body[k] = refs
+		}
+	}
+	if v, ok := get("default locale"); ok && v != "" {
+		body["default-locale"] = nullable(v)
+	}
+	if v, ok := get("authentication method"); ok && v != "" {
+		body["authentication-method"] = strings.ToLower(v)
+	}
+	if v, ok := get("business group security type"); ok && v != "" {
+		if n, err := strconv.Atoi(v); err == nil {
+			body["business-group-security-type"] = float64(n)
+		}
+	}
+	if v, ok := get("default address location code"); ok && v != "" {
+		if v == "--NULL--" {
+			body["default-address"] = nil
+		} else {
+			body["default-address"] = map[string]any{"location-code": v}
+		}
+	}
 }

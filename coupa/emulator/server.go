@@ -87,6 +87,7 @@ type Server struct {
 	Throttled   atomic.Int64 // 429s answered
 	now         func() time.Time
 	files       []map[string]any // data file sources, oldest first
+	limits      map[string]int   // approval limit ids by "amount currency"
 }
 
 type token struct {
@@ -405,6 +406,9 @@ func (s *Server) route(r *http.Request, parts []string) (int, any) {
 	resource := parts[0]
 	if resource == "data_file_sources" {
 		return s.dataFileSources(r, parts)
+	}
+	if resource == "graphql" {
+		return s.graphql(r)
 	}
 	if resource == "users" {
 		switch {

@@ -28,6 +28,7 @@ type Seed struct {
 	UserGroups    []coupa.Group       `json:"user-groups"`
 	AccountGroups []coupa.Group       `json:"account-groups"`
 	ContentGroups []coupa.Group       `json:"content-groups"`
+	Addresses     []coupa.Address     `json:"addresses,omitempty"`
 }
 
 // LoadSeed reads a seed file: this format, a `ccwrecon fetch` snapshot

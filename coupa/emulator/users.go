@@ -89,10 +89,34 @@ func (s *Server) toMap(u *coupa.User) map[string]any {
 	var m map[string]any
 	json.Unmarshal(b, &m)
 	m["status"] = map[bool]string{true: "active", false: "inactive"}[c.Active]
-	for _, k := range []string{"user-groups", "account-groups", "content-groups"} {
+	// what Coupa answers for what a user does not have: empty groups,
+	// false licences, null limits and address, the instance's locale
+	for _, k := range []string{"user-groups", "account-groups", "content-groups", "approval-groups"} {
 		if m[k] == nil {
 			m[k] = []any{}
 		}
+	}
+	for _, k := range coupa.LicenceFields {
+		if m[k] == nil {
+			m[k] = false
+		}
+	}
+	for _, k := range coupa.LimitFields {
+		if m[k] == nil {
+			m[k] = nil
+		}
+	}
+	if m["default-address"] == nil {
+		m["default-address"] = nil
+	}
+	if m["default-locale"] == nil {
+		m["default-locale"] = "en"
+	}
+	if m["business-group-security-type"] == nil {
+		m["business-group-security-type"] = 0
+	}
+	if m["authentication-method"] == nil {
+		m["authentication-method"] = "coupa_credentials"
 	}
 	if m["manager"] != nil {
 		if mm, ok := m["manager"].(map[string]any); ok {
@@ -316,7 +340,7 @@ func (s *Server) apply(u *coupa.User, body map[string]any, create bool) []string
 				}
 				u.AuthenticationMethod = sv
 			}
-		case "active", "ccw-user":
+		case "active", "ccw-user", "purchasing-user", "expense-user", "sourcing-user", "inventory-user", "contracts-user", "analytics-user":
 			b, ok := v.(bool)
 			if !ok {
 				bad("%s must be true or false", k)
@@ -325,8 +349,71 @@ func (s *Server) apply(u *coupa.User, body map[string]any, create bool) []string
 			if k == "active" {
 				u.Active = b
 			} else {
-				u.CCWUser = b
+				*u.Licence(k) = b
 			}
+		case "default-locale":
+			sv, ok := v.(string)
+			if v != nil && !ok {
+				bad("default-locale must be a string")
+				continue
+			}
+			if len(sv) > 10 {
+				bad("Default locale %q is too long (at most 10 characters)", sv)
+				continue
+			}
+			u.DefaultLocale = strings.TrimSpace(sv)
+		case "business-group-security-type":
+			n, err := strconv.Atoi(str(v))
+			if err != nil || n < 0 || n > 1 {
+				bad("Business group security type must be 0 or 1")
+				continue
+			}
+			u.BusinessGroupSecurityType = n
+		case "requisition-approval-limit", "expense-approval-limit", "invoice-approval-limit", "contract-approval-limit",
+			"requisition-self-approval-limit", "expense-self-approval-limit", "invoice-self-approval-limit", "contract-self-approval-limit":
+			if v == nil {
+				*u.Limit(k) = nil
+				continue
+			}
+			m, ok := v.(map[string]any)
+			amount := ""
+			if ok {
+				amount = strings.TrimSpace(str(m["amount"]))
+			}
+			f, err := strconv.ParseFloat(amount, 64)
+			if !ok || err != nil || f < 0 {
+				bad("%s must be an object with an amount and a currency", k)
+				continue
+			}
+			cur := toRef(m["currency"])
+			var found *coupa.Currency
+			for i, c := range s.seed.Currencies {
+				if (cur.ID != 0 && c.ID == cur.ID) || (cur.Code != "" && strings.EqualFold(c.Code, cur.Code)) {
+					found = &s.seed.Currencies[i]
+				}
+			}
+			if found == nil {
+				bad("%s: currency %s does not exist", k, refText(cur))
+				continue
+			}
+			amt := strconv.FormatFloat(f, 'f', 2, 64)
+			*u.Limit(k) = &coupa.ApprovalLimit{ID: s.limitID(amt, found.Code), Name: amt + " " + found.Code, Amount: amt, Currency: &coupa.Currency{ID: found.ID, Code: found.Code}}
+		case "default-address":
+			if v == nil {
+				u.DefaultAddress = nil
+				continue
+			}
+			m, ok := v.(map[string]any)
+			code := ""
+			if ok {
+				code = strings.TrimSpace(str(m["location-code"]))
+			}
+			addr := s.address(code)
+			if addr == nil {
+				bad("Default address with location code %q does not exist", code)
+				continue
+			}
+			u.DefaultAddress = addr
 		case "account-security-type":
 			n, err := strconv.Atoi(str(v))
 			if err != nil || n < 0 || n > 2 {
@@ -425,13 +512,14 @@ func (s *Server) apply(u *coupa.User, body map[string]any, create bool) []string
 				roles = append(roles, *r)
 			}
 			u.Roles = merge(u.Roles, roles, func(r coupa.Role) int { return r.ID }, len(list) == 0 || s.opts.ReplaceCollections)
-		case "account-groups", "user-groups", "content-groups":
+		case "account-groups", "user-groups", "content-groups", "approval-groups":
 			list, err := refList(v)
 			if err != nil {
 				bad("%s: %v", k, err)
 				continue
 			}
-			pool := map[string][]coupa.Group{"account-groups": s.seed.AccountGroups, "user-groups": s.seed.UserGroups, "content-groups": s.seed.ContentGroups}[k]
+			// approval groups are user groups that may approve
+			pool := map[string][]coupa.Group{"account-groups": s.seed.AccountGroups, "user-groups": s.seed.UserGroups, "content-groups": s.seed.ContentGroups, "approval-groups": s.seed.UserGroups}[k]
 			var refs []coupa.Ref
 			for _, ref := range list {
 				g := findGroup(pool, ref)
@@ -441,7 +529,7 @@ func (s *Server) apply(u *coupa.User, body map[string]any, create bool) []string
 				}
 				refs = append(refs, coupa.Ref{ID: g.ID, Name: g.Name})
 			}
-			cur := map[string]*[]coupa.Ref{"account-groups": &u.AccountGroups, "user-groups": &u.UserGroups, "content-groups": &u.ContentGroups}[k]
+			cur := u.Groups(k)
 			*cur = merge(*cur, refs, func(r coupa.Ref) int { return r.ID }, len(list) == 0 || s.opts.ReplaceCollections)
 		case "custom-fields":
 			m, ok := v.(map[string]any)
@@ -698,4 +786,28 @@ func merge[T any](cur, add []T, id func(T) int, replace bool) []T {
 		}
 	}
 	return out
+}
+
+// limitID is the id of the approval limit of an amount and currency
+// (Coupa keeps them as objects; the emulator makes one per pair).
+func (s *Server) limitID(amount, currency string) int {
+	key := amount + " " + currency
+	if s.limits == nil {
+		s.limits = map[string]int{}
+	}
+	if id, ok := s.limits[key]; ok {
+		return id
+	}
+	s.limits[key] = len(s.limits) + 1
+	return s.limits[key]
+}
+
+// address finds an address by its location code.
+func (s *Server) address(code string) *coupa.Address {
+	for i, a := range s.seed.Addresses {
+		if code != "" && strings.EqualFold(a.LocationCode, code) {
+			return &s.seed.Addresses[i]
+		}
+	}
+	return nil
 }
