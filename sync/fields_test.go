@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -161,5 +162,60 @@ func TestAnEmployeeNumberChangeByFileIsKeyedByID(t *testing.T) {
 	<-srv.LoadUsersCSV(files[0].name, files[0].data)
 	if number() != "E9003" {
 		t.Fatalf("keyed by Id the change did not load:\n%s", files[0].data)
+	}
+}
+
+// The README's field table lists every field of the registry.
+func TestTheREADMEListsEveryField(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range Registry {
+		if !strings.Contains(string(b), "| `"+s.Name+"` |") {
+			t.Errorf("README's field table lacks %s", s.Name)
+		}
+	}
+}
+
+// A Workday-style export mapped to groups, licences, locale, authentication
+// and limits, written as a Users CSV and loaded by the emulator, converges.
+func TestTheAccessExportConvergesByUsersCSV(t *testing.T) {
+	t.Parallel()
+	srv, c, snap := acme(t)
+	m, err := feeds.LoadMapping(fx + "workday_access.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff := func() *Plan {
+		p, err := Diff(readFeed(t, "workday_access.csv", feeds.Options{Mapping: m}), snap, Config{MatchOn: "employee-number"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	p := diff()
+	if p.Selected.Changes < 15 {
+		t.Fatalf("only %d changes selected", p.Selected.Changes)
+	}
+	a := &applier{plan: p, o: ApplyOptions{SFTP: &SFTPTarget{Format: FormatCore}}}
+	files, err := a.buildFiles(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		<-srv.LoadUsersCSV(f.name, f.data)
+	}
+	if snap, err = c.Fetch(context.Background(), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if again := diff(); again.Selected.Changes != 0 {
+		for _, u := range again.Users {
+			if u.SelectedCount() > 0 {
+				t.Errorf("%s: %+v", u.Key, u.SelectedChanges())
+			}
+		}
+		t.Fatalf("the load did not converge:\n%s", files[0].data)
 	}
 }
