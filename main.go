@@ -10,7 +10,7 @@ import (
 
 // The demo's sample instance and feed travel inside the binary.
 //
-//go:embed testdata/instance.json testdata/feeds/ccw_delta.csv
+//go:embed testdata/instance.json testdata/feeds/ccw_delta.csv testdata/feeds/ccw_clean.csv
 var assets embed.FS
 
 func main() {

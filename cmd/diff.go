@@ -21,6 +21,7 @@ type diffOptions struct {
 	full, delta, includeDeact, allowMass, detailed, refresh        bool
 	allowLogin                                                     bool
 	missingValues                                                  string
+	baseline                                                       string
 	explain                                                        bool
 	segmentLookups, segmentTargets                                 []string
 }
@@ -62,6 +63,7 @@ FILE:LINE[:COLUMN]: message on stderr.`,
 	f.StringArrayVar(&o.segmentTargets, "segment", nil, "N=chart|custom-fields.NAME|feed-only: where CCW segment N goes (repeatable; default 1-3 chart)")
 	f.StringVar(&o.encoding, "encoding", "", "feed encoding: utf-8 (default) or windows-1252")
 	f.BoolVar(&o.refresh, "refresh", false, "ignore the cached snapshot and read every user")
+	f.StringVar(&o.baseline, "baseline", "", "compare with the file delivered last time instead of Coupa (CCW stand-alone; \"last\": the last file ccwrecon delivered to the SFTP target)")
 	return c
 }
 
@@ -154,7 +156,11 @@ func runDiffWith(ctx context.Context, o *diffOptions, svc *ccsync.Service, stdou
 		return err
 	}
 	if o.out != "" && o.format != "json" && o.format != "csv" {
-		fmt.Fprintf(stdout, "\nSaved the plan to %s. Apply it with: ccwrecon apply %s --via api|sftp\n", o.out, o.out)
+		via := "api|sftp"
+		if ccsync.IsBaseline(plan.Instance) {
+			via = "sftp" // a CCW User file: there is no instance to write to
+		}
+		fmt.Fprintf(stdout, "\nSaved the plan to %s. Apply it with: ccwrecon apply %s --via %s\n", o.out, o.out, via)
 	}
 	if o.detailed && plan.Pending() {
 		return exitCode(2, nil)

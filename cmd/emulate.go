@@ -71,7 +71,8 @@ Credentials (defaults shown by --help): an API key and an OAuth client with ever
   folders %s, %s, and %s holding the sample feed ccw_delta.csv
 Try it:
   export CCW_SFTP_ADDR=%s CCW_SFTP_USER=%s CCW_SFTP_KNOWN_HOSTS=%s CCW_SFTP_PASSWORD=...
-  ccwrecon pull --out .                   # the sample feed from %s, into this folder
+  ccwrecon pull --out .                   # the sample feeds from %s, into this folder
+  ccwrecon diff --feed ccw_delta.csv --baseline ccw_yesterday.csv --out plan.json   # CCW stand-alone: tonight against last night, no Coupa
   ccwrecon apply PLAN --via sftp --yes    # the CCW User file into %s
   ccwrecon apply PLAN --via sftp --file-format core --yes --wait 1m   # a Users CSV, loaded by the emulator like Coupa
 `, t.srv.Addr, sftpUser, t.fingerprint(), t.knownHosts, strings.TrimSpace(t.srv.KnownHostsLine()),

@@ -101,8 +101,22 @@ func TestEmulateSFTPTryout(t *testing.T) {
 	t.Parallel()
 	_, sftpAddr, env := emulateSFTP(t)
 	dir := t.TempDir()
-	if r := run(t, env, "pull", "--out", dir); r.code != 0 || !strings.Contains(r.stderr, "1 file pulled") {
+	if r := run(t, env, "pull", "--out", dir); r.code != 0 || !strings.Contains(r.stderr, "2 files pulled") {
 		t.Fatalf("pull: %d %s", r.code, r.stderr)
+	}
+	// the stand-alone route: tonight's file against last night's, no Coupa setting at all
+	standAlone := []string{}
+	for _, e := range env {
+		if !strings.HasPrefix(e, "COUPA_") {
+			standAlone = append(standAlone, e)
+		}
+	}
+	bplan := filepath.Join(dir, "baseline.json")
+	if r := run(t, append(standAlone, "COUPA_URL="), "diff", "--feed", filepath.Join(dir, "ccw_delta.csv"), "--baseline", filepath.Join(dir, "ccw_yesterday.csv"), "--out", bplan); r.code != 0 || !strings.Contains(r.stdout, "--via sftp") {
+		t.Fatalf("baseline diff: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := run(t, append(standAlone, "COUPA_URL="), "apply", bplan, "--via", "sftp", "--yes"); r.code != 0 || !strings.Contains(r.stdout, "Upload complete") {
+		t.Fatalf("baseline apply: %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	plan := filepath.Join(dir, "plan.json")
 	if r := run(t, env, append([]string{"diff", "--feed", filepath.Join(dir, "ccw_delta.csv"), "--out", plan}, lookups...)...); r.code != 0 {

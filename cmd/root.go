@@ -124,6 +124,9 @@ check an engagement before its first diff.`,
 	root.Flags().AddFlagSet(diff.Flags())
 	root.RunE = func(c *cobra.Command, args []string) error {
 		if !isTerminal(os.Stdin) || !isTerminal(os.Stdout) {
+			if c.Flags().NFlag() > 0 {
+				return exitCode(1, errors.New("the console needs a terminal; without one, use ccwrecon diff with the same flags (ccwrecon diff --help)"))
+			}
 			return c.Help()
 		}
 		return runConsole(c.Context(), &diffOpts)

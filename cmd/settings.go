@@ -334,7 +334,10 @@ func (s *Settings) delivery() (ccsync.Delivery, error) {
 func (s *Settings) engagement(o *diffOptions) (ccsync.Engagement, error) {
 	e := ccsync.Engagement{Feed: o.feed, Encoding: o.encoding, Snapshot: o.snapshot, Refresh: o.refresh,
 		Coupa: s.coupaConfig(), SFTP: s.sftpConfig(gf.sftpAccept), DecryptKey: s.DecryptKey, Passphrase: s.PGPPassphrase,
-		History: s.History, Args: globalArgs()}
+		History: s.History, Args: globalArgs(), Baseline: o.baseline}
+	if o.baseline != "" && o.snapshot != "" {
+		return e, errors.New("--baseline and --snapshot are exclusive: a baseline diff compares two files, a snapshot diff a file and Coupa")
+	}
 	if o.full && o.delta {
 		return e, errors.New("--full and --delta are exclusive")
 	}

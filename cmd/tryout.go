@@ -13,11 +13,14 @@ import (
 
 // sampleFeed is the CCW delta feed the demo and the try-out SFTP server
 // carry (embedded in the binary; read from the tree under go test).
-func sampleFeed() ([]byte, error) {
+func sampleFeed() ([]byte, error) { return sampleFile("ccw_delta.csv") }
+
+// sampleFile is a sample feed of testdata/feeds, embedded in the binary.
+func sampleFile(name string) ([]byte, error) {
 	if Assets != nil {
-		return fs.ReadFile(Assets, "testdata/feeds/ccw_delta.csv")
+		return fs.ReadFile(Assets, "testdata/feeds/"+name)
 	}
-	return os.ReadFile("testdata/feeds/ccw_delta.csv")
+	return os.ReadFile("testdata/feeds/" + name)
 }
 
 // tryoutSFTP is the embedded SFTP server of `demo` and `emulate --sftp`:
@@ -62,6 +65,14 @@ func startTryoutSFTP(ctx context.Context, dir, user, password string, load func(
 		return nil, err
 	}
 	if err := conn.Upload(ctx, tryoutOutDir, "ccw_delta.csv", feed); err != nil {
+		return nil, err
+	}
+	// last night's delivery, for the stand-alone route (--baseline)
+	yesterday, err := sampleFile("ccw_clean.csv")
+	if err != nil {
+		return nil, err
+	}
+	if err := conn.Upload(ctx, tryoutOutDir, "ccw_yesterday.csv", yesterday); err != nil {
 		return nil, err
 	}
 	return t, nil

@@ -253,6 +253,13 @@ func (u *User) Put(field, value string) {
 func (u *User) Has(field string) bool { return u.Get(field) != "" }
 
 // Delete forgets a field.
+// Keys calls fn with the name of each field the record holds.
+func (u *User) Keys(fn func(field string)) {
+	for i := range u.kv {
+		fn(u.kv[i].k)
+	}
+}
+
 func (u *User) Delete(field string) {
 	for i := range u.kv {
 		if u.kv[i].k == field {

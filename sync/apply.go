@@ -41,6 +41,9 @@ type ApplyOptions struct {
 	// weighs deactivations against (nil: Coupa cannot be read; only the
 	// guard's absolute limit then holds).
 	Scope func(context.Context) (int, error)
+	// Delivered keeps the plaintext of an uploaded CCW User file (the run
+	// folder, name, bytes): what --baseline last compares with.
+	Delivered func(runDir, name string, plain []byte) error
 	// Continue is the complete command that resumes this run ("": one made
 	// from the plan's path alone).
 	Continue string
@@ -197,7 +200,9 @@ func Apply(ctx context.Context, client *coupa.Client, plan *Plan, o ApplyOptions
 	for login, id := range ids {
 		a.ids[login] = id
 	}
-	if client == nil {
+	if IsBaseline(plan.Instance) {
+		a.report.Warnings = append(a.report.Warnings, "a baseline plan: the file carries the feed's values as compared with "+BaselineFile(plan.Instance)+" at "+plan.CreatedAt.Format(time.RFC3339))
+	} else if client == nil {
 		// SFTP without API access (CCW stand-alone customers): say so, loudly.
 		a.report.Warnings = append(a.report.Warnings, "no Coupa API credentials: the plan could not be checked for staleness; the file carries the plan's values as of "+plan.CreatedAt.Format(time.RFC3339))
 	} else if err := a.checkStale(ctx); err != nil {
@@ -231,6 +236,9 @@ func Apply(ctx context.Context, client *coupa.Client, plan *Plan, o ApplyOptions
 		}
 	case a.report.Via == "sftp":
 		a.report.Next = "Coupa loads the file within minutes; then check what landed with: ccwrecon verify " + dir
+		if IsBaseline(plan.Instance) {
+			a.report.Next = "CCW loads the file on its next poll. Next time, compare the new export with what was delivered: ccwrecon diff --feed NEW --baseline last"
+		}
 		err = j.Append(Entry{Phase: PhaseFinished, Message: a.report.Summary()})
 	default:
 		err = j.Append(Entry{Phase: PhaseFinished, Message: a.report.Summary()})

@@ -35,8 +35,11 @@ type Config struct {
 	// IgnoreCCWLicence stops a CCW feed from granting the Contingent
 	// Workforce licence (ccw-user) to users who lack it.
 	IgnoreCCWLicence bool
-	ToolVersion      string
-	Now              func() time.Time
+	// SkipCatalogue compares against a baseline file, not Coupa: roles and
+	// groups are taken as named (there is no catalogue to check them in).
+	SkipCatalogue bool
+	ToolVersion   string
+	Now           func() time.Time
 }
 
 func (c *Config) defaults() {
@@ -411,6 +414,9 @@ func (m *multiIndex) get(k string) []*coupa.User {
 }
 
 func (e *engine) resolveChart() error {
+	if e.cfg.SkipCatalogue {
+		return nil // a baseline diff: segments compare as the files carry them, no chart
+	}
 	if e.cfg.Chart != "" {
 		for _, c := range e.snap.AccountTypes {
 			if strings.EqualFold(c.Name, e.cfg.Chart) {

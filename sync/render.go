@@ -88,7 +88,11 @@ func WriteTextWith(w io.Writer, p *Plan, t *style.Theme, o TextOptions) error {
 	}
 	quiet := !p.Pending() && p.NotSelected.Informational == 0 && p.NotSelected.Candidates == 0 && p.NotSelected.Held == 0
 	if quiet {
-		fmt.Fprintf(b, "\nNo changes. Coupa matches the feed (%s unchanged).\n", plural(p.Summary.Unchanged, "user", "users"))
+		what := "Coupa matches the feed"
+		if IsBaseline(p.Instance) {
+			what = "the feed matches the baseline"
+		}
+		fmt.Fprintf(b, "\nNo changes. %s (%s unchanged).\n", what, plural(p.Summary.Unchanged, "user", "users"))
 		fmt.Fprintf(b, "Plan digest: %s\n", p.Digest)
 		return b.Flush()
 	}

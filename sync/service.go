@@ -42,6 +42,9 @@ type Engagement struct {
 	Workers    int
 	// Cache decides where snapshots are cached (nil: the user cache folder).
 	Cache func(instance string) (string, error)
+	// Baseline is the file delivered last time ("last": the last one
+	// ccwrecon delivered to the SFTP target): compared with instead of Coupa.
+	Baseline string
 	// Args are the global flags the command line was given (--name=value):
 	// a printed continue command repeats them.
 	Args []string
@@ -67,6 +70,9 @@ type Delivery struct {
 // command line and the console call.
 type Service struct {
 	e Engagement
+	// baselineFields are the fields the baseline file carries (set while
+	// it is read): a baseline diff compares only those.
+	baselineFields map[string]bool
 }
 
 // NewService prepares a service.
@@ -134,7 +140,12 @@ func (s *Service) Open(ctx context.Context, progress func(Progress)) (*Session, 
 	if err := r.err; err != nil {
 		return nil, err
 	}
-	plan, err := Diff(feed, snap, s.e.Config)
+	cfg := s.e.Config
+	if s.e.Baseline != "" {
+		cfg.SegmentTargets, cfg.IgnoreCCWLicence, cfg.SkipCatalogue = BaselineTargets(), true, true
+		restrictTo(feed, s.baselineFields)
+	}
+	plan, err := Diff(feed, snap, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -148,6 +159,12 @@ func (s *Service) Open(ctx context.Context, progress func(Progress)) (*Session, 
 	if s.e.SFTP.Addr != "" {
 		sess.Vias = append(sess.Vias, "sftp")
 	}
+	if IsBaseline(plan.Instance) {
+		sess.Vias = nil
+		if s.e.SFTP.Addr != "" {
+			sess.Vias = []string{"sftp"}
+		}
+	}
 	return sess, nil
 }
 
@@ -155,6 +172,10 @@ func (s *Service) Open(ctx context.Context, progress func(Progress)) (*Session, 
 // (an incremental refresh) unless Refresh asks for a full read. live is
 // false for a saved snapshot.
 func (s *Service) Coupa(ctx context.Context, progress func(Progress)) (snap *coupa.Snapshot, live bool, err error) {
+	if s.e.Baseline != "" {
+		snap, err = s.baseline(ctx)
+		return snap, true, err
+	}
 	if s.e.Snapshot != "" {
 		snap, err = coupa.LoadSnapshot(s.e.Snapshot)
 		return snap, false, err
@@ -245,6 +266,16 @@ func shellQuote(a string) string {
 // liveScope counts the guard's scope in Coupa now, through the cache (an
 // incremental read), with the current settings; nil without Coupa access.
 func (s *Service) liveScope(plan *Plan) func(context.Context) (int, error) {
+	if IsBaseline(plan.Instance) {
+		// the baseline's active users, read again from the file
+		return func(ctx context.Context) (int, error) {
+			old, err := s.readFeedAt(ctx, BaselineFile(plan.Instance), s.baselineOptions(BaselineFile(plan.Instance)))
+			if err != nil {
+				return 0, fmt.Errorf("the baseline %s: %w", BaselineFile(plan.Instance), err)
+			}
+			return GuardScope(BaselineSnapshot(old, plan.Instance), plan.Feed.Kind, s.e.Config.ScopeFilter), nil
+		}
+	}
 	if !s.HasCoupa() {
 		return nil
 	}
@@ -284,11 +315,16 @@ func (s *Service) ReadFeed(ctx context.Context) (*feeds.Feed, error) {
 	if e.Feed == "" {
 		return nil, errors.New("--feed FILE is required")
 	}
-	opts := feeds.Options{Encoding: e.Encoding, Mapping: e.Mapping, Full: e.Full}
+	return s.readFeedAt(ctx, e.Feed, feeds.Options{Encoding: e.Encoding, Mapping: e.Mapping, Full: e.Full})
+}
+
+// readFeedAt reads a feed, local or over SFTP, decrypting PGP files.
+func (s *Service) readFeedAt(ctx context.Context, path string, opts feeds.Options) (*feeds.Feed, error) {
+	e := s.e
 	var data []byte
-	name := e.Feed
-	if strings.HasPrefix(e.Feed, "sftp://") {
-		remote := strings.TrimPrefix(e.Feed, "sftp://")
+	name := path
+	if strings.HasPrefix(path, "sftp://") {
+		remote := strings.TrimPrefix(path, "sftp://")
 		if i := strings.Index(remote, "/"); i >= 0 {
 			remote = remote[i:]
 		}
@@ -303,11 +339,11 @@ func (s *Service) ReadFeed(ctx context.Context) (*feeds.Feed, error) {
 		}
 		name = remote[strings.LastIndex(remote, "/")+1:]
 	} else {
-		f, _, err := fileutil.OpenRegular(e.Feed)
+		f, _, err := fileutil.OpenRegular(path)
 		if err != nil {
-			return nil, feedError(e.Feed, err)
+			return nil, feedError(path, err)
 		}
-		data, err = feeds.ReadAllLimited(f, e.Feed) // held whole: values are read from it in place
+		data, err = feeds.ReadAllLimited(f, path) // held whole: values are read from it in place
 		f.Close()
 		if err != nil {
 			return nil, err
@@ -411,6 +447,20 @@ type ApplyRequest struct {
 // created: the route, its settings, and the instance.
 func (s *Service) CheckApply(plan *Plan, r ApplyRequest) (*SFTPTarget, error) {
 	var target *SFTPTarget
+	if IsBaseline(plan.Instance) {
+		// a baseline plan has no Coupa instance: it becomes a CCW User file
+		if r.Via != "sftp" {
+			return nil, fmt.Errorf("this plan compares with the baseline file %s, not with a Coupa instance: apply it as a CCW User file with --via sftp; nothing was sent", BaselineFile(plan.Instance))
+		}
+		t, err := s.Target(r.Format)
+		if err != nil {
+			return nil, err
+		}
+		if t.Format == FormatCore {
+			return nil, errors.New("a baseline plan is delivered as a CCW User file (--file-format ccw), the layout CCW stand-alone customers load; nothing was sent")
+		}
+		return t, nil
+	}
 	switch r.Via {
 	case "api":
 		if !s.HasCoupa() {
@@ -447,11 +497,14 @@ func (s *Service) Apply(ctx context.Context, plan *Plan, r ApplyRequest) (*Repor
 	rules := s.e.Rules
 	rules.IncludeInferred = rules.IncludeInferred || r.IncludeInferred
 	cont := s.continueCommand(r, target, rules)
+	if IsBaseline(plan.Instance) {
+		client = nil // a baseline plan has no instance: nothing is read or written through an API
+	}
 	if r.Started != nil && !r.DryRun {
 		r.Started(cont)
 	}
 	return Apply(ctx, client, plan, ApplyOptions{Continue: cont, PlanPath: r.PlanPath, PlanBytes: r.PlanBytes, Resume: r.Resume, DryRun: r.DryRun,
-		DryRunOut: r.DryRunOut, Rules: rules, Workers: s.e.Workers, Progress: r.Progress, Stop: r.Stop, SFTP: target, LockDir: s.lockDir(), Scope: s.liveScope(plan)})
+		DryRunOut: r.DryRunOut, Rules: rules, Workers: s.e.Workers, Progress: r.Progress, Stop: r.Stop, SFTP: target, LockDir: s.lockDir(), Scope: s.liveScope(plan), Delivered: s.keepDelivered(plan, target)})
 }
 
 // SaveAndApply saves an on-screen plan into dir, reads it back (so the

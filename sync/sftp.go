@@ -236,6 +236,25 @@ func (a *applier) sftpDryRun() error {
 	return nil
 }
 
+// delivered hands the plaintext of an uploaded CCW User file to the
+// Delivered hook (kept in the run folder, and as what --baseline last
+// compares with); a failure to keep it is a warning: the upload happened.
+func (a *applier) delivered(name string) {
+	plain, err := a.buildFiles(false)
+	if err == nil {
+		for _, f := range plain {
+			if strings.HasPrefix(name, f.name) {
+				err = a.o.Delivered(a.report.RunDir, f.name, f.data)
+			}
+		}
+	}
+	if err != nil {
+		a.mu.Lock()
+		a.report.Warnings = append(a.report.Warnings, "the delivered file was not kept for --baseline last: "+err.Error())
+		a.mu.Unlock()
+	}
+}
+
 func (a *applier) sftpApply(ctx context.Context) error {
 	files, err := a.buildFiles(true)
 	if err != nil {
@@ -288,6 +307,9 @@ func (a *applier) sftpApply(ctx context.Context) error {
 		if status == StatusApplied {
 			a.report.Files = append(a.report.Files, path.Join(t.Folder(), f.name))
 			msg = strings.TrimSpace(fmt.Sprintf("in %s, %d bytes. %s", f.name, len(f.data), msg))
+			if a.o.Delivered != nil && t.Format != FormatCore {
+				a.delivered(f.name)
+			}
 		}
 		for _, u := range users {
 			var fields []string
