@@ -119,7 +119,7 @@ check an engagement before its first diff.`,
 	}
 	addGlobalFlags(root)
 	diff := newDiffCmd()
-	root.AddCommand(newEmulateCmd(), newFetchCmd(), diff, newCheckFeedCmd(), newApplyCmd(), newVerifyCmd(), newPullCmd(), newDemoCmd(), newDoctorCmd(), newInitCmd(), newDriftCmd(), newStatusCmd())
+	root.AddCommand(newEmulateCmd(), newFetchCmd(), diff, newCheckFeedCmd(), newApplyCmd(), newVerifyCmd(), newPullCmd(), newDemoCmd(), newDoctorCmd(), newInitCmd(), newDriftCmd(), newStatusCmd(), newUndoCmd())
 	// Bare `ccwrecon` on a terminal opens the console with diff's flags.
 	root.Flags().AddFlagSet(diff.Flags())
 	root.RunE = func(c *cobra.Command, args []string) error {

@@ -88,6 +88,16 @@ func stepsOf(u *UserPlan) []step {
 	for _, f := range removals {
 		steps = append(steps, step{clearOp(f), nil}, step{setOp(f), []string{f}})
 	}
+	if len(segs) > 0 && len(fullSegmentsOf(u)) == 0 && u.Action != Create {
+		// every segment cleared: the default account goes (null) in the
+		// main request, with or before the chart it belongs to
+		if len(steps) > 0 && (steps[0].op == OpUpdate || steps[0].op == OpDeactivate) {
+			steps[0].fields = append(steps[0].fields, segs...)
+		} else {
+			steps = append([]step{{OpUpdate, segs}}, steps...)
+		}
+		segs = nil
+	}
 	if len(segs) > 0 {
 		steps = append(steps, step{OpSegments, segs})
 	}
@@ -123,6 +133,16 @@ func (a *applier) patch(u *UserPlan, st step) coupa.UserPatch {
 // entry writes it.
 func setField(p *coupa.UserPatch, c Change) {
 	v := c.After
+	if v.IsNone() && c.IsSegment() {
+		// segments clear as the whole default account (Coupa takes only full codes)
+		for _, k := range p.Clear {
+			if k == "default-account" {
+				return
+			}
+		}
+		p.Clear = append(p.Clear, "default-account")
+		return
+	}
 	if v.IsNone() {
 		p.Clear = append(p.Clear, c.Field)
 		return
@@ -160,7 +180,10 @@ func (a *applier) chartOf(u *UserPlan) string {
 
 // fullSegments is the whole default account code: Coupa supports only
 // full codes, so the segments Coupa holds go with the changed ones.
-func (a *applier) fullSegments(u *UserPlan) map[int]string {
+func (a *applier) fullSegments(u *UserPlan) map[int]string { return fullSegmentsOf(u) }
+
+// fullSegmentsOf is a user's whole default account code after its changes.
+func fullSegmentsOf(u *UserPlan) map[int]string {
 	segs := map[int]string{}
 	if u.CoupaAccount != nil { // the stale check proved Coupa still holds these
 		for n, v := range u.CoupaAccount.Segments {

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/url"
@@ -115,6 +116,21 @@ func New(svc *ccsync.Service, opts Options, theme *style.Theme) *Model {
 func (m *Model) Init() tea.Cmd { return m.load() }
 
 func (m *Model) load() tea.Cmd {
+	return m.open(func(ctx context.Context, progress func(ccsync.Progress)) (*ccsync.Session, error) {
+		return m.c.svc.Open(ctx, progress)
+	})
+}
+
+// undoRun opens the undo plan of a run in place of the comparison: the
+// same views, preview and typed confirmation as any plan.
+func (m *Model) undoRun(runDir string) tea.Cmd {
+	return m.open(func(ctx context.Context, _ func(ccsync.Progress)) (*ccsync.Session, error) {
+		return m.c.svc.UndoSession(ctx, runDir, ccsync.UndoOptions{})
+	})
+}
+
+// open loads a session in the background.
+func (m *Model) open(opener func(context.Context, func(ccsync.Progress)) (*ccsync.Session, error)) tea.Cmd {
 	m.state = stLoading
 	m.loadProg = ccsync.Progress{}
 	ch := make(chan tea.Msg, 64)
@@ -123,7 +139,7 @@ func (m *Model) load() tea.Cmd {
 	go func() {
 		ctx, cancel := c.context()
 		defer cancel()
-		sess, err := c.svc.Open(ctx, func(p ccsync.Progress) {
+		sess, err := opener(ctx, func(p ccsync.Progress) {
 			select {
 			case ch <- loadProgressMsg(p):
 			default: // progress is best-effort; never block the fetch
@@ -541,6 +557,8 @@ func (m *Model) flowMsg(msg tea.Msg) tea.Cmd {
 		return m.load()
 	case reloadMsg:
 		return m.load()
+	case undoRunMsg:
+		return m.undoRun(msg.runDir)
 	case forceQuitMsg:
 		m.forced = true
 		return m.quit()

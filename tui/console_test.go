@@ -351,6 +351,16 @@ func TestConsoleFlowWithInterruptAndResume(t *testing.T) {
 	}
 	text("r")
 	wait("Apply complete: 36 changes to 6 users applied and verified.")
+	// u on the report: the plan that puts Coupa back, previewed and confirmed like any
+	text("u")
+	wait("undo of")
+	text("A")
+	wait("y continue")
+	text("y")
+	wait("Type the instance name")
+	text("127.0.0.1")
+	key(tea.KeyEnter)
+	wait("Apply complete: 12 changes to 6 users applied and verified.")
 	text("q")
 	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
 	if code := m.ExitCode(); code != 0 {
@@ -364,6 +374,11 @@ func TestConsoleFlowWithInterruptAndResume(t *testing.T) {
 	}
 	if n != 2 {
 		t.Fatalf("%d creates after a resume (want 2)", n)
+	}
+	for _, u := range e.srv.Users() {
+		if (u.Login == "nsingh" || u.Login == "kmorgan") && u.Active {
+			t.Fatalf("%s is active after the undo", u.Login)
+		}
 	}
 }
 

@@ -34,10 +34,11 @@ type (
 		rep *ccsync.Report
 		err error
 	}
-	stopMsg   struct{}
-	resumeMsg struct{}
-	retryMsg  struct{}
-	reloadMsg struct{ carry bool }
+	stopMsg    struct{}
+	resumeMsg  struct{}
+	retryMsg   struct{}
+	reloadMsg  struct{ carry bool }
+	undoRunMsg struct{ runDir string } // u on a report: the plan that puts Coupa back
 )
 
 // post is a component's way to move the flow: handled before the next key.
@@ -493,6 +494,12 @@ func (v *reportView) SetSize(w, h int) {
 	v.vp.SetContent(strings.Join(v.lines(), "\n"))
 }
 
+// undoable: the run applied something through the API (or its file can be
+// undone through it) and left a run folder.
+func (v *reportView) undoable() bool {
+	return v.rep != nil && v.rep.RunDir != "" && v.rep.Changes.Applied > 0 && !ccsync.IsBaseline(v.rep.Instance)
+}
+
 // resumable: the run stopped part-way and can continue.
 func (v *reportView) resumable() bool {
 	return v.rep != nil && (v.rep.Interrupted || errors.Is(v.err, ccsync.ErrJournal))
@@ -505,6 +512,9 @@ func (v *reportView) keys() []key.Binding {
 	}
 	if v.rep != nil && len(v.rep.Files) > 0 {
 		ks = append([]key.Binding{fk.Load}, ks...)
+	}
+	if v.undoable() {
+		ks = append([]key.Binding{fk.Undo}, ks...)
 	}
 	if v.resumable() || (v.rep != nil && !v.rep.OK()) {
 		ks = append([]key.Binding{fk.Retry}, ks...)
@@ -643,6 +653,8 @@ func (v *reportView) Update(msg tea.Msg) (tea.Cmd, string) {
 		return v.ctx.postCmd(retryMsg{}), ""
 	case key.Matches(k, fk.Files) && v.rep != nil:
 		return nil, "report files: " + safe(v.rep.RunDir) + "/report.txt, report.json, report.csv"
+	case key.Matches(k, fk.Undo) && v.undoable():
+		return v.ctx.postCmd(undoRunMsg{v.rep.RunDir}), "reading Coupa to make the undo plan"
 	case key.Matches(k, fk.Again):
 		return v.ctx.postCmd(reloadMsg{}), ""
 	case key.Matches(k, mk.Up):

@@ -68,7 +68,7 @@ var pk = pageKeys{
 }
 
 type flowKeys struct {
-	API, SFTP, Continue, Back, Left, Right, Table, Stop, Retry, Files, Again, Load key.Binding
+	API, SFTP, Continue, Back, Left, Right, Table, Stop, Retry, Files, Again, Load, Undo key.Binding
 }
 
 var fk = flowKeys{
@@ -81,6 +81,7 @@ var fk = flowKeys{
 	Table:    bind([]string{"t"}, "t", "table / exact text"),
 	Stop:     bind([]string{"q", "ctrl+c"}, "q", "stop sending (requests in flight finish)"),
 	Retry:    bind([]string{"r"}, "r", "resume / retry failures"),
+	Undo:     bind([]string{"u"}, "u", "undo this run (a plan that puts Coupa back)"),
 	Files:    bind([]string{"e"}, "e", "report files"),
 	Load:     bind([]string{"l"}, "l", "Coupa's load of the files"),
 	Again:    bind([]string{"enter", "esc"}, "enter", "compare again"),

@@ -1,0 +1,230 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/ccwrecon/ccwrecon/coupa"
+	"github.com/ccwrecon/ccwrecon/internal/fileutil"
+	"github.com/ccwrecon/ccwrecon/record"
+)
+
+// UndoOptions shape an undo plan.
+type UndoOptions struct {
+	AllowLoginChange bool // select undoing a login change (a login is an identity)
+	Now              func() time.Time
+}
+
+// Undo makes the plan that puts back what the run in runDir applied (per
+// its journal): each changed field to the value Coupa held before it,
+// roles and memberships to their prior sets, users the run created
+// deactivated (Coupa cannot delete), deactivations reactivated and
+// reactivations deactivated. Each user is read again: one that changed in
+// Coupa since the run is an error user naming who changed what and when,
+// never selected. The plan is a normal plan: apply checks it like any.
+func Undo(ctx context.Context, client *coupa.Client, runDir string, o UndoOptions) (*Plan, error) {
+	b, err := fileutil.ReadRegular(filepath.Join(runDir, "plan.json"), MaxPlanBytes)
+	if err != nil {
+		return nil, fmt.Errorf("%s is not a run folder of ccwrecon apply (no plan.json): %v", runDir, err)
+	}
+	run, err := ParsePlan(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", runDir, err)
+	}
+	if IsBaseline(run.Instance) {
+		return nil, fmt.Errorf("%s delivered a CCW User file compared with a baseline, to no Coupa instance: there is nothing ccwrecon can read back or write to undo it (deliver the baseline's rows again to put CCW back)", runDir)
+	}
+	if client == nil {
+		return nil, fmt.Errorf("undoing %s needs the Coupa instance it changed: set COUPA_URL (the run was on %s) and credentials; an SFTP run is undone through the API, with the prior values from its plan", runDir, run.Instance)
+	}
+	if !SameInstance(client.Instance(), run.Instance) {
+		return nil, &InstanceError{Plan: run.Instance, Settings: client.Instance()}
+	}
+	entries, err := ReadJournal(filepath.Join(runDir, "journal.jsonl"))
+	if err != nil {
+		return nil, err
+	}
+	j := &Journal{Dir: runDir, entries: entries}
+	created, err := journalIDs(run, j)
+	if err != nil {
+		return nil, err
+	}
+	a := &applier{plan: run, journal: j}
+	users, fields := a.appliedChanges()
+	for _, e := range entries {
+		if e.Op == OpUpload && e.Phase == PhaseDone { // a file: its users' selected changes, if Coupa loaded them
+			users, fields = nil, map[*UserPlan][]string{}
+			for _, u := range run.Users {
+				for _, c := range u.SelectedChanges() {
+					fields[u] = append(fields[u], c.Field)
+				}
+				if len(fields[u]) > 0 {
+					users = append(users, u)
+				}
+			}
+			break
+		}
+	}
+	if len(users) == 0 {
+		return nil, errors.New(runDir + ": the run applied nothing, so there is nothing to undo")
+	}
+	var ids []int
+	var logins []string
+	for _, u := range users {
+		switch {
+		case created[strings.ToLower(u.Key)] != 0:
+			ids = append(ids, created[strings.ToLower(u.Key)])
+		case u.Fingerprint != nil:
+			ids = append(ids, u.Fingerprint.ID)
+		default:
+			logins = append(logins, u.Key) // a file's create: found by login, if Coupa loaded it
+		}
+	}
+	byID, err := client.UsersByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byLogin, err := client.UsersByLogin(ctx, logins)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now
+	if o.Now != nil {
+		now = o.Now
+	}
+	p := &Plan{Format: PlanFormat, ToolVersion: run.ToolVersion, CreatedAt: now().UTC().Truncate(time.Second), Instance: run.Instance,
+		Feed:     FeedInfo{Name: "undo of " + filepath.Base(runDir), SHA256: run.Digest, Kind: run.Feed.Kind, Full: false},
+		Settings: run.Settings}
+	p.Settings.Scope = 0
+	for _, u := range users {
+		var cur *coupa.User
+		if id := created[strings.ToLower(u.Key)]; id != 0 {
+			if c, ok := byID[id]; ok {
+				cur = &c
+			}
+		} else if u.Fingerprint != nil {
+			if c, ok := byID[u.Fingerprint.ID]; ok {
+				cur = &c
+			}
+		} else if c, ok := byLogin[strings.ToLower(u.Key)]; ok {
+			cur = &c
+		}
+		if up := undoUser(u, fields[u], cur, o); up != nil {
+			p.Users = append(p.Users, up)
+		}
+	}
+	p.Warnings = append(p.Warnings, "an undo plan: users the run created stay in Coupa, deactivated (Coupa cannot delete users); a login change is undone only with --allow-login-change")
+	p.Recount()
+	p.Digest = DigestOf(p)
+	return p, nil
+}
+
+// undoUser is one user's way back, or nil when Coupa already holds what
+// the user had before the run.
+func undoUser(u *UserPlan, applied []string, cur *coupa.User, o UndoOptions) *UserPlan {
+	up := &UserPlan{Key: u.Key, Line: u.Line, Name: u.Name}
+	if cur == nil {
+		if u.Action == Create {
+			return nil // a file the loader refused, or not loaded yet: nothing was created
+		}
+		up.Action = Error
+		up.Problems = []Problem{{Kind: ProblemMatch, Users: []string{u.Key}, Message: fmt.Sprintf("%s is no longer in Coupa", u.Key)}}
+		return up
+	}
+	up.Key = cur.Login
+	up.Fingerprint = FingerprintOf(cur)
+	if cur.DefaultAccountType != nil || cur.DefaultAccount != nil {
+		seen := &AccountSeen{Segments: map[int]string{}}
+		if cur.DefaultAccountType != nil {
+			seen.Chart = cur.DefaultAccountType.Name
+		}
+		if cur.DefaultAccount != nil {
+			for n, v := range cur.DefaultAccount.Segments {
+				seen.Segments[n] = v
+			}
+		}
+		up.CoupaAccount = seen
+	}
+	if u.Action == Create {
+		// Coupa cannot delete: the user the run created is deactivated
+		if !cur.Active {
+			return nil
+		}
+		up.Action = Deactivate
+		up.Changes = []Change{{Field: record.Active, Op: OpChange, Before: Bool(true), After: Bool(false), Selected: true,
+			Note: "created by the run: Coupa cannot delete users, so it is deactivated"}}
+		up.Selected = true
+		return up
+	}
+	var moved []string
+	for _, f := range applied {
+		c := u.Change(f)
+		if c == nil {
+			continue
+		}
+		now := CoupaValue(cur, f)
+		switch {
+		case Same(f, now, c.Before):
+			continue // Coupa holds the prior value already (not stored, or not loaded)
+		case !Same(f, now, c.After):
+			moved = append(moved, fmt.Sprintf("%s now %s, the run wrote %s", f, quote(now.String()), quote(c.After.String())))
+			continue
+		}
+		back := Change{Field: f, Op: opOf(now, c.Before), Before: now, After: c.Before, Segment: c.Segment, Selected: true,
+			Note: "undo: back to the value before the run"}
+		if f == record.Login && !o.AllowLoginChange {
+			back.Selected, back.Note = false, LoginNote
+		}
+		up.Changes = append(up.Changes, back)
+	}
+	if len(moved) > 0 {
+		who := ""
+		if cur.UpdatedBy != nil && cur.UpdatedBy.Login != "" {
+			who = " by " + cur.UpdatedBy.Login
+		}
+		up.Action, up.Changes = Error, nil
+		up.Problems = []Problem{{Kind: ProblemMatch, Users: []string{cur.Login},
+			Message: fmt.Sprintf("%s changed in Coupa since the run (at %s%s): %s; not undone, fix it by hand or make a new plan", cur.Login, cur.UpdatedAt, who, strings.Join(moved, "; "))}}
+		return up
+	}
+	if len(up.Changes) == 0 {
+		return nil
+	}
+	up.Action = Update
+	if c := up.Change(record.Active); c != nil {
+		up.Action = Deactivate
+		if c.After.BoolValue() {
+			up.Action = Reactivate
+		}
+	}
+	for _, c := range up.Changes {
+		up.Selected = up.Selected || c.Selected
+	}
+	return up
+}
+
+// Undo makes the undo plan of a run folder (see the package's Undo).
+func (s *Service) Undo(ctx context.Context, runDir string, o UndoOptions) (*Plan, error) {
+	var client *coupa.Client
+	if s.HasCoupa() {
+		var err error
+		if client, err = s.Client(false); err != nil {
+			return nil, err
+		}
+	}
+	return Undo(ctx, client, runDir, o)
+}
+
+// UndoSession opens the undo plan of a run as a session for the console:
+// shown like any diff, applied through the API like any plan.
+func (s *Service) UndoSession(ctx context.Context, runDir string, o UndoOptions) (*Session, error) {
+	p, err := s.Undo(ctx, runDir, o)
+	if err != nil {
+		return nil, err
+	}
+	return &Session{Plan: p, FeedName: p.Feed.Name, Instance: p.Instance, Vias: []string{"api"}, Default: p.Selection()}, nil
+}

@@ -1,0 +1,167 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ccwrecon/ccwrecon/coupa"
+	"github.com/ccwrecon/ccwrecon/feeds"
+	"github.com/ccwrecon/ccwrecon/record"
+)
+
+// comparedState is what a user holds in every field the engine compares.
+func comparedState(u coupa.User) string {
+	m := map[string]string{}
+	for _, s := range Registry {
+		m[s.Name] = CoupaValue(&u, s.Name).String()
+	}
+	if u.DefaultAccount != nil {
+		for n, v := range u.DefaultAccount.Segments {
+			m[record.SegmentField(n)] = v
+		}
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+func applyPlan(t *testing.T, c *coupa.Client, p *Plan, name string, o ApplyOptions) (*Report, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := p.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	p, b, err := LoadPlan(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.PlanPath, o.PlanBytes, o.Rules = path, b, Rules{Guard: Guard{Max: 100, Pct: 100}}
+	if o.LockDir == "" {
+		o.LockDir = t.TempDir()
+	}
+	rep, err := Apply(context.Background(), c, p, o)
+	if err != nil && err != ErrInterrupted {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return rep, RunDir(path, b)
+}
+
+// Two runs (updates, creates, a deactivation, a reactivation, then a role
+// removal) undone in turn leave every user that existed as it was, and the
+// created ones inactive; an undo is itself a plan that can be undone.
+func TestUndoPutsCoupaBack(t *testing.T) {
+	t.Parallel()
+	srv, c, snap := acme(t)
+	before := map[string]string{}
+	for _, u := range srv.Users() {
+		before[u.Login] = comparedState(u)
+	}
+	p1, _ := Diff(readFeed(t, "ccw_delta.csv", feeds.Options{}), snap, Config{SegmentLookups: lookups})
+	rep1, run1 := applyPlan(t, c, p1, "p1.json", ApplyOptions{})
+	if !rep1.OK() {
+		t.Fatal(rep1.Summary())
+	}
+	snap, _ = c.Fetch(context.Background(), nil, nil)
+	f, _ := feeds.Read(strings.NewReader("Login,Email,User Role Names\nspatel,spatel@acme.example,\"User,Engaging Manager\"\n"), "users.csv", feeds.Options{})
+	p2, _ := Diff(f, snap, Config{})
+	rep2, run2 := applyPlan(t, c, p2, "p2.json", ApplyOptions{})
+	if !rep2.OK() {
+		t.Fatal(rep2.Summary())
+	}
+	// undo the role removal, then the first run
+	u2, err := Undo(context.Background(), c, run2, UndoOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep, _ := applyPlan(t, c, u2, "u2.json", ApplyOptions{}); !rep.OK() {
+		t.Fatal(rep.Summary())
+	}
+	u1, err := Undo(context.Background(), c, run1, UndoOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, undoRun := applyPlan(t, c, u1, "u1.json", ApplyOptions{})
+	if !rep.OK() {
+		t.Fatalf("%s %+v", rep.Summary(), rep.Lines)
+	}
+	for _, u := range srv.Users() {
+		want, existed := before[u.Login]
+		switch {
+		case !existed && u.Active:
+			t.Errorf("%s was created by the run and is still active", u.Login)
+		case existed && comparedState(u) != want:
+			t.Errorf("%s:\n now  %s\n was  %s", u.Login, comparedState(u), want)
+		}
+	}
+	// the undo undone: the first run's changes are back (created users reactivated)
+	uu, err := Undo(context.Background(), c, undoRun, UndoOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if uu.Selected.Changes != u1.Selected.Changes {
+		t.Fatalf("undo of the undo: %d changes, the undo had %d", uu.Selected.Changes, u1.Selected.Changes)
+	}
+}
+
+// A user changed in Coupa after the run is an error user naming the
+// change, and the undo leaves it alone.
+func TestUndoLeavesUsersChangedSinceTheRun(t *testing.T) {
+	t.Parallel()
+	_, c, snap := acme(t)
+	p, _ := Diff(readFeed(t, "ccw_delta.csv", feeds.Options{}), snap, Config{SegmentLookups: lookups})
+	_, run := applyPlan(t, c, p, "p.json", ApplyOptions{})
+	email := "luca@elsewhere.example"
+	if _, err := c.UpdateUser(context.Background(), 5, coupa.UserPatch{Email: &email}); err != nil {
+		t.Fatal(err)
+	}
+	u, err := Undo(context.Background(), c, run, UndoOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lr := user(u, "lrossi")
+	if lr == nil || lr.Action != Error || lr.Selected || !strings.Contains(lr.Problems[0].Message, "changed in Coupa since the run") {
+		t.Fatalf("%+v", lr)
+	}
+	if user(u, "akim") == nil || !user(u, "akim").Selected {
+		t.Fatal("the other users are undone")
+	}
+}
+
+// An undo stopped part-way resumes like any plan.
+func TestAnInterruptedUndoResumes(t *testing.T) {
+	t.Parallel()
+	srv, c, snap := acme(t)
+	p, _ := Diff(readFeed(t, "ccw_delta.csv", feeds.Options{}), snap, Config{SegmentLookups: lookups})
+	_, run := applyPlan(t, c, p, "p.json", ApplyOptions{})
+	u, err := Undo(context.Background(), c, run, UndoOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	locks := t.TempDir()
+	path := filepath.Join(t.TempDir(), "u.json")
+	u.Save(path)
+	u, b, _ := LoadPlan(path)
+	once := false
+	rep, _ := Apply(context.Background(), c, u, ApplyOptions{PlanPath: path, PlanBytes: b, Rules: Rules{Guard: Guard{Max: 100, Pct: 100}}, LockDir: locks, Workers: 1, Stop: stop,
+		Progress: func(Event) {
+			if !once {
+				once = true
+				close(stop)
+			}
+		}})
+	if rep == nil || !rep.Interrupted {
+		t.Fatalf("not interrupted: %+v", rep)
+	}
+	rep, err = Apply(context.Background(), c, u, ApplyOptions{PlanPath: path, PlanBytes: b, Resume: true, Rules: Rules{Guard: Guard{Max: 100, Pct: 100}}, LockDir: locks})
+	if err != nil || !rep.OK() {
+		t.Fatalf("resume: %v %s", err, rep.Summary())
+	}
+	for _, x := range srv.Users() {
+		if (x.Login == "nsingh" || x.Login == "kmorgan") && x.Active {
+			t.Fatalf("%s still active after the resumed undo", x.Login)
+		}
+	}
+}
