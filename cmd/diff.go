@@ -163,6 +163,11 @@ func runDiffWith(ctx context.Context, o *diffOptions, svc *ccsync.Service, stdou
 		fmt.Fprintf(stdout, "\nSaved the plan to %s. Apply it with: ccwrecon apply %s --via %s\n", o.out, o.out, via)
 	}
 	if o.detailed && plan.Pending() {
+		if plan.Selected.Changes == 0 {
+			// say why 2 when nothing would be applied: the feed's problem rows
+			fmt.Fprintf(os.Stderr, "exit 2: nothing would be applied, but the feed has %s with problems (fix them, or they are left out every time)\n",
+				ccsync.Plural(plan.Summary.Errors, "user", "users"))
+		}
 		return exitCode(2, nil)
 	}
 	return nil

@@ -7,15 +7,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strings"
 	"sync"
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/ccwrecon/ccwrecon/internal/suggest"
 	"github.com/ccwrecon/ccwrecon/internal/termtext"
 )
 
@@ -84,10 +88,11 @@ func Execute() int {
 	}()
 	defer profileCPU()()
 	root := newRoot()
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return 0
 	}
+	err = plainly(err, cmd)
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil && ee.err.Error() != "" {
@@ -150,4 +155,44 @@ func profileCPU() (stop func()) {
 	}
 	pprof.StartCPUProfile(f)
 	return func() { pprof.StopCPUProfile(); f.Close() }
+}
+
+// plainly turns the mistakes a user can make into one line naming the
+// cause and the fix, instead of Go's or cobra's own text: an unknown
+// command or flag (with the nearest names), a file that does not exist.
+func plainly(err error, c *cobra.Command) error {
+	msg := err.Error()
+	switch {
+	case strings.HasPrefix(msg, "unknown command "):
+		word := strings.SplitN(strings.TrimPrefix(msg, "unknown command "), " ", 2)[0]
+		var names []string
+		for _, sub := range c.Root().Commands() {
+			names = append(names, sub.Name())
+		}
+		hint := ""
+		if near := suggest.Nearest(strings.Trim(word, `"`), names, 2); len(near) > 0 {
+			hint = "; did you mean " + strings.Join(near, " or ") + "?"
+		}
+		return exitCode(1, fmt.Errorf("unknown command %s%s (ccwrecon --help lists the commands)", word, hint))
+	case strings.HasPrefix(msg, "unknown flag: ") || strings.HasPrefix(msg, "unknown shorthand flag: "):
+		flag := strings.TrimPrefix(strings.TrimPrefix(msg, "unknown flag: "), "unknown shorthand flag: ")
+		name := strings.TrimLeft(strings.SplitN(flag, "=", 2)[0], "-")
+		var names []string
+		c.Flags().VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
+		hint := ""
+		if near := suggest.Nearest(name, names, 1); len(near) > 0 {
+			hint = "; did you mean --" + near[0] + "?"
+		}
+		return exitCode(1, fmt.Errorf("unknown flag %s for %s%s (%s --help lists its flags)", flag, c.CommandPath(), hint, c.CommandPath()))
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) && errors.Is(err, fs.ErrNotExist) {
+		code := 1
+		var ee *exitError
+		if errors.As(err, &ee) {
+			code = ee.code
+		}
+		return exitCode(code, fmt.Errorf("%s does not exist", pe.Path))
+	}
+	return err
 }

@@ -52,7 +52,10 @@ func ParsePlan(b []byte) (*Plan, error) {
 		Format string `json:"format"`
 	}
 	if err := json.Unmarshal(b, &head); err != nil {
-		return nil, fmt.Errorf("not a ccwrecon plan: %v", err)
+		if looksLikeAFeed(b) {
+			return nil, errors.New("this is a feed, not a plan: make a plan of it with ccwrecon diff --feed FILE --out plan.json, then apply the plan")
+		}
+		return nil, errors.New("not a ccwrecon plan (a plan is the JSON file ccwrecon diff --out writes)")
 	}
 	switch {
 	case head.Format == "ccwrecon-plan/1":
@@ -64,7 +67,14 @@ func ParsePlan(b []byte) (*Plan, error) {
 	dec.DisallowUnknownFields()
 	var p Plan
 	if err := dec.Decode(&p); err != nil {
-		return nil, fmt.Errorf("not a plan this ccwrecon can apply: %v", err)
+		if k, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return nil, fmt.Errorf("unknown key %s in the plan: a plan is written by ccwrecon diff --out and only its selection may be edited; make a new one", k)
+		}
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return nil, fmt.Errorf("the plan's %s is not a %s: a plan is written by ccwrecon diff --out and only its selection may be edited; make a new one", te.Field, te.Type)
+		}
+		return nil, errors.New("not a plan this ccwrecon can apply (it does not read as one): make a new one with ccwrecon diff --out")
 	}
 	if p.Instance == "" {
 		return nil, errors.New("the plan names no Coupa instance")
@@ -98,6 +108,13 @@ func ParsePlan(b []byte) (*Plan, error) {
 	}
 	p.digested = p.digestKey()
 	return &p, nil
+}
+
+// looksLikeAFeed: a first line with a CSV header's separators and no JSON.
+func looksLikeAFeed(b []byte) bool {
+	first, _, _ := bytes.Cut(b, []byte("\n"))
+	first = bytes.TrimSpace(first)
+	return len(first) > 0 && first[0] != '{' && first[0] != '[' && bytes.ContainsAny(first, "|,;\t")
 }
 
 func short(d string) string {

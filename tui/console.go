@@ -99,6 +99,8 @@ type Model struct {
 	// a second Ctrl+C left during an apply; resumeCmd continues its run
 	forced    bool
 	resumeCmd atomic.Pointer[string]
+	// the console was left with Ctrl+C (ctrlC: the key being handled is one)
+	interrupted, ctrlC bool
 }
 
 // New builds the console over the engine's service.
@@ -172,6 +174,10 @@ func (m *Model) ExitCode() int {
 		return 130
 	case m.report != nil && !m.report.OK(), m.report == nil && m.applyErr != nil:
 		return 1
+	case m.interrupted:
+		return 130
+	case m.state == stFailed:
+		return 1
 	}
 	return 0
 }
@@ -201,11 +207,18 @@ func (m *Model) ExitMessage() string {
 		return m.report.Summary()
 	case m.applyErr != nil:
 		return "Nothing was applied: " + m.applyErr.Error()
+	case m.state == stFailed && m.err != nil:
+		return "Could not load: " + m.err.Error()
+	case m.interrupted:
+		return "Left with Ctrl+C; nothing was applied."
 	}
 	return ""
 }
 
 func (m *Model) quit() tea.Cmd {
+	if m.ctrlC {
+		m.interrupted = true
+	}
 	select {
 	case <-m.c.quit:
 	default:
@@ -283,6 +296,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case tea.KeyMsg:
+		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
+			// keys typed quickly (or held over SSH) arrive as one message:
+			// each is a key of its own, as if typed slowly
+			var cmds []tea.Cmd
+			for _, r := range msg.Runes {
+				cmds = append(cmds, m.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt}), m.drain())
+			}
+			return m, tea.Batch(cmds...)
+		}
 		cmd := m.key(msg)
 		return m, tea.Batch(cmd, m.drain())
 	}
@@ -366,6 +388,7 @@ func (m *Model) layout() int {
 // then the active component.
 func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 	c := m.c
+	m.ctrlC = k.String() == "ctrl+c" // a quit this key causes is an interruption
 	m.layout()
 	if m.prompt != nil {
 		p := m.prompt

@@ -1,0 +1,44 @@
+package cmd_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Every mistake a user can make is one line on stderr naming the cause and
+// the fix, never Go's or cobra's own text, with a non-zero exit.
+func TestMistakesAreOneLineNamingTheFix(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	edited := filepath.Join(dir, "edited-plan")
+	os.WriteFile(edited, []byte(`{"format":"ccwrecon-plan/2","new":1}`), 0o600)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"dif"}, `unknown command "dif"; did you mean diff or drift?`},
+		{[]string{"diff", "--fed", "x.csv"}, "unknown flag --fed for ccwrecon diff; did you mean --feed?"},
+		{[]string{"diff", "--feed", "nope.csv", "--snapshot", "../sync/testdata/acme.snapshot.json"}, "nope.csv does not exist"},
+		{[]string{"diff", "--feed", fx + "ccw_delta.csv", "--mapping", "nope.yaml", "--snapshot", "x"}, "nope.yaml does not exist"},
+		{[]string{"--config", "nope.yaml", "diff", "--feed", "x"}, "nope.yaml does not exist"},
+		{[]string{"apply", "nope.json", "--via", "api"}, "nope.json does not exist"},
+		{[]string{"apply", fx + "ccw_delta.csv", "--via", "api"}, "this is a feed, not a plan: make a plan of it with ccwrecon diff"},
+		{[]string{"apply", edited, "--via", "api"}, `unknown key "new" in the plan`},
+		{[]string{"verify", "nowhere"}, "nowhere does not exist"},
+		{[]string{"undo", "nowhere"}, "nowhere is not a run folder"},
+		{[]string{"--feed", fx + "ccw_delta.csv"}, "the console needs a terminal; without one, use ccwrecon diff"},
+	} {
+		r := run(t, nil, c.args...)
+		lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+		if r.code == 0 || len(lines) != 1 || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("%v: exit %d\n%s", c.args, r.code, r.stderr)
+		}
+		for _, raw := range []string{"stat ", "invalid character", "json: unknown", "json: cannot", `\n`, "no such file"} {
+			if strings.Contains(r.stderr, raw) {
+				t.Errorf("%v: Go's own text %q: %s", c.args, raw, r.stderr)
+			}
+		}
+	}
+}
