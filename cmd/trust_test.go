@@ -175,7 +175,7 @@ func TestEditedPlansAreRefused(t *testing.T) {
 				}
 			}
 		}, "are not the values applied"},
-		"an unknown field": {func(d map[string]any) { d["rollout"] = "fast" }, `unknown field "rollout"`},
+		"an unknown field": {func(d map[string]any) { d["rollout"] = "fast" }, `unknown key "rollout" in the plan`},
 		"an injected admin": {func(d map[string]any) {
 			d["users"] = append(d["users"].([]any), map[string]any{"key": "mallory", "action": "create", "selected": true,
 				"changes": []any{map[string]any{"field": "login", "op": "add", "coupa": "", "feed": "mallory", "selected": true}}})

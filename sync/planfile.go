@@ -74,7 +74,11 @@ func ParsePlan(b []byte) (*Plan, error) {
 		if errors.As(err, &te) {
 			return nil, fmt.Errorf("the plan's %s is not a %s: a plan is written by ccwrecon diff --out and only its selection may be edited; make a new one", te.Field, te.Type)
 		}
-		return nil, errors.New("not a plan this ccwrecon can apply (it does not read as one): make a new one with ccwrecon diff --out")
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return nil, errors.New("not a plan this ccwrecon can apply (it does not read as JSON): make a new one with ccwrecon diff --out")
+		}
+		return nil, fmt.Errorf("not a plan this ccwrecon can apply: %v", err) // the plan's own checks, in their words
 	}
 	if p.Instance == "" {
 		return nil, errors.New("the plan names no Coupa instance")
