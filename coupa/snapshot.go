@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	gosync "sync"
 	"time"
 	"unsafe"
 
@@ -107,13 +108,23 @@ func (c *Client) startEarly(ctx context.Context, highWater string, progress Prog
 	e := &earlyRequests{highWater: highWater, done: make(chan struct{})}
 	go func() {
 		defer close(e.done)
-		if e.top, e.err = c.topUser(ctx); e.err != nil {
-			return
+		// the cache probe, the changed users and the reference lists need
+		// nothing from each other: one round trip, not a dozen in a row
+		var wg gosync.WaitGroup
+		errs := make([]error, 3)
+		wg.Add(3)
+		go func() { defer wg.Done(); e.top, errs[0] = c.topUser(ctx) }()
+		go func() {
+			defer wg.Done()
+			e.changed, errs[1] = c.ListUsers(ctx, url.Values{"updated_at[gt_or_eq]": {highWater}}, progress)
+		}()
+		go func() { defer wg.Done(); errs[2] = c.fetchReference(ctx, &e.ref, progress) }()
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil && e.err == nil {
+				e.err = err
+			}
 		}
-		if e.changed, e.err = c.ListUsers(ctx, url.Values{"updated_at[gt_or_eq]": {highWater}}, progress); e.err != nil {
-			return
-		}
-		e.err = c.fetchReference(ctx, &e.ref, progress)
 	}()
 	return e
 }
@@ -285,50 +296,79 @@ func cacheMismatch(top *User, prev *Snapshot) string {
 // snapshot: the diff then names what it could not check, instead of the
 // whole fetch failing for a list it may not need.
 func (c *Client) fetchReference(ctx context.Context, s *Snapshot, progress ProgressFunc) error {
-	tolerate := func(stage string, err error) error {
+	// Every list at once, inside the rate limit's burst: over a network
+	// each is a round trip, and none needs another.
+	var (
+		mu       gosync.Mutex
+		wg       gosync.WaitGroup
+		firstErr error
+		warnings = make([]string, 8) // in a fixed order, whatever finishes first
+	)
+	tolerate := func(k int, stage string, err error) {
 		var ae *APIError
-		if errors.As(err, &ae) && (ae.Status == 403 || ae.Status == 404) {
-			s.Warnings = append(s.Warnings, fmt.Sprintf("%s not read: %s", stage, ae.Error()))
-			return nil
+		switch {
+		case err == nil:
+		case errors.As(err, &ae) && (ae.Status == 403 || ae.Status == 404):
+			warnings[k] = fmt.Sprintf("%s not read: %s", stage, ae.Error())
+		case k == 7 && (errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 || errors.Is(err, ErrGraphQL)):
+			warnings[k] = "the role catalogue was not read (Coupa refused the GraphQL roles query: " + err.Error() + "): roles are checked against those users hold plus the profile's known-roles"
+		default:
+			mu.Lock()
+			if firstErr == nil {
+				firstErr = err
+			}
+			mu.Unlock()
 		}
-		return err
 	}
-	var err error
-	s.Currencies, err = listAll(ctx, c, "currencies", nil, 0, "currencies", progress, func(x *Currency) int { return x.ID })
-	if err = tolerate("currencies", err); err != nil {
-		return err
+	run := func(k int, stage string, read func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tolerate(k, stage, read())
+		}()
 	}
-	s.AccountTypes, err = listAll(ctx, c, "account_types", nil, 0, "charts of accounts", progress, func(x *AccountType) int { return x.ID })
-	if err = tolerate("charts of accounts", err); err != nil {
-		return err
+	run(0, "currencies", func() (err error) {
+		s.Currencies, err = listAll(ctx, c, "currencies", nil, 0, "currencies", progress, func(x *Currency) int { return x.ID })
+		return
+	})
+	run(1, "charts of accounts", func() (err error) {
+		s.AccountTypes, err = listAll(ctx, c, "account_types", nil, 0, "charts of accounts", progress, func(x *AccountType) int { return x.ID })
+		return
+	})
+	run(2, "lookups", func() (err error) {
+		s.Lookups, err = listAll(ctx, c, "lookups", nil, 0, "lookups", progress, func(x *Lookup) int { return x.ID })
+		return
+	})
+	run(3, "lookup values", func() (err error) {
+		s.LookupValues, err = listAll(ctx, c, "lookup_values", nil, 0, "lookup values", progress, func(x *LookupValue) int { return x.ID })
+		return
+	})
+	run(4, "user groups", func() (err error) {
+		s.UserGroups, err = listAll(ctx, c, "user_groups", nil, 0, "user groups", progress, func(x *Group) int { return x.ID })
+		return
+	})
+	run(5, "account groups", func() (err error) {
+		s.AccountGroups, err = listAll(ctx, c, "account_groups", nil, 0, "account groups", progress, func(x *Group) int { return x.ID })
+		return
+	})
+	run(6, "content groups", func() (err error) {
+		s.ContentGroups, err = listAll(ctx, c, "business_groups", nil, 0, "content groups", progress, func(x *Group) int { return x.ID })
+		return
+	})
+	run(7, "roles", func() (err error) {
+		s.RoleCatalogue, err = c.RoleCatalogue(ctx)
+		return
+	})
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
 	}
-	s.Lookups, err = listAll(ctx, c, "lookups", nil, 0, "lookups", progress, func(x *Lookup) int { return x.ID })
-	if err = tolerate("lookups", err); err != nil {
-		return err
+	for _, w := range warnings {
+		if w != "" {
+			s.Warnings = append(s.Warnings, w)
+		}
 	}
-	s.LookupValues, err = listAll(ctx, c, "lookup_values", nil, 0, "lookup values", progress, func(x *LookupValue) int { return x.ID })
-	if err = tolerate("lookup values", err); err != nil {
-		return err
-	}
-	s.UserGroups, err = listAll(ctx, c, "user_groups", nil, 0, "user groups", progress, func(x *Group) int { return x.ID })
-	if err = tolerate("user groups", err); err != nil {
-		return err
-	}
-	s.AccountGroups, err = listAll(ctx, c, "account_groups", nil, 0, "account groups", progress, func(x *Group) int { return x.ID })
-	if err = tolerate("account groups", err); err != nil {
-		return err
-	}
-	s.ContentGroups, err = listAll(ctx, c, "business_groups", nil, 0, "content groups", progress, func(x *Group) int { return x.ID })
-	if err = tolerate("content groups", err); err != nil {
-		return err
-	}
-	s.RoleCatalogue, err = c.RoleCatalogue(ctx)
-	var ae *APIError
-	if err != nil && (errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 || errors.Is(err, ErrGraphQL)) {
-		s.Warnings = append(s.Warnings, "the role catalogue was not read (Coupa refused the GraphQL roles query: "+err.Error()+"): roles are checked against those users hold plus the profile's known-roles")
-		return nil
-	}
-	return err
+	return nil
 }
 
 // mergeUsers lays re-read users over the cached ones and counts those
