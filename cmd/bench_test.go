@@ -26,12 +26,17 @@ import (
 type live100k struct {
 	url, feed, dir string
 	env            []string
+	latency        time.Duration // the emulator's, per response
 }
 
-func newLive100k(b *testing.B) *live100k {
+func newLive100k(b *testing.B) *live100k { return newLive100kAt(b, 0) }
+
+// newLive100kAt is newLive100k over a network answering each request
+// after latency (a laptop to a Coupa instance: about 150 ms).
+func newLive100kAt(b *testing.B, latency time.Duration) *live100k {
 	b.Helper()
-	l := &live100k{dir: b.TempDir()}
-	cmd := exec.Command(bin, "emulate", "--addr", "127.0.0.1:0", "--users", "100000", "--rate", "0")
+	l := &live100k{dir: b.TempDir(), latency: latency}
+	cmd := exec.Command(bin, "emulate", "--addr", "127.0.0.1:0", "--users", "100000", "--rate", "0", "--latency", latency.String())
 	out, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
@@ -172,6 +177,24 @@ func measureRuns(b *testing.B, l *live100k, args func(i int) []string, check fun
 	b.ReportMetric(startup.Seconds(), "floor-startup-s")
 	b.ReportMetric(requests.Seconds(), "floor-requests-s")
 	b.ReportMetric(touchFloor(b, rss).Seconds(), "floor-touch-RSS-s")
+	if l.latency > 0 {
+		// a refresh needs two answers one after the other at least: the
+		// changed users, then (the GraphQL roles paging) an empty page
+		b.ReportMetric((startup + 2*l.latency).Seconds(), "floor-two-round-trips-s")
+	}
+}
+
+// BenchmarkLiveDiff100kLatency150ms is BenchmarkLiveDiff100k over a
+// network answering each request after 150 ms.
+func BenchmarkLiveDiff100kLatency150ms(b *testing.B) {
+	l := newLive100kAt(b, 150*time.Millisecond)
+	out := func(i int) string { return filepath.Join(l.dir, fmt.Sprintf("plan%d.json", i)) }
+	measureRuns(b, l, func(i int) []string { return []string{"diff", "--feed", l.feed, "--out", out(i)} }, func(i int) {
+		plan, err := os.ReadFile(out(i))
+		if err != nil || !bytes.Contains(plan, []byte(`"feed": "Changed"`)) && !bytes.Contains(plan, []byte(`"coupa": "Changed"`)) {
+			b.Fatalf("the out-of-band change is not in the plan: %v", err)
+		}
+	})
 }
 
 // BenchmarkLiveDiff100k: `ccwrecon diff --feed` (100,000-row CCW delta,

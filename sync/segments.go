@@ -50,7 +50,9 @@ func (l lookupIndex) name(lookup, code string) string { return l.byCode[strings.
 func (e *engine) compareSegments(rp *rowPlan, f *record.User) {
 	c := rp.coupa
 	// by segment number; arrays, not maps: this runs for every row
-	var want, notes [21]string
+	// want: each chart segment's code; named: the feed's name a code was
+	// translated from (its note is written only if the segment changes)
+	var want, named [21]string
 	var checked [21]bool // codes already checked against their lookup
 	var segs [record.MaxSegments + 1]record.Segment
 	f.Segments(&want, &segs)
@@ -90,7 +92,7 @@ func (e *engine) compareSegments(rp *rowPlan, f *record.User) {
 				rp.lacks(n, lookup, s.Name, "")
 				continue
 			}
-			want[n], notes[n] = code, fmt.Sprintf("%q → %s", s.Name, code)
+			want[n], named[n] = code, s.Name
 			s.Code = code
 		case strings.HasPrefix(target, "custom-fields."):
 			v := s.Code
@@ -127,7 +129,7 @@ func (e *engine) compareSegments(rp *rowPlan, f *record.User) {
 			continue
 		}
 		wanted = true
-		if lookup := e.cfg.SegmentLookups[n]; lookup != "" && notes[n] == "" && !checked[n] && !e.lookups.has(lookup, code) {
+		if lookup := e.cfg.SegmentLookups[n]; lookup != "" && named[n] == "" && !checked[n] && !e.lookups.has(lookup, code) {
 			rp.problem(ProblemSegment, "missing-value", []string{rp.plan.Key}, "segment %d code %q is not a value of lookup %s", n, code, lookup)
 			rp.lacks(n, lookup, "", code)
 		}
@@ -170,8 +172,8 @@ func (e *engine) compareSegments(rp *rowPlan, f *record.User) {
 		field := record.SegmentField(n)
 		before := len(rp.plan.Changes)
 		rp.compareValue(field, rp.current(field), Text(want[n]))
-		if len(rp.plan.Changes) > before && notes[n] != "" {
-			rp.plan.Changes[len(rp.plan.Changes)-1].Note = notes[n]
+		if len(rp.plan.Changes) > before && named[n] != "" {
+			rp.plan.Changes[len(rp.plan.Changes)-1].Note = fmt.Sprintf("%q → %s", named[n], want[n])
 		}
 	}
 }
