@@ -191,7 +191,11 @@ func Apply(ctx context.Context, client *coupa.Client, plan *Plan, o ApplyOptions
 		return nil, fmt.Errorf("this plan was already applied (journal %s); make a new plan", dir)
 	}
 	if len(j.Entries()) > 0 && !o.Resume {
-		return nil, fmt.Errorf("an earlier run of this plan stopped part-way (journal %s): continue it with --resume", dir)
+		cont := o.Continue
+		if cont == "" {
+			cont = "ccwrecon apply " + shellQuote(o.PlanPath) + " --resume"
+		}
+		return nil, fmt.Errorf("an earlier run of this plan stopped part-way (journal %s): continue it with: %s", dir, cont)
 	}
 	ids, err := journalIDs(plan, j)
 	if err != nil {

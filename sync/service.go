@@ -644,7 +644,9 @@ func (s *Service) Destination(via string) string {
 // Preview runs a dry run of a route.
 func (s *Service) Preview(ctx context.Context, plan *Plan, via string) (*Preview, error) {
 	var buf bytes.Buffer
-	if _, err := s.Apply(ctx, plan, ApplyRequest{Via: via, DryRun: true, DryRunOut: &buf}); err != nil {
+	// the preview is the console's, whose apply takes inferred deactivations
+	// the operator selected on screen (never by default): so does its preview
+	if _, err := s.Apply(ctx, plan, ApplyRequest{Via: via, DryRun: true, DryRunOut: &buf, IncludeInferred: true}); err != nil {
 		return nil, err
 	}
 	p := &Preview{Via: via, Destination: s.Destination(via), Text: buf.String()}
