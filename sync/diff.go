@@ -83,6 +83,10 @@ type engine struct {
 	// segmentNames[n] are the names of segment n's lookup by code (the
 	// lookup's names as lookups.name finds them, resolved once)
 	segmentNames [record.MaxSegments + 1]map[string]string
+	// segmentCodes[n] are the codes of segment n's lookup by name: exact
+	// (the names feeds usually carry, found without lower-casing) and
+	// lower-cased; nil when the lookup has no values
+	segmentCodes [record.MaxSegments + 1]*nameIndex
 	scope        int // the users the deactivation guard weighs against (inScopeSize)
 	// numberHeld is the Coupa user holding each feed row's employee
 	// number, when one does (numberHolders)
@@ -223,6 +227,7 @@ func newEngine(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config, alongside fun
 		if n >= 1 && n <= record.MaxSegments {
 			e.targets[n] = t
 			e.segmentNames[n] = e.lookups.byCode[strings.ToLower(cfg.SegmentLookups[n])]
+			e.segmentCodes[n] = e.lookups.nameIndexOf(cfg.SegmentLookups[n], snap.LookupValues)
 		}
 	}
 	// three independent indexes, built side by side (emails when first
@@ -474,6 +479,7 @@ type rowPlan struct {
 	leaving     bool // explicitly deactivated by the feed
 	sameDropped bool
 	kept        bool // keep has run
+	account     bool // the row wants chart segments: keep records the account Coupa holds
 	allowLogin  bool // Config.AllowLoginChange
 }
 
@@ -625,6 +631,9 @@ func (e *engine) diffRow(f *record.User, rp *rowPlan, up *UserPlan, sc *scratch,
 func (e *engine) keep(rp *rowPlan, same []FieldValue, sc *scratch) {
 	p := rp.plan
 	rp.kept = true
+	if rp.account && p.CoupaAccount == nil {
+		p.CoupaAccount = accountSeen(rp.coupa)
+	}
 	p.CCWSegments = e.heldSegments(rp, p.CCWSegments, sc)
 	if len(same) > 0 {
 		if sc != nil {

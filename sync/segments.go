@@ -32,6 +32,36 @@ func indexLookups(values []coupa.LookupValue) lookupIndex {
 
 func (l lookupIndex) known(lookup string) bool { return l.byName[strings.ToLower(lookup)] != nil }
 
+// nameIndex is one lookup's codes by value name, resolved once per diff.
+type nameIndex struct {
+	exact map[string]string // name as Coupa spells it -> code
+	fold  map[string]string // lower-cased name -> code
+}
+
+// code is the code of a value name, as lookupIndex.code finds it.
+func (x *nameIndex) code(name string) (string, bool) {
+	if c, ok := x.exact[name]; ok {
+		return c, true
+	}
+	c, ok := x.fold[strings.ToLower(name)]
+	return c, ok
+}
+
+// nameIndexOf resolves a lookup's name index (nil when it has no values).
+func (l lookupIndex) nameIndexOf(lookup string, values []coupa.LookupValue) *nameIndex {
+	fold := l.byName[strings.ToLower(lookup)]
+	if fold == nil {
+		return nil
+	}
+	x := &nameIndex{exact: map[string]string{}, fold: fold}
+	for _, v := range values {
+		if v.Lookup != nil && v.Active && strings.EqualFold(v.Lookup.Name, lookup) {
+			x.exact[v.Name] = v.ExternalRefNum
+		}
+	}
+	return x
+}
+
 func (l lookupIndex) code(lookup, name string) (string, bool) {
 	c, ok := l.byName[strings.ToLower(lookup)][strings.ToLower(name)]
 	return c, ok
@@ -82,11 +112,12 @@ func (e *engine) compareSegments(rp *rowPlan, f *record.User) {
 				rp.problem(ProblemSegment, "no-lookup", []string{rp.plan.Key}, "segment %d: no lookup assigned to translate %q (use --segment-lookup %d=LOOKUP)", n, s.Name, n)
 				continue
 			}
-			if !e.lookups.known(lookup) {
+			index := e.segmentCodes[n]
+			if index == nil {
 				rp.problem(ProblemSegment, "no-lookup", []string{rp.plan.Key}, "segment %d: lookup %s has no values in the Coupa snapshot (does it exist, and could lookup values be read?)", n, lookup)
 				continue
 			}
-			code, ok := e.lookups.code(lookup, s.Name)
+			code, ok := index.code(s.Name)
 			if !ok {
 				rp.problem(ProblemSegment, "missing-value", []string{rp.plan.Key}, "segment %d value %q is not a value of lookup %s", n, s.Name, lookup)
 				rp.lacks(n, lookup, s.Name, "")
@@ -137,18 +168,9 @@ func (e *engine) compareSegments(rp *rowPlan, f *record.User) {
 	if !wanted {
 		return
 	}
-	if c != nil && (c.DefaultAccountType != nil || c.DefaultAccount != nil) {
-		seen := &AccountSeen{Segments: map[int]string{}}
-		if c.DefaultAccountType != nil {
-			seen.Chart = c.DefaultAccountType.Name
-		}
-		if c.DefaultAccount != nil {
-			for n, v := range c.DefaultAccount.Segments {
-				seen.Segments[n] = v
-			}
-		}
-		rp.plan.CoupaAccount = seen
-	}
+	// the account Coupa holds is kept only by users that change (keep):
+	// most rows match, and a map per row is most of a row's cost
+	rp.account = c != nil && (c.DefaultAccountType != nil || c.DefaultAccount != nil)
 	chart := f.Get(record.AccountType)
 	if chart == "" {
 		chart = e.chart
@@ -230,4 +252,18 @@ func (e *engine) heldSegments(rp *rowPlan, ccw SegmentSet, sc *scratch) SegmentS
 		return sc.keptSegments.Keep(all)
 	}
 	return append(SegmentSet(nil), all...)
+}
+
+// accountSeen is the default account a Coupa user holds, as a plan keeps it.
+func accountSeen(c *coupa.User) *AccountSeen {
+	seen := &AccountSeen{Segments: map[int]string{}}
+	if c.DefaultAccountType != nil {
+		seen.Chart = c.DefaultAccountType.Name
+	}
+	if c.DefaultAccount != nil {
+		for n, v := range c.DefaultAccount.Segments {
+			seen.Segments[n] = v
+		}
+	}
+	return seen
 }

@@ -1,0 +1,142 @@
+package sync
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/ccwrecon/ccwrecon/coupa"
+	"github.com/ccwrecon/ccwrecon/coupa/emulator"
+	"github.com/ccwrecon/ccwrecon/feeds"
+)
+
+// shaped is a 100,000-user instance and a CCW delta shaped like users'
+// data: three segments named by their lookup values' names (as
+// `Master Data Segment N Name` columns carry them), long and non-ASCII
+// names, a share of rows touched across fields, optionally in an order
+// other than Coupa's ids.
+func shaped(b *testing.B, touchedPct int, shuffle bool) (*coupa.Snapshot, *feeds.Feed) {
+	b.Helper()
+	seed := emulator.Generate(100_000)
+	ref := emulator.DefaultReference()
+	snap := &coupa.Snapshot{Format: coupa.SnapshotFormat, Instance: "https://acme.coupahost.com",
+		Currencies: ref.Currencies, Lookups: ref.Lookups, LookupValues: ref.LookupValues}
+	for _, c := range ref.Charts {
+		snap.AccountTypes = append(snap.AccountTypes, c.AccountType)
+	}
+	name := map[string]string{} // lookup (lower) + code -> name
+	for _, v := range ref.LookupValues {
+		name[strings.ToLower(v.Lookup.Name)+"|"+v.ExternalRefNum] = v.Name
+	}
+	logins := make([]string, len(seed.Users)+1)
+	for _, u := range seed.Users {
+		logins[u.ID] = u.Login
+	}
+	long := []string{"Åsa-Maria", "Jean-Baptiste Émile", "Zoë", "Nguyễn Thị Minh", "Łukasz", "Ólafur Ragnar", "María José"}
+	for i, u := range seed.Users {
+		if u.Manager != nil {
+			u.Manager.Login = logins[u.Manager.ID]
+		}
+		if i%7 == 0 {
+			u.Firstname = long[i%len(long)]
+		}
+		snap.Users = append(snap.Users, u)
+	}
+	rows := make([]string, 0, len(snap.Users))
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i, u := range snap.Users {
+		first, last, mgr, email := u.Firstname, u.Lastname, "", u.Email
+		if u.Manager != nil {
+			mgr = u.Manager.Login
+		}
+		var segs [3]string
+		if u.DefaultAccount != nil {
+			segs[0] = name["company|"+u.DefaultAccount.Segments[1]]
+			segs[1] = name["cost center|"+u.DefaultAccount.Segments[2]]
+			segs[2] = name["gl account|"+u.DefaultAccount.Segments[3]]
+		}
+		if rng.IntN(100) < touchedPct { // touched across fields
+			switch i % 4 {
+			case 0:
+				first += "x"
+			case 1:
+				last = "Lång-" + last
+			case 2:
+				email = "new." + email
+			case 3:
+				if segs[1] != "" {
+					segs[1] = "Marketing"
+				}
+			}
+		}
+		status := "1"
+		if !u.Active {
+			status = "0"
+		}
+		rows = append(rows, fmt.Sprintf("%s|%s|%s|%s|%s|User|%s|%s|%s|%s|%s\n", status, u.Login, last, first, email, mgr, u.EmployeeNumber, segs[0], segs[1], segs[2]))
+	}
+	if shuffle {
+		rng.Shuffle(len(rows), func(i, j int) { rows[i], rows[j] = rows[j], rows[i] })
+	}
+	var f bytes.Buffer
+	f.WriteString("Status|User ID|Last Name|First Name|Email|CCW User Role|Supervisor ID|Employee Number|Master Data Segment 1 Name|Master Data Segment 2 Name|Master Data Segment 3 Name\n")
+	for _, r := range rows {
+		f.WriteString(r)
+	}
+	feed, err := feeds.Read(bytes.NewReader(f.Bytes()), "shaped.csv", feeds.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return snap, feed
+}
+
+// BenchmarkDiffShaped100k diffs data shaped like users' next to the floor
+// measured in the same run (index Coupa by login, find each row's user).
+func BenchmarkDiffShaped100k(b *testing.B) {
+	cfg := Config{SegmentLookups: map[int]string{1: "Company", 2: "Cost Center", 3: "GL Account"}, IgnoreCCWLicence: true}
+	for _, c := range []struct {
+		name    string
+		touched int
+		shuffle bool
+	}{{"segment-names-10pct", 10, false}, {"segment-names-100pct", 100, false}, {"segment-names-10pct-shuffled", 10, true}} {
+		snap, feed := shaped(b, c.touched, c.shuffle)
+		b.Run(c.name+"/floor-index-and-match", func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				by := make(map[string]*coupa.User, len(snap.Users))
+				for j := range snap.Users {
+					by[strings.ToLower(snap.Users[j].Login)] = &snap.Users[j]
+				}
+				found := 0
+				for _, u := range feed.Users {
+					if by[strings.ToLower(u.Get("login"))] != nil {
+						found++
+					}
+				}
+				if found != len(feed.Users) {
+					b.Fatal(found)
+				}
+			}
+		})
+		b.Run(c.name+"/diff", func(b *testing.B) {
+			runtime.GC()
+			var p *Plan
+			var err error
+			for i := 0; i < b.N; i++ {
+				if p, err = Diff(feed, snap, cfg); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			changed := p.Summary.Update
+			// the generated instance has about 2,400 users whose supervisor
+			// leaves (errors, as in BenchmarkDiff100k)
+			if c.touched == 100 && changed < 85_000 || c.touched == 10 && (changed < 7_000 || changed > 12_000) || p.Summary.Errors > 2_500 {
+				b.Fatalf("%+v", p.Summary)
+			}
+			b.ReportMetric(float64(changed), "changed-users")
+		})
+	}
+}
