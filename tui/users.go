@@ -133,6 +133,11 @@ func (t *usersTab) listHeight() int {
 	if t.wide() {
 		return max(1, t.h-1)
 	}
+	if t.focus {
+		// in a user's fields the fields need the room: the list keeps
+		// three rows around the user, enough to see where one is
+		return 3
+	}
 	return max(3, (t.h-2)/2)
 }
 
