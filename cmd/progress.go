@@ -31,7 +31,7 @@ func stderrProgress() (func(ccsync.Progress), func()) {
 		if p.Total > 0 {
 			fmt.Fprintf(w, "\r\033[Kfetching %s: %d/%d pages (%d%%)", p.Stage, p.Done, p.Total, p.Done*100/p.Total)
 		} else {
-			fmt.Fprintf(w, "\r\033[Kfetching %s: %d pages", p.Stage, p.Done)
+			fmt.Fprintf(w, "\r\033[Kfetching %s: %s", p.Stage, ccsync.Plural(p.Done, "page", "pages"))
 		}
 	}
 	return fn, func() {

@@ -200,11 +200,17 @@ func (l *LoadStatus) Text() string {
 			fmt.Fprintf(&b, "  ! %s, %s:%s %s\n", safe(r.User), where, field, safe(strings.Join(r.Messages, "; ")))
 		}
 	}
+	finished := len(l.Files) > 0
+	for _, f := range l.Files {
+		finished = finished && (f.Status == "Done" || f.Status == "Failed")
+	}
 	switch {
 	case l.OK():
 		b.WriteString("Coupa loaded every file without refusing a row.\n")
+	case finished:
+		b.WriteString("Coupa finished loading every file, refusing what is listed above: fix those rows and load them again.\n")
 	default:
-		b.WriteString("Not every file is loaded cleanly yet: see above.\n")
+		b.WriteString("Coupa has not loaded every file yet: look again later (ccwrecon status RUN --wait 15m).\n")
 	}
 	return b.String()
 }

@@ -205,6 +205,8 @@ func (m *Model) ExitMessage() string {
 		return m.report.Summary() + " See " + m.report.RunDir + "/report.txt"
 	case m.report != nil:
 		return m.report.Summary()
+	case m.applyErr != nil && strings.Contains(m.applyErr.Error(), "nothing was applied"):
+		return m.applyErr.Error()
 	case m.applyErr != nil:
 		return "Nothing was applied: " + m.applyErr.Error()
 	case m.state == stFailed && m.err != nil:
@@ -665,7 +667,7 @@ func (m *Model) View() string {
 		if p := m.loadProg; p.Total > 0 {
 			lines = append(lines, fmt.Sprintf("%d of %d pages (%d%%)", p.Done, p.Total, p.Done*100/p.Total))
 		} else if p.Done > 0 {
-			lines = append(lines, fmt.Sprintf("%d pages", p.Done))
+			lines = append(lines, plural(p.Done, "page", "pages"))
 		}
 		lines = append(lines, "", c.theme.Dim.Render("q quit"))
 		return strings.Join(fitWidth(lines, w), "\n")
