@@ -133,7 +133,7 @@ func runApply(c *cobra.Command, planPath string, o *applyOptions) error {
 		if e.Message != "" {
 			msg = ": " + e.Message
 		}
-		fmt.Fprintf(os.Stderr, "[%d/%d changes] %-10s %s %s%s\n", e.Done, e.Total, e.Status, termtext.Safe(e.User), e.Op, termtext.Safe(msg))
+		fmt.Fprintf(os.Stderr, "[%d/%d changes] %-10s %s %s%s\n", e.Done, e.Total, ccsync.StatusWord(e.Op, e.Status), termtext.Safe(e.User), e.Op, termtext.Safe(msg))
 	}
 	report, err := svc.Apply(ctx, plan, req)
 	if report == nil {

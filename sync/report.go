@@ -192,3 +192,12 @@ func (r *Report) WriteText(w io.Writer) {
 		fmt.Fprintln(w, r.Next)
 	}
 }
+
+// StatusWord is how a request's outcome reads: a file that was uploaded is
+// not applied yet (Coupa, or CCW, loads it later).
+func StatusWord(op, status string) string {
+	if op == OpUpload && status == StatusApplied {
+		return "uploaded"
+	}
+	return status
+}

@@ -376,7 +376,8 @@ func (v *runningView) Update(msg tea.Msg) (tea.Cmd, string) {
 	switch msg := msg.(type) {
 	case applyEventMsg:
 		v.ev = ccsync.Event(msg)
-		line := fmt.Sprintf("%s %s %s", style.Status(v.ev.Status), safe(v.ev.User), v.ev.Op)
+		word := ccsync.StatusWord(v.ev.Op, v.ev.Status)
+		line := fmt.Sprintf("%s %s %s", style.Status(word), safe(v.ev.User), v.ev.Op)
 		if v.ev.Message != "" {
 			line += ": " + safe(v.ev.Message)
 		}
@@ -561,9 +562,10 @@ func (v *reportView) lines() []string {
 	}
 	out = append(out, "")
 	for _, l := range r.Lines {
-		line := fmt.Sprintf("%s %-10s %s %s", style.Status(l.Status), l.Status, safe(l.User), l.Op)
+		word := ccsync.StatusWord(l.Op, l.Status)
+		line := fmt.Sprintf("%s %-10s %s %s", style.Status(word), word, safe(l.User), l.Op)
 		if l.Op == ccsync.OpUpload {
-			line = fmt.Sprintf("%s %-10s %s", style.Status(l.Status), l.Status, safe(l.User))
+			line = fmt.Sprintf("%s %-10s %s", style.Status(word), word, safe(l.User))
 		}
 		if len(l.Fields) > 0 {
 			line += " (" + strings.Join(l.Fields, ", ") + ")"

@@ -106,7 +106,7 @@ func (t *Theme) Action(action string) lipgloss.Style {
 // Status is the glyph of a step's or change's outcome.
 func Status(s string) string {
 	switch s {
-	case "applied", "verified", "landed":
+	case "applied", "verified", "landed", "uploaded":
 		return StatusOK
 	case "failed", "uncertain":
 		return StatusFailed
