@@ -412,8 +412,13 @@ func (v *runningView) View() []string {
 	if v.stopping {
 		verb = "Stopping: nothing new is sent, the requests in flight finish (Ctrl+C again leaves now)"
 	}
-	out := []string{t.Bold.Render(fmt.Sprintf("%s via %s to %s", verb, v.via, safe(v.ctx.svc.Destination(v.via)))),
-		v.bar.ViewAs(frac) + fmt.Sprintf(" %d/%d changes · %d/%d users", e.Done, e.Total, e.UsersDone, e.Users), ""}
+	progress := v.bar.ViewAs(frac) + fmt.Sprintf(" %d/%d changes · %d/%d users", e.Done, e.Total, e.UsersDone, e.Users)
+	if e.Total == 0 && !v.stopping {
+		// before the first request: the plan's users are read again (the
+		// stale check), which takes a moment on a large plan
+		progress = "checking the plan's users in Coupa before the first write…"
+	}
+	out := []string{t.Bold.Render(fmt.Sprintf("%s via %s to %s", verb, v.via, safe(v.ctx.svc.Destination(v.via)))), progress, ""}
 	room := v.h - len(out)
 	var log []string
 	for _, l := range v.log {
