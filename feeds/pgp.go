@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
@@ -30,6 +31,9 @@ func CheckRecipients(keys openpgp.EntityList) error {
 	for _, e := range keys {
 		if e.PrimaryKey.Version == 6 {
 			return fmt.Errorf("key %X is an RFC 9580 v6 key, which GnuPG 2.2 cannot read: ask for a v4 key", e.PrimaryKey.Fingerprint)
+		}
+		if _, ok := e.EncryptionKey(time.Now()); !ok {
+			return fmt.Errorf("key %X has no key that may encrypt (a signing-only key, a revoked or an expired one): ask for the public key files are to be encrypted to", e.PrimaryKey.Fingerprint)
 		}
 		for _, id := range e.Identities {
 			if s := id.SelfSignature; s != nil && s.SEIPDv2 && !s.SEIPDv1 {

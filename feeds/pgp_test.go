@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/ProtonMail/go-crypto/openpgp/armor"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 
 	"github.com/ccwrecon/ccwrecon/feeds/feedstest"
@@ -86,5 +87,23 @@ func TestRefusesKeysGnuPG22CannotUse(t *testing.T) {
 	}
 	if err := Encrypt(&buf, strings.NewReader("x"), openpgp.EntityList{aead}, true); err == nil || !strings.Contains(err.Error(), "SEIPDv2") {
 		t.Fatalf("SEIPDv2-only key accepted: %v", err)
+	}
+}
+
+// A key that cannot encrypt (signing only) is refused when it is read,
+// before anything is written or uploaded, naming the key and the fix.
+func TestASigningOnlyKeyIsRefusedUpFront(t *testing.T) {
+	t.Parallel()
+	e, err := openpgp.NewEntity("Signer", "", "sign@acme.example", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Subkeys = nil // the encryption subkey gone: only the signing primary key is left
+	var pub bytes.Buffer
+	w, _ := armor.Encode(&pub, openpgp.PublicKeyType, nil)
+	e.Serialize(w)
+	w.Close()
+	if _, err := ReadRecipients(pub.Bytes()); err == nil || !strings.Contains(err.Error(), "no key that may encrypt") {
+		t.Fatalf("got %v", err)
 	}
 }
