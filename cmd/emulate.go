@@ -69,14 +69,17 @@ Credentials (defaults shown by --help): an API key and an OAuth client with ever
   known_hosts line (written to %s):
   %s
   folders %s, %s, and %s holding the sample feed ccw_delta.csv
-Try it:
-  export CCW_SFTP_ADDR=%s CCW_SFTP_USER=%s CCW_SFTP_KNOWN_HOSTS=%s CCW_SFTP_PASSWORD=...
+Try it (in another terminal; every line pastes as it is):
+  export COUPA_URL=%s COUPA_API_KEY=%s
+  export CCW_SFTP_ADDR=%s CCW_SFTP_USER=%s CCW_SFTP_KNOWN_HOSTS=%s CCW_SFTP_PASSWORD=%s
   ccwrecon pull --out .                   # the sample feeds from %s, into this folder
-  ccwrecon diff --feed ccw_delta.csv --baseline ccw_yesterday.csv --out plan.json   # CCW stand-alone: tonight against last night, no Coupa
-  ccwrecon apply PLAN --via sftp --yes    # the CCW User file into %s
-  ccwrecon apply PLAN --via sftp --file-format core --yes --wait 1m   # a Users CSV, loaded by the emulator like Coupa
+  ccwrecon diff --feed ccw_delta.csv --segment-lookup 1=Company --segment-lookup "2=Cost Center" --segment-lookup "3=GL Account" --out plan.json
+  ccwrecon apply plan.json --via sftp --file-format core --yes --wait 1m   # a Users CSV into %s, loaded by the emulator like Coupa
+  ccwrecon diff --feed ccw_delta.csv --baseline ccw_yesterday.csv --out delta.json   # CCW stand-alone: tonight against last night, no Coupa
+  ccwrecon apply delta.json --via sftp --yes   # the CCW User file into %s (the emulator loads only Users CSVs)
 `, t.srv.Addr, sftpUser, t.fingerprint(), t.knownHosts, strings.TrimSpace(t.srv.KnownHostsLine()),
-					tryoutInDir, tryoutUsersDir, tryoutOutDir, t.srv.Addr, sftpUser, t.knownHosts, tryoutOutDir, tryoutInDir)
+					tryoutInDir, tryoutUsersDir, tryoutOutDir, url, shellQuoteArg(apiKey), t.srv.Addr, sftpUser, t.knownHosts, shellQuoteArg(sftpPassword),
+					tryoutOutDir, tryoutUsersDir, tryoutInDir)
 			}
 			<-c.Context().Done()
 			return nil
@@ -101,4 +104,12 @@ Try it:
 	f.StringVar(&clientID, "client-id", emulator.DefaultClientID, "accepted OAuth client id")
 	f.StringVar(&clientSecret, "client-secret", emulator.DefaultClientSecret, "accepted OAuth client secret")
 	return c
+}
+
+// shellQuoteArg quotes a value for a pasted shell line when it needs it.
+func shellQuoteArg(a string) string {
+	if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-") == "" {
+		return a
+	}
+	return "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
 }

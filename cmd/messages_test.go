@@ -1,7 +1,9 @@
 package cmd_test
 
 import (
+	"bufio"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -39,6 +41,55 @@ func TestMistakesAreOneLineNamingTheFix(t *testing.T) {
 			if strings.Contains(r.stderr, raw) {
 				t.Errorf("%v: Go's own text %q: %s", c.args, raw, r.stderr)
 			}
+		}
+	}
+}
+
+// The try-out block `emulate --sftp` prints pastes as it is: every line,
+// run in a shell in an empty folder, succeeds.
+func TestTheTryOutBlockPastes(t *testing.T) {
+	t.Parallel()
+	cmd := exec.Command(bin, "emulate", "--addr", "127.0.0.1:0", "--rate", "0", "--sftp", "--load-delay", "300ms")
+	stderr, _ := cmd.StderrPipe()
+	cmd.Stdout = nil
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	sc := bufio.NewScanner(stderr)
+	var block []string
+	for in := false; sc.Scan(); {
+		l := sc.Text()
+		if strings.HasPrefix(l, "Try it") {
+			in = true
+			continue
+		}
+		if in {
+			block = append(block, strings.TrimSpace(l))
+			if strings.Contains(l, "delta.json --via sftp") {
+				break
+			}
+		}
+	}
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	if len(block) < 6 {
+		t.Fatalf("try-out block: %q", block)
+	}
+	dir := t.TempDir()
+	script := "set -e\n" + strings.Join(block, "\n") + "\n"
+	sh := exec.Command("sh", "-c", script)
+	sh.Dir = dir
+	sh.Env = append(os.Environ(), "PATH="+filepath.Dir(bin)+":"+os.Getenv("PATH"), "XDG_CACHE_HOME="+t.TempDir(), "XDG_CONFIG_HOME="+t.TempDir(), "NO_COLOR=1")
+	out, err := sh.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the pasted block failed: %v\n%s\n%s", err, script, out)
+	}
+	for _, want := range []string{"Coupa loaded every file without refusing a row", "Upload complete"} {
+		if !strings.Contains(string(out), want) {
+			t.Fatalf("no %q in:\n%s", want, out)
 		}
 	}
 }
