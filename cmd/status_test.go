@@ -27,7 +27,7 @@ func emulateSFTP(t *testing.T, args ...string) (url, sftpAddr string, env []stri
 	var export string
 	sc := bufio.NewScanner(stderr)
 	for sc.Scan() {
-		if l := strings.TrimSpace(sc.Text()); strings.HasPrefix(l, "export ") {
+		if l := strings.TrimSpace(sc.Text()); strings.HasPrefix(l, "export ") && strings.Contains(l, "CCW_SFTP_ADDR") {
 			export = l
 			break
 		}
