@@ -108,6 +108,7 @@ func startDemo(ctx context.Context) (*ccsync.Service, string, func(), error) {
 		return nil, "", cleanup, err
 	}
 	s := &Settings{APIKey: emulator.DefaultAPIKey, SFTPPassword: password}
+	s.Rate, s.Burst, s.Timeout = gf.rate, gf.burst, gf.timeout // the client's pacing, as every command takes it
 	s.CoupaURL, s.SFTPAddr, s.SFTPUser, s.KnownHosts = url, sftpSrv.srv.Addr, "demo", sftpSrv.knownHosts
 	s.SFTPDir, s.SFTPUsersDir, s.SFTPOutDir = tryoutInDir, tryoutUsersDir, tryoutOutDir
 	// The demo's SFTP route loads a Users CSV (a unified customer), so the
