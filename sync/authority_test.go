@@ -166,3 +166,17 @@ func TestTheLoginHoldIsKeptEverywhere(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Select-all counts the users it selects: a user with only informational
+// differences is not one of them.
+func TestSelectAllCountsOnlyWhatItSelects(t *testing.T) {
+	t.Parallel()
+	info := &UserPlan{Key: "a", Action: Update, Changes: []Change{{Field: record.Roles, Before: Roles([]string{"User"}), After: Roles([]string{"User", "Buyer"}), Informational: true}}}
+	if n := SelectAll([]*UserPlan{info}, true, false); n != 0 || info.Selected {
+		t.Fatalf("%d selected, user selected %v", n, info.Selected)
+	}
+	real := &UserPlan{Key: "b", Action: Update, Changes: []Change{{Field: record.FirstName, Before: Text("A"), After: Text("B")}}}
+	if n := SelectAll([]*UserPlan{info, real}, true, false); n != 1 || !real.Selected {
+		t.Fatalf("%d selected", n)
+	}
+}

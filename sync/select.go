@@ -92,6 +92,7 @@ func SelectAll(users []*UserPlan, on, includeInferred bool) int {
 		if u.Action == Error || u.Action == Unchanged || (on && u.Inferred && !includeInferred) {
 			continue
 		}
+		was := u.Selected
 		if on {
 			for i := range u.Changes {
 				u.Changes[i].Selected = takesByDefault(u, &u.Changes[i])
@@ -103,7 +104,9 @@ func SelectAll(users []*UserPlan, on, includeInferred bool) int {
 		} else {
 			SelectUser(u, false)
 		}
-		n++
+		if u.Selected != was || (on && u.Selected) {
+			n++ // users selected (or deselected) by this: never those with informational differences only
+		}
 	}
 	return n
 }

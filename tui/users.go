@@ -329,6 +329,13 @@ func (t *usersTab) key(k tea.KeyMsg) (tea.Cmd, string) {
 		// inferred deactivations only when the operator filtered on deactivations
 		n := ccsync.SelectAll(shown, on, t.action == ccsync.Deactivate)
 		p.Recount()
+		if ccsync.SelectionOf(shown...).Equal(before) {
+			// nothing moved (only informational differences, or all selected already)
+			if on {
+				return nil, "nothing more to select: informational differences and users with problems are never selected by a"
+			}
+			return nil, "nothing to deselect"
+		}
 		t.ctx.selectionChanged(before)
 		if on {
 			msg := fmt.Sprintf("%s selected; informational differences and users with problems are left out", plural(n, "user", "users"))
