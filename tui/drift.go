@@ -40,7 +40,14 @@ func (d *driftTab) keys() []key.Binding {
 }
 
 func (d *driftTab) help() []helpGroup {
-	return append(d.page.help(), helpGroup{"Drift", []key.Binding{dk.Look}})
+	groups := d.page.help()
+	for i := range groups { // one Drift section: the page's keys and reading Coupa again
+		if groups[i].title == "Drift" {
+			groups[i].keys = append(groups[i].keys, dk.Look)
+			return groups
+		}
+	}
+	return append(groups, helpGroup{"Drift", []key.Binding{dk.Look}})
 }
 
 func (d *driftTab) Update(msg tea.Msg) (tea.Cmd, string) {

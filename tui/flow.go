@@ -527,7 +527,9 @@ func (v *reportView) keys() []key.Binding {
 	}
 	return ks
 }
-func (v *reportView) help() []helpGroup { return []helpGroup{{"Report", v.keys()}} }
+func (v *reportView) help() []helpGroup {
+	return []helpGroup{{"Report", v.keys()}, {"Move", []key.Binding{mk.Up, mk.Down, mk.PageUp, mk.PageDown, mk.Top, mk.Bottom}}}
+}
 
 func (v *reportView) lines() []string {
 	t := v.ctx.theme
@@ -672,6 +674,10 @@ func (v *reportView) Update(msg tea.Msg) (tea.Cmd, string) {
 		v.vp.PageUp()
 	case key.Matches(k, mk.PageDown):
 		v.vp.PageDown()
+	case key.Matches(k, mk.Top):
+		v.vp.GotoTop()
+	case key.Matches(k, mk.Bottom):
+		v.vp.GotoBottom()
 	}
 	return nil, ""
 }
