@@ -72,23 +72,7 @@ func Undo(ctx context.Context, client *coupa.Client, runDir string, o UndoOption
 	if len(users) == 0 {
 		return nil, errors.New(runDir + ": the run applied nothing, so there is nothing to undo")
 	}
-	var ids []int
-	var logins []string
-	for _, u := range users {
-		switch {
-		case created[strings.ToLower(u.Key)] != 0:
-			ids = append(ids, created[strings.ToLower(u.Key)])
-		case u.Fingerprint != nil:
-			ids = append(ids, u.Fingerprint.ID)
-		default:
-			logins = append(logins, u.Key) // a file's create: found by login, if Coupa loaded it
-		}
-	}
-	byID, err := client.UsersByID(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	byLogin, err := client.UsersByLogin(ctx, logins)
+	current, err := rereadRun(ctx, client, users, created)
 	if err != nil {
 		return nil, err
 	}
@@ -101,19 +85,7 @@ func Undo(ctx context.Context, client *coupa.Client, runDir string, o UndoOption
 		Settings: run.Settings}
 	p.Settings.Scope = 0
 	for _, u := range users {
-		var cur *coupa.User
-		if id := created[strings.ToLower(u.Key)]; id != 0 {
-			if c, ok := byID[id]; ok {
-				cur = &c
-			}
-		} else if u.Fingerprint != nil {
-			if c, ok := byID[u.Fingerprint.ID]; ok {
-				cur = &c
-			}
-		} else if c, ok := byLogin[strings.ToLower(u.Key)]; ok {
-			cur = &c
-		}
-		if up := undoUser(u, fields[u], cur, o); up != nil {
+		if up := undoUser(u, fields[u], current[u], o); up != nil {
 			p.Users = append(p.Users, up)
 		}
 	}

@@ -144,6 +144,27 @@ func TestAKillBetweenARoleRemovalsRequestsIsFinishedByResume(t *testing.T) {
 	dir := t.TempDir()
 	locks := t.TempDir()
 	p, path, b := rolePlan(t, pc, snap, dir)
+	killAtHeldRequest(t, proxy, pbase, path, locks)
+	if got := rolesOf(t, srv, "spatel"); got != "" {
+		t.Fatalf("the kill did not land between the requests: %q", got)
+	}
+	rep, err := Apply(context.Background(), pc, p, ApplyOptions{PlanPath: path, PlanBytes: b, Resume: true, Rules: defaultRules, LockDir: locks})
+	if err != nil {
+		t.Fatalf("resume: %v", err)
+	}
+	if !rep.OK() {
+		t.Fatalf("%s\n%+v", rep.Summary(), rep.Lines)
+	}
+	if got := rolesOf(t, srv, "spatel"); got != "Engaging Manager, User" {
+		t.Fatalf("after resume spatel holds %q", got)
+	}
+}
+
+// killAtHeldRequest runs the plan at path in a child process through the
+// proxy, SIGKILLs it once the proxy holds a request, drops that request
+// (it dies with the process) and lets every later request through.
+func killAtHeldRequest(t *testing.T, proxy *holdingProxy, pbase, path, locks string) {
+	t.Helper()
 	child := exec.Command(os.Args[0], "-test.run=^TestUnitChild$")
 	child.Env = append(os.Environ(), "CCWRECON_UNIT_CHILD="+pbase, "CCWRECON_UNIT_PLAN="+path, "CCWRECON_UNIT_LOCKS="+locks)
 	var out bytes.Buffer
@@ -155,30 +176,16 @@ func TestAKillBetweenARoleRemovalsRequestsIsFinishedByResume(t *testing.T) {
 	case <-proxy.held:
 	case <-time.After(20 * time.Second):
 		child.Process.Kill()
-		t.Fatalf("the role set never came\n%s", out.String())
+		t.Fatalf("the held request never came\n%s", out.String())
 	}
 	child.Process.Signal(syscall.SIGKILL)
 	child.Wait()
-	proxy.forward <- false // the set dies with the process
-	if got := rolesOf(t, srv, "spatel"); got != "" {
-		t.Fatalf("the kill did not land between the requests: %q", got)
-	}
-	proxy.forward <- true // from here on, requests pass
+	proxy.forward <- false // the request dies with the process
 	go func() {
 		for range proxy.held {
 			proxy.forward <- true
 		}
 	}()
-	rep, err := Apply(context.Background(), pc, p, ApplyOptions{PlanPath: path, PlanBytes: b, Resume: true, Rules: defaultRules, LockDir: locks})
-	if err != nil {
-		t.Fatalf("resume: %v", err)
-	}
-	if !rep.OK() {
-		t.Fatalf("%s\n%+v", rep.Summary(), rep.Lines)
-	}
-	if got := rolesOf(t, srv, "spatel"); got != "Engaging Manager, User" {
-		t.Fatalf("after resume spatel holds %q", got)
-	}
 }
 
 // TestUnitChild is the process the kill test kills.
@@ -221,27 +228,7 @@ func TestAKillBetweenAnyTwoStepsIsFinishedByResume(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		child := exec.Command(os.Args[0], "-test.run=^TestUnitChild$")
-		child.Env = append(os.Environ(), "CCWRECON_UNIT_CHILD="+pbase, "CCWRECON_UNIT_PLAN="+path, "CCWRECON_UNIT_LOCKS="+locks)
-		var out bytes.Buffer
-		child.Stdout, child.Stderr = &out, &out
-		if err := child.Start(); err != nil {
-			t.Fatal(err)
-		}
-		select {
-		case <-proxy.held:
-		case <-time.After(20 * time.Second):
-			child.Process.Kill()
-			t.Fatalf("%s: the second step never came\n%s", login, out.String())
-		}
-		child.Process.Signal(syscall.SIGKILL)
-		child.Wait()
-		proxy.forward <- false
-		go func() {
-			for range proxy.held {
-				proxy.forward <- true
-			}
-		}()
+		killAtHeldRequest(t, proxy, pbase, path, locks)
 		rep, err := Apply(context.Background(), pc, p, ApplyOptions{PlanPath: path, PlanBytes: b, Resume: true, Rules: defaultRules, LockDir: locks})
 		if err != nil {
 			t.Fatalf("%s: resume: %v", login, err)
@@ -286,32 +273,12 @@ func TestAKillBetweenAMembershipRemovalsRequestsIsFinishedByResume(t *testing.T)
 	if err != nil {
 		t.Fatal(err)
 	}
-	child := exec.Command(os.Args[0], "-test.run=^TestUnitChild$")
-	child.Env = append(os.Environ(), "CCWRECON_UNIT_CHILD="+pbase, "CCWRECON_UNIT_PLAN="+path, "CCWRECON_UNIT_LOCKS="+locks)
-	var out bytes.Buffer
-	child.Stdout, child.Stderr = &out, &out
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-proxy.held:
-	case <-time.After(20 * time.Second):
-		child.Process.Kill()
-		t.Fatalf("the set never came\n%s", out.String())
-	}
-	child.Process.Signal(syscall.SIGKILL)
-	child.Wait()
-	proxy.forward <- false
+	killAtHeldRequest(t, proxy, pbase, path, locks)
 	for _, u := range srv.Users() {
 		if u.Login == "spatel" && len(u.UserGroups) != 0 {
 			t.Fatalf("the kill did not land between the requests: %+v", u.UserGroups)
 		}
 	}
-	go func() {
-		for range proxy.held {
-			proxy.forward <- true
-		}
-	}()
 	rep, err := Apply(context.Background(), pc, p, ApplyOptions{PlanPath: path, PlanBytes: b, Resume: true, Rules: defaultRules, LockDir: locks})
 	if err != nil || !rep.OK() {
 		t.Fatalf("resume: %v %+v", err, rep)

@@ -201,38 +201,12 @@ func Verify(ctx context.Context, client *coupa.Client, runDir string) (*Verifica
 	if err != nil {
 		return nil, err
 	}
-	var ids []int
-	var logins []string
-	for _, u := range users {
-		if id := created[strings.ToLower(u.Key)]; id != 0 {
-			ids = append(ids, id)
-		} else if u.Fingerprint != nil {
-			ids = append(ids, u.Fingerprint.ID)
-		} else {
-			logins = append(logins, u.Key)
-		}
-	}
-	byID, err := client.UsersByID(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	byLogin, err := client.UsersByLogin(ctx, logins)
+	now, err := rereadRun(ctx, client, users, created)
 	if err != nil {
 		return nil, err
 	}
 	for _, u := range users {
-		var c *coupa.User
-		if id := created[strings.ToLower(u.Key)]; id != 0 {
-			if x, ok := byID[id]; ok {
-				c = &x
-			}
-		} else if u.Fingerprint != nil {
-			if x, ok := byID[u.Fingerprint.ID]; ok {
-				c = &x
-			}
-		} else if x, ok := byLogin[strings.ToLower(u.Key)]; ok {
-			c = &x
-		}
+		c := now[u]
 		for _, f := range want[u] {
 			ch := u.Change(f)
 			k := Check{User: u.Key, Field: f, Was: ch.Coupa(), Want: ch.Feed(), Status: NotYet, Holds: "(not in Coupa yet)"}
@@ -266,4 +240,47 @@ func Verify(ctx context.Context, client *coupa.Client, runDir string) (*Verifica
 	var txt strings.Builder
 	v.WriteText(&txt)
 	return v, writePrivate(filepath.Join(runDir, "verify.txt"), []byte(txt.String()))
+}
+
+// rereadRun reads a run's users from Coupa again (id[in] and login[in],
+// 50 at a time): a user Coupa had by the id its plan recorded, one the run
+// created by the id the run got, one a file created by its login. A user
+// Coupa does not have (yet) is missing from the map.
+func rereadRun(ctx context.Context, client *coupa.Client, users []*UserPlan, created map[string]int) (map[*UserPlan]*coupa.User, error) {
+	var ids []int
+	var logins []string
+	for _, u := range users {
+		if id := created[strings.ToLower(u.Key)]; id != 0 {
+			ids = append(ids, id)
+		} else if u.Fingerprint != nil {
+			ids = append(ids, u.Fingerprint.ID)
+		} else {
+			logins = append(logins, u.Key)
+		}
+	}
+	byID, err := client.UsersByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byLogin, err := client.UsersByLogin(ctx, logins)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[*UserPlan]*coupa.User, len(users))
+	for _, u := range users {
+		var c coupa.User
+		var ok bool
+		switch id := created[strings.ToLower(u.Key)]; {
+		case id != 0:
+			c, ok = byID[id]
+		case u.Fingerprint != nil:
+			c, ok = byID[u.Fingerprint.ID]
+		default:
+			c, ok = byLogin[strings.ToLower(u.Key)]
+		}
+		if ok {
+			out[u] = &c
+		}
+	}
+	return out, nil
 }
