@@ -27,6 +27,9 @@ type live100k struct {
 	url, feed, dir string
 	env            []string
 	latency        time.Duration // the emulator's, per response
+	// the full fetch that warmed the cache
+	fetchWall time.Duration
+	fetchRSS  float64
 }
 
 func newLive100k(b *testing.B) *live100k { return newLive100kAt(b, 0) }
@@ -34,9 +37,15 @@ func newLive100k(b *testing.B) *live100k { return newLive100kAt(b, 0) }
 // newLive100kAt is newLive100k over a network answering each request
 // after latency (a laptop to a Coupa instance: about 150 ms).
 func newLive100kAt(b *testing.B, latency time.Duration) *live100k {
+	return newLive(b, 100_000, latency)
+}
+
+// newLive is newLive100kAt with users users; the full fetch that warms the
+// cache is measured (fetchWall, fetchRSS).
+func newLive(b *testing.B, users int, latency time.Duration) *live100k {
 	b.Helper()
 	l := &live100k{dir: b.TempDir(), latency: latency}
-	cmd := exec.Command(bin, "emulate", "--addr", "127.0.0.1:0", "--users", "100000", "--rate", "0", "--latency", latency.String())
+	cmd := exec.Command(bin, "emulate", "--addr", "127.0.0.1:0", "--users", strconv.Itoa(users), "--rate", "0", "--latency", latency.String())
 	out, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
@@ -48,7 +57,7 @@ func newLive100kAt(b *testing.B, latency time.Duration) *live100k {
 	l.env = append(os.Environ(), "COUPA_URL="+l.url, "COUPA_API_KEY="+emulator.DefaultAPIKey,
 		"XDG_CACHE_HOME="+filepath.Join(l.dir, "cache"), "XDG_CONFIG_HOME="+filepath.Join(l.dir, "config"), "NO_COLOR=1")
 
-	seed := emulator.Generate(100_000)
+	seed := emulator.Generate(users)
 	login := make([]string, len(seed.Users)+1)
 	for _, u := range seed.Users {
 		login[u.ID] = u.Login
@@ -71,9 +80,12 @@ func newLive100kAt(b *testing.B, latency time.Duration) *live100k {
 	l.feed = filepath.Join(l.dir, "feed.csv")
 	os.WriteFile(l.feed, f.Bytes(), 0o600)
 
-	if _, err := l.run("--rate", "-1", "fetch", "--out", filepath.Join(l.dir, "warm.json")); err != nil {
+	t0 := time.Now()
+	rss, err := l.run("--rate", "-1", "fetch", "--out", filepath.Join(l.dir, "warm.json"))
+	if err != nil {
 		b.Fatal(err)
 	}
+	l.fetchWall, l.fetchRSS = time.Since(t0), rss
 	putUser(b, l.url, "4242", `{"lastname":"Changed"}`)
 	// The child's peak RSS is read from its rusage, which on Linux counts
 	// this process's pages at the fork: give the generated data back first.
@@ -224,4 +236,23 @@ func BenchmarkFetchReopen100k(b *testing.B) {
 			b.Fatalf("snapshot: %v", err)
 		}
 	})
+}
+
+// BenchmarkScale is the live re-open + diff (a CCW delta touching 10%) at
+// 10,000, 100,000 and 300,000 users (the largest Coupa customers), with
+// the full fetch that warmed each cache: cost should grow in proportion.
+func BenchmarkScale(b *testing.B) {
+	for _, n := range []int{10_000, 100_000, 300_000} {
+		b.Run(fmt.Sprintf("%dk", n/1000), func(b *testing.B) {
+			l := newLive(b, n, 0)
+			out := func(i int) string { return filepath.Join(l.dir, fmt.Sprintf("plan%d.json", i)) }
+			measureRuns(b, l, func(i int) []string { return []string{"diff", "--feed", l.feed, "--out", out(i)} }, func(i int) {
+				if _, err := os.Stat(out(i)); err != nil {
+					b.Fatal(err)
+				}
+			})
+			b.ReportMetric(l.fetchWall.Seconds(), "fetch-full-s") // after the timer's reset, which drops metrics
+			b.ReportMetric(l.fetchRSS, "fetch-full-RSS-MB")
+		})
+	}
 }
