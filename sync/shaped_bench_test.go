@@ -19,6 +19,13 @@ import (
 // names, a share of rows touched across fields, optionally in an order
 // other than Coupa's ids.
 func shaped(b *testing.B, touchedPct int, shuffle bool) (*coupa.Snapshot, *feeds.Feed) {
+	return shapedAs(b, touchedPct, shuffle, false, false)
+}
+
+// shapedAs is shaped with the segments by code (`Master Data Segment N
+// Code`), or with lookups whose value names overlap (every Cost Center
+// name also a GL Account name, with other codes).
+func shapedAs(b *testing.B, touchedPct int, shuffle, byCode, overlap bool) (*coupa.Snapshot, *feeds.Feed) {
 	b.Helper()
 	seed := emulator.Generate(100_000)
 	ref := emulator.DefaultReference()
@@ -26,6 +33,16 @@ func shaped(b *testing.B, touchedPct int, shuffle bool) (*coupa.Snapshot, *feeds
 		Currencies: ref.Currencies, Lookups: ref.Lookups, LookupValues: ref.LookupValues}
 	for _, c := range ref.Charts {
 		snap.AccountTypes = append(snap.AccountTypes, c.AccountType)
+	}
+	if overlap {
+		n := len(ref.LookupValues)
+		for i, v := range ref.LookupValues {
+			if v.Lookup.Name == "Cost Center" {
+				ref.LookupValues = append(ref.LookupValues, coupa.LookupValue{ID: n + i + 1, Name: v.Name, ExternalRefNum: "9" + v.ExternalRefNum,
+					Active: true, Lookup: &coupa.Ref{ID: 3, Name: "GL Account"}})
+			}
+		}
+		snap.LookupValues = ref.LookupValues
 	}
 	name := map[string]string{} // lookup (lower) + code -> name
 	for _, v := range ref.LookupValues {
@@ -57,6 +74,9 @@ func shaped(b *testing.B, touchedPct int, shuffle bool) (*coupa.Snapshot, *feeds
 			segs[0] = name["company|"+u.DefaultAccount.Segments[1]]
 			segs[1] = name["cost center|"+u.DefaultAccount.Segments[2]]
 			segs[2] = name["gl account|"+u.DefaultAccount.Segments[3]]
+			if byCode {
+				segs = [3]string{u.DefaultAccount.Segments[1], u.DefaultAccount.Segments[2], u.DefaultAccount.Segments[3]}
+			}
 		}
 		if rng.IntN(100) < touchedPct { // touched across fields
 			switch i % 4 {
@@ -69,6 +89,9 @@ func shaped(b *testing.B, touchedPct int, shuffle bool) (*coupa.Snapshot, *feeds
 			case 3:
 				if segs[1] != "" {
 					segs[1] = "Marketing"
+					if byCode {
+						segs[1] = "4300"
+					}
 				}
 			}
 		}
@@ -82,7 +105,11 @@ func shaped(b *testing.B, touchedPct int, shuffle bool) (*coupa.Snapshot, *feeds
 		rng.Shuffle(len(rows), func(i, j int) { rows[i], rows[j] = rows[j], rows[i] })
 	}
 	var f bytes.Buffer
-	f.WriteString("Status|User ID|Last Name|First Name|Email|CCW User Role|Supervisor ID|Employee Number|Master Data Segment 1 Name|Master Data Segment 2 Name|Master Data Segment 3 Name\n")
+	kind := "Name"
+	if byCode {
+		kind = "Code"
+	}
+	fmt.Fprintf(&f, "Status|User ID|Last Name|First Name|Email|CCW User Role|Supervisor ID|Employee Number|Master Data Segment 1 %s|Master Data Segment 2 %s|Master Data Segment 3 %s\n", kind, kind, kind)
 	for _, r := range rows {
 		f.WriteString(r)
 	}
@@ -98,11 +125,13 @@ func shaped(b *testing.B, touchedPct int, shuffle bool) (*coupa.Snapshot, *feeds
 func BenchmarkDiffShaped100k(b *testing.B) {
 	cfg := Config{SegmentLookups: map[int]string{1: "Company", 2: "Cost Center", 3: "GL Account"}, IgnoreCCWLicence: true}
 	for _, c := range []struct {
-		name    string
-		touched int
-		shuffle bool
-	}{{"segment-names-10pct", 10, false}, {"segment-names-100pct", 100, false}, {"segment-names-10pct-shuffled", 10, true}} {
-		snap, feed := shaped(b, c.touched, c.shuffle)
+		name                     string
+		touched                  int
+		shuffle, byCode, overlap bool
+	}{{"segment-names-10pct", 10, false, false, false}, {"segment-names-100pct", 100, false, false, false},
+		{"segment-names-10pct-shuffled", 10, true, false, false}, {"segment-codes-10pct", 10, false, true, false},
+		{"segment-names-overlapping-lookups-10pct", 10, false, false, true}} {
+		snap, feed := shapedAs(b, c.touched, c.shuffle, c.byCode, c.overlap)
 		b.Run(c.name+"/floor-index-and-match", func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				by := make(map[string]*coupa.User, len(snap.Users))
