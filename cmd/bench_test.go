@@ -256,3 +256,70 @@ func BenchmarkScale(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDiffSnapshotShaped100k: `ccwrecon diff --snapshot` as a process
+// on a fetched 100,000-user snapshot and a CCW delta naming its three
+// segments by their lookup values' names, 10% of users touched, JSON out;
+// next to its floor: starting the binary and reading both files.
+func BenchmarkDiffSnapshotShaped100k(b *testing.B) {
+	l := newLive(b, 100_000, 0)
+	snap := filepath.Join(l.dir, "warm.json")
+	seed := emulator.Generate(100_000)
+	ref := emulator.DefaultReference()
+	name := map[string]string{}
+	for _, v := range ref.LookupValues {
+		name[v.Lookup.Name+"|"+v.ExternalRefNum] = v.Name
+	}
+	login := make([]string, len(seed.Users)+1)
+	for _, u := range seed.Users {
+		login[u.ID] = u.Login
+	}
+	var f bytes.Buffer
+	f.WriteString("Status|User ID|Last Name|First Name|Email|Supervisor ID|Employee Number|Master Data Segment 1 Name|Master Data Segment 2 Name|Master Data Segment 3 Name\n")
+	for i, u := range seed.Users {
+		first, mgr, status := u.Firstname, "", "1"
+		if i%10 == 0 {
+			first += "x"
+		}
+		if u.Manager != nil {
+			mgr = login[u.Manager.ID]
+		}
+		if !u.Active {
+			status = "0"
+		}
+		var segs [3]string
+		if u.DefaultAccount != nil {
+			segs = [3]string{name["Company|"+u.DefaultAccount.Segments[1]], name["Cost Center|"+u.DefaultAccount.Segments[2]], name["GL Account|"+u.DefaultAccount.Segments[3]]}
+		}
+		fmt.Fprintf(&f, "%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n", status, u.Login, u.Lastname, first, u.Email, mgr, u.EmployeeNumber, segs[0], segs[1], segs[2])
+	}
+	feed := filepath.Join(l.dir, "shaped.csv")
+	os.WriteFile(feed, f.Bytes(), 0o600)
+	args := []string{"diff", "--snapshot", snap, "--feed", feed, "--format", "json",
+		"--segment-lookup", "1=Company", "--segment-lookup", "2=Cost Center", "--segment-lookup", "3=GL Account"}
+	b.ResetTimer()
+	var wall time.Duration
+	var rss float64
+	for i := 0; i < b.N; i++ {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = l.env
+		var out bytes.Buffer
+		cmd.Stdout = &out
+		t0 := time.Now()
+		err := cmd.Run()
+		wall += time.Since(t0)
+		if err != nil || !bytes.Contains(out.Bytes(), []byte(`"update": `)) || bytes.Contains(out.Bytes(), []byte(`is not a value of lookup`)) {
+			b.Fatalf("%v: %.300s", err, out.String())
+		}
+		rss = max(rss, float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss)/1024)
+	}
+	b.StopTimer()
+	b.ReportMetric(wall.Seconds()/float64(b.N), "wall-s")
+	b.ReportMetric(rss, "peak-RSS-MB")
+	startup, _ := l.floor(b)
+	t0 := time.Now()
+	os.ReadFile(snap)
+	os.ReadFile(feed)
+	b.ReportMetric(startup.Seconds(), "floor-startup-s")
+	b.ReportMetric(time.Since(t0).Seconds(), "floor-read-files-s")
+}
