@@ -374,6 +374,9 @@ func (t *usersTab) View() []string {
 	listW := t.w
 	if t.wide() {
 		dw := min(max(t.detail.natural(u), t.w*45/100), t.w-44-3)
+		// what the list does not need (its longest visible row) goes to the
+		// fields, so long values do not wrap beside blank columns
+		dw = max(dw, t.w-t.listNatural()-3)
 		listW = t.w - dw - 3
 		t.detail.w, t.detail.h = dw, t.h
 	} else {
@@ -391,6 +394,23 @@ func (t *usersTab) View() []string {
 	}
 	out := append(list, t.ctx.theme.Dim.Render(strings.Repeat("─", t.w)))
 	return fitLines(append(out, detail...), t.h)
+}
+
+// listNatural is the width the list's visible rows need in full (at
+// least 44 columns).
+func (t *usersTab) listNatural() int {
+	p := t.ctx.plan()
+	if p == nil {
+		return 44
+	}
+	keyW, nameW, infoW := 8, 0, 0
+	for i := t.offset; i < len(t.rows) && i < t.offset+t.listHeight(); i++ {
+		u := p.Users[t.rows[i]]
+		keyW = max(keyW, ansi.StringWidth(safe(u.Key)))
+		nameW = max(nameW, ansi.StringWidth(safe(u.Name)))
+		infoW = max(infoW, ansi.StringWidth(rowInfo(u)))
+	}
+	return max(44, 12+keyW+nameW+infoW+2)
 }
 
 // listView is the title and the visible rows (exactly listHeight+1 lines,
@@ -443,13 +463,7 @@ func (t *usersTab) row(u *ccsync.UserPlan, cursor bool, w, keyW int) string {
 	if cursor && !t.focus {
 		g = style.Cursor
 	}
-	info := plural(len(u.Changes), "change", "changes")
-	if n := len(u.Problems); n > 0 {
-		info += " · " + plural(n, "problem", "problems")
-	}
-	if u.Inferred {
-		info += " · inferred"
-	}
+	info := rowInfo(u)
 	nameW := max(0, w-12-keyW-ansi.StringWidth(info))
 	row := fmt.Sprintf("%s %s %s %s  %s  %s", g, userMark(u), u.Action.Symbol(), pad(safe(u.Key), keyW), pad(safe(u.Name), nameW), info)
 	row = pad(row, w)
@@ -457,4 +471,18 @@ func (t *usersTab) row(u *ccsync.UserPlan, cursor bool, w, keyW int) string {
 		return th.Cursor.Render(row)
 	}
 	return th.Action(string(u.Action)).Render(row)
+}
+
+// rowInfo is a list row's right column: its changes, or its problems (a
+// user with problems is never applied: they are what to read, and the name
+// keeps the room; its changes show in its fields).
+func rowInfo(u *ccsync.UserPlan) string {
+	info := plural(len(u.Changes), "change", "changes")
+	if n := len(u.Problems); n > 0 {
+		info = plural(n, "problem", "problems")
+	}
+	if u.Inferred {
+		info += " · inferred"
+	}
+	return info
 }
