@@ -91,14 +91,9 @@ func wrap(s string, width int) []string {
 	}
 	var out []string
 	for _, para := range strings.Split(s, "\n") {
-		lines := strings.Split(ansi.Wrap(para, width, " ,/-"), "\n")
-		for _, l := range lines {
-			if ansi.StringWidth(strings.TrimRight(l, " ")) > width {
-				// ansi.Wrap may keep a breakpoint (",") past the limit: break at spaces only
-				lines = strings.Split(ansi.Wrap(para, width, " "), "\n")
-				break
-			}
-		}
+		// at spaces only: a path or a hyphenated field name (sso-identifier)
+		// moves to the next line whole; only a word longer than the line breaks
+		lines := strings.Split(ansi.Wrap(para, width, " "), "\n")
 		for _, l := range lines {
 			out = append(out, strings.TrimRight(l, " ")) // a space kept at a break must not push the line past width
 		}

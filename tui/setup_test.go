@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/ccwrecon/ccwrecon/coupa"
 	"github.com/ccwrecon/ccwrecon/coupa/emulator"
@@ -56,6 +57,32 @@ func TestSetupScreenChoosesTheLookups(t *testing.T) {
 			if strings.Contains(p.Message, "no lookup") {
 				t.Fatalf("%s: %s", u.Key, p.Message)
 			}
+		}
+	}
+}
+
+// Text wraps at spaces: a path or a hyphenated field name that fits on a
+// line is never split across two.
+func TestWrapKeepsPathsAndFieldNamesWhole(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		text  string
+		width int
+		whole string
+	}{
+		{"the plan was saved to /tmp/ccwrecon-demo-12/plan.json for apply", 40, "/tmp/ccwrecon-demo-12/plan.json"},
+		{"changes of email, firstname and sso-identifier", 38, "sso-identifier"},
+	} {
+		lines := wrap(c.text, c.width)
+		found := false
+		for _, l := range lines {
+			if ansi.StringWidth(l) > c.width {
+				t.Fatalf("%q is wider than %d", l, c.width)
+			}
+			found = found || strings.Contains(l, c.whole)
+		}
+		if !found {
+			t.Fatalf("%q split: %q", c.whole, lines)
 		}
 	}
 }
