@@ -91,14 +91,43 @@ func wrap(s string, width int) []string {
 	}
 	var out []string
 	for _, para := range strings.Split(s, "\n") {
-		// at spaces only: a path or a hyphenated field name (sso-identifier)
-		// moves to the next line whole; only a word longer than the line breaks
-		lines := strings.Split(ansi.Wrap(para, width, " "), "\n")
+		// at spaces only (ansi.Wrap always breaks at hyphens): a path or a
+		// hyphenated field name (sso-identifier) moves to the next line
+		// whole; only a word longer than the line breaks inside
+		lines := wrapSpaces(para, width)
 		for _, l := range lines {
 			out = append(out, strings.TrimRight(l, " ")) // a space kept at a break must not push the line past width
 		}
 	}
 	return out
+}
+
+// wrapSpaces fills lines greedily with the words of a paragraph; a word
+// longer than the line is broken where it must be.
+func wrapSpaces(para string, width int) []string {
+	var lines []string
+	cur, curW := "", 0
+	rest := strings.TrimLeft(para, " ")
+	words := strings.Split(rest, " ")
+	words[0] = para[:len(para)-len(rest)] + words[0] // the indent stays with the first word
+	for _, word := range words {
+		w := ansi.StringWidth(word)
+		if curW > 0 && curW+1+w <= width {
+			cur, curW = cur+" "+word, curW+1+w
+			continue
+		}
+		if curW > 0 {
+			lines = append(lines, cur)
+		}
+		cur, curW = word, w
+		if w > width {
+			parts := strings.Split(ansi.Hardwrap(word, width, false), "\n")
+			lines = append(lines, parts[:len(parts)-1]...)
+			cur = parts[len(parts)-1]
+			curW = ansi.StringWidth(cur)
+		}
+	}
+	return append(lines, cur)
 }
 
 // hang wraps text with a hanging indent: lines after the first start
