@@ -549,6 +549,12 @@ func (m *Model) flowMsg(msg tea.Msg) tea.Cmd {
 	c := m.c
 	switch msg := msg.(type) {
 	case backMsg:
+		if _, previewing := m.flow.(*previewView); previewing && len(c.sess.Vias) > 1 {
+			// back from a route's preview is back to the choice of route
+			m.flow, m.flowName = &viaChooser{ctx: c, apply: m.applying}, "route"
+			m.layout()
+			return nil
+		}
 		m.state, m.flow = stMain, nil
 		return nil
 	case viaMsg:

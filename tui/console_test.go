@@ -334,7 +334,9 @@ func TestConsoleFlowWithInterruptAndResume(t *testing.T) {
 	wait("route")
 	text("1")
 	wait("Dry run: the exact requests")
-	key(tea.KeyEsc)
+	key(tea.KeyEsc) // back to the choice of route
+	wait("which route")
+	key(tea.KeyEsc) // back to the list
 	text("A")
 	wait("which route")
 	text("1")

@@ -199,7 +199,10 @@ func recordLines(f ccsync.FileTable, w int) []string {
 func (v *previewView) keys() []key.Binding {
 	ks := []key.Binding{mk.Down, fk.Back, gk.Help, gk.Quit}
 	if len(v.p.Files) > 0 {
-		ks = append([]key.Binding{fk.Table, fk.Left}, ks...)
+		ks = append([]key.Binding{fk.Table}, ks...)
+	}
+	if v.table && len(v.p.Files) > 0 {
+		ks = append([]key.Binding{fk.Left}, ks...) // the table scrolls sideways; the text wraps
 	}
 	if v.apply {
 		ks = append([]key.Binding{fk.Continue}, ks...)
@@ -224,9 +227,9 @@ func (v *previewView) Update(msg tea.Msg) (tea.Cmd, string) {
 	case key.Matches(k, fk.Table) && len(v.p.Files) > 0:
 		v.table = !v.table
 		v.refill()
-	case key.Matches(k, fk.Left):
+	case key.Matches(k, fk.Left) && v.table:
 		v.vp.ScrollLeft(8)
-	case key.Matches(k, fk.Right):
+	case key.Matches(k, fk.Right) && v.table:
 		v.vp.ScrollRight(8)
 	case key.Matches(k, mk.Up):
 		v.vp.ScrollUp(1)
