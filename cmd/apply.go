@@ -150,13 +150,13 @@ func runApply(c *cobra.Command, planPath string, o *applyOptions) error {
 	if report.Next != "" {
 		fmt.Println(report.Next)
 	}
-	switch {
-	case errors.Is(err, ccsync.ErrInterrupted):
+	switch code := ccsync.ExitStatus(report, err); {
+	case code == 130:
 		return exitCode(130, nil)
-	case err != nil:
-		return exitCode(1, err)
-	case !report.OK():
-		return exitCode(1, fmt.Errorf("not everything was applied and verified; see %s/report.txt", report.RunDir))
+	case code != 0 && err != nil:
+		return exitCode(code, err)
+	case code != 0:
+		return exitCode(code, fmt.Errorf("not everything was applied and verified; see %s/report.txt", report.RunDir))
 	}
 	if o.wait > 0 && len(report.Files) > 0 {
 		restore() // from here Ctrl+C stops waiting, not an apply that is over

@@ -180,3 +180,24 @@ func TestSelectAllCountsOnlyWhatItSelects(t *testing.T) {
 		t.Fatalf("%d selected", n)
 	}
 }
+
+// One exit rule for the command line and the console.
+func TestExitStatusIsOneRule(t *testing.T) {
+	t.Parallel()
+	ok := &Report{Changes: Tally{Applied: 1, Verified: 1}, Users: Tally{Applied: 1, Verified: 1}}
+	for _, c := range []struct {
+		rep  *Report
+		err  error
+		want int
+	}{
+		{ok, nil, 0},
+		{ok, errors.New("the report could not be written"), 1},
+		{nil, errors.New("refused"), 1},
+		{&Report{Interrupted: true}, ErrInterrupted, 130},
+		{&Report{Changes: Tally{Failed: 1}, Users: Tally{Failed: 1}}, nil, 1},
+	} {
+		if got := ExitStatus(c.rep, c.err); got != c.want {
+			t.Errorf("%+v %v: %d, want %d", c.rep, c.err, got, c.want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -200,4 +201,18 @@ func StatusWord(op, status string) string {
 		return "uploaded"
 	}
 	return status
+}
+
+// ExitStatus is an apply's exit status, the one rule the command line and
+// the console share: 130 when it was interrupted (continue with --resume),
+// 1 when anything failed, was refused, is not what Coupa holds, or could
+// not be recorded, 0 when every selected change was applied and verified.
+func ExitStatus(rep *Report, err error) int {
+	switch {
+	case errors.Is(err, ErrInterrupted), rep != nil && rep.Interrupted:
+		return 130
+	case err != nil, rep == nil, !rep.OK():
+		return 1
+	}
+	return 0
 }

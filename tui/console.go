@@ -170,10 +170,8 @@ func (m *Model) ExitCode() int {
 	switch {
 	case m.forced:
 		return 130
-	case m.report != nil && m.report.Interrupted:
-		return 130
-	case m.report != nil && !m.report.OK(), m.report == nil && m.applyErr != nil:
-		return 1
+	case m.report != nil || m.applyErr != nil:
+		return ccsync.ExitStatus(m.report, m.applyErr) // the rule apply exits by
 	case m.interrupted:
 		return 130
 	case m.state == stFailed:
