@@ -138,6 +138,11 @@ func TestPullWritesOnlyPlainNewNames(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(out, "plan.json")); string(b) != "mine" {
 		t.Fatalf("plan.json was replaced: %q", b)
 	}
+	bad := append(append([]string(nil), env[:2]...), "CCW_SFTP_PASSWORD=wrong", env[3])
+	if r := run(t, bad, "pull", "--out", out); r.code != 1 || !strings.Contains(r.stderr, "was refused: check CCW_SFTP_USER and the password") ||
+		strings.Contains(r.stderr, "unable to authenticate") || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
+		t.Fatalf("a wrong password: %d %s", r.code, r.stderr)
+	}
 	if r := run(t, env, "pull", "--out", out, "--overwrite", "--pattern", "plan.json"); r.code != 0 {
 		t.Fatalf("--overwrite: %d %s", r.code, r.stderr)
 	}

@@ -122,9 +122,14 @@ func openTable(data []byte, name, encoding string, delim rune) (*table, error) {
 		if i := bytes.IndexByte(first, '\n'); i >= 0 {
 			first = first[:i]
 		}
+		// the header's most frequent separator: CCW's |, CSV's , and the
+		// ; and TAB of spreadsheets saved in other locales
 		delim = ','
-		if bytes.Count(first, []byte("|")) > bytes.Count(first, []byte(",")) {
-			delim = '|'
+		best := bytes.Count(first, []byte(","))
+		for _, d := range []byte{'|', ';', '\t'} {
+			if n := bytes.Count(first, []byte{d}); n > best {
+				delim, best = rune(d), n
+			}
 		}
 	}
 	sc := newScanner(data, delim)

@@ -165,3 +165,17 @@ func TestThousandsOfUnknownColumnsAreCountedNotStored(t *testing.T) {
 		t.Fatalf("warning: %.300s", w)
 	}
 }
+
+// A file saved by a spreadsheet in a locale that separates with ; (or
+// TAB) is read as such: its header is recognised.
+func TestSemicolonAndTabSeparatedFeedsAreRead(t *testing.T) {
+	t.Parallel()
+	for _, sep := range []string{";", "\t"} {
+		data := strings.Join([]string{"Status", "User ID", "Last Name", "First Name", "Email"}, sep) + "\n" +
+			strings.Join([]string{"1", "spatel", "Patel", "Sunita", "spatel@acme.example"}, sep) + "\n"
+		f, err := Read(strings.NewReader(data), "users.csv", Options{})
+		if err != nil || len(f.Users) != 1 || f.Users[0].Get("login") != "spatel" {
+			t.Fatalf("%q: %v", sep, err)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/pkg/sftp"
@@ -144,6 +145,9 @@ func DialSFTP(ctx context.Context, cfg SFTPConfig) (*SFTP, error) {
 		var he *HostKeyError
 		if errors.As(err, &he) {
 			return nil, he
+		}
+		if strings.Contains(err.Error(), "unable to authenticate") {
+			return nil, fmt.Errorf("SFTP login to %s as %s was refused: check CCW_SFTP_USER and the password (CCW_SFTP_PASSWORD) or key (--sftp-key) the SFTP account was given", cfg.Addr, cfg.User)
 		}
 		return nil, fmt.Errorf("SFTP login to %s as %s failed: %v", cfg.Addr, cfg.User, err)
 	}
