@@ -219,7 +219,7 @@ func (t *table) checkRow(r row, probs *[]Problem) bool {
 	}
 	if ok && len(r.fields) != len(t.header) {
 		*probs = append(*probs, Problem{File: t.name, Line: r.line,
-			Msg: fmt.Sprintf("%d columns, the header has %d", len(r.fields), len(t.header))})
+			Msg: fmt.Sprintf("%s, the header has %d", columns(len(r.fields)), len(t.header))})
 		ok = false
 	}
 	return ok
@@ -340,4 +340,12 @@ func (t *table) checkKeys(r row, u *record.User, probs *[]Problem) bool {
 		}
 	}
 	return ok
+}
+
+// columns is "1 column", "2 columns".
+func columns(n int) string {
+	if n == 1 {
+		return "1 column"
+	}
+	return fmt.Sprintf("%d columns", n)
 }

@@ -454,7 +454,7 @@ func newHRReader(t *table, m *Mapping) (*hrReader, error) {
 		return nil, &ReadError{sortedByMsg(probs)}
 	}
 	if n := countUnused(t, used); n > 0 { // HR exports carry many columns nobody maps: one short note is enough
-		h.warn = []string{fmt.Sprintf("%s: %d columns are not mapped", t.name, n)}
+		h.warn = []string{fmt.Sprintf("%s: %s not mapped", t.name, map[bool]string{true: "1 column is", false: fmt.Sprintf("%d columns are", n)}[n == 1])}
 	}
 	for _, target := range m.order {
 		r := m.Fields[target]
