@@ -33,6 +33,20 @@ whose settings are absent are skipped. Exit 0 when every check made holds, 1 oth
 				return err
 			}
 			checks := svc.Doctor(c.Context(), time.Now())
+			if c.Context().Err() != nil {
+				// stopped: the checks cut short are not failures of the settings
+				var made []ccsync.DoctorCheck
+				for _, ch := range checks {
+					if ch.Status == ccsync.CheckOK || ch.Status == ccsync.CheckWarn {
+						made = append(made, ch)
+					}
+				}
+				for _, ch := range made {
+					fmt.Printf("%s: %s\n", ch.Name, termtext.Safe(ch.Detail))
+				}
+				fmt.Fprintf(os.Stderr, "stopped (Ctrl+C) after %s; run ccwrecon doctor again to check the rest\n", ccsync.Plural(len(made), "check", "checks"))
+				return exitCode(130, nil)
+			}
 			ok := ccsync.DoctorOK(checks)
 			if format == "json" {
 				enc := json.NewEncoder(os.Stdout)

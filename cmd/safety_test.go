@@ -6,7 +6,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ccwrecon/ccwrecon/feeds"
 )
@@ -148,5 +150,26 @@ func TestPullWritesOnlyPlainNewNames(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(filepath.Join(out, "plan.json")); string(b) != "remote plan.json" {
 		t.Fatalf("--overwrite did not replace: %q", b)
+	}
+}
+
+// The first Ctrl+C stops doctor at once: it says so and exits 130, and
+// the check it cut short is not reported as a failed setting.
+func TestDoctorStopsAtCtrlC(t *testing.T) {
+	t.Parallel()
+	url := emulate(t, "--latency", "3s")
+	cmd := exec.Command(bin, "doctor")
+	cmd.Env = append(append(os.Environ(), "XDG_CONFIG_HOME="+t.TempDir(), "XDG_CACHE_HOME="+t.TempDir(), "NO_COLOR=1"), apiEnv(url)...)
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // a process started: Ctrl+C lands while it waits on Coupa
+	t0 := time.Now()
+	cmd.Process.Signal(syscall.SIGINT)
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 130 || time.Since(t0) > 2*time.Second || !strings.Contains(out.String(), "stopped (Ctrl+C)") || strings.Contains(out.String(), "✗") {
+		t.Fatalf("exit %d after %s:\n%s", code, time.Since(t0), out.String())
 	}
 }
