@@ -6,9 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -112,7 +110,11 @@ func runApply(c *cobra.Command, planPath string, o *applyOptions) error {
 		if target != nil {
 			dest = "SFTP " + target.Destination()
 		}
-		if err := confirm(ctx, plan, dest, o.via); err != nil {
+		addr := ""
+		if target != nil {
+			addr = target.Config.Addr
+		}
+		if err := confirm(ctx, plan, dest, o.via, ccsync.ConfirmWord(plan.Instance, addr)); err != nil {
 			return exitCode(1, err)
 		}
 	}
@@ -237,11 +239,7 @@ refusing a row. For the CCW User file Coupa documents no such API: use ccwrecon 
 
 // confirm asks the operator to type the instance's host name, as gh asks
 // for OWNER/REPO; Ctrl+C answers no at once.
-func confirm(ctx context.Context, plan *ccsync.Plan, dest, via string) error {
-	host := plan.Instance
-	if u, err := url.Parse(plan.Instance); err == nil && u.Host != "" {
-		host = u.Hostname()
-	}
+func confirm(ctx context.Context, plan *ccsync.Plan, dest, via, host string) error {
 	sel := plan.Selected
 	fmt.Fprintf(os.Stderr, "%s\n", ccsync.PlanLine(sel))
 	if line := ccsync.NotSelectedLine(plan.NotSelected); line != "" {
@@ -260,7 +258,7 @@ func confirm(ctx context.Context, plan *ccsync.Plan, dest, via string) error {
 		fmt.Fprintln(os.Stderr)
 		return errors.New("not confirmed (interrupted); nothing was applied")
 	case line := <-answer:
-		if strings.TrimSpace(line) != host {
+		if !ccsync.Confirmed(host, line) {
 			return errors.New("not confirmed; nothing was applied")
 		}
 	}

@@ -3,7 +3,6 @@ package tui
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -284,10 +283,7 @@ func newConfirm(c *programContext, via string) *confirmView {
 func (v *confirmView) SetSize(w, h int) { v.w, v.h = w, h }
 
 func (v *confirmView) host() string {
-	if u, err := url.Parse(v.ctx.sess.Instance); err == nil && u.Hostname() != "" {
-		return u.Hostname()
-	}
-	return v.ctx.sess.Instance
+	return ccsync.ConfirmWord(v.ctx.sess.Instance, v.ctx.svc.Engagement().SFTP.Addr)
 }
 
 func (v *confirmView) keys() []key.Binding {
@@ -306,7 +302,7 @@ func (v *confirmView) Update(msg tea.Msg) (tea.Cmd, string) {
 	case "esc":
 		return v.ctx.postCmd(backMsg{}), "apply cancelled; nothing was sent"
 	case "enter":
-		if strings.TrimSpace(v.input.Value()) != v.host() {
+		if !ccsync.Confirmed(v.host(), v.input.Value()) {
 			return nil, "that is not " + safe(v.host()) + ": type it exactly, or esc to cancel"
 		}
 		return v.ctx.postCmd(startApplyMsg{via: v.via}), ""
