@@ -383,14 +383,7 @@ func (s *Settings) engagement(o *diffOptions) (ccsync.Engagement, error) {
 
 // rules are the selection rules apply checks, from the current settings.
 func (s *Settings) rules(allowMass, includeInferred bool) ccsync.Rules {
-	g := ccsync.Guard{Max: s.MaxDeactivate, Pct: s.MaxDeactPct, Allow: allowMass}
-	if g.Max == 0 {
-		g.Max = 25
-	}
-	if g.Pct == 0 {
-		g.Pct = 5
-	}
-	return ccsync.Rules{Guard: g, IncludeInferred: includeInferred}
+	return ccsync.Rules{Guard: ccsync.GuardOf(s.MaxDeactivate, s.MaxDeactPct, allowMass), IncludeInferred: includeInferred}
 }
 
 // parseSegmentLookups reads repeated N=LOOKUP flags over the profile's map.
@@ -416,7 +409,7 @@ func segmentTargets(flags []string, base map[int]string) (map[int]string, error)
 	if len(flags) == 0 && len(base) == 0 {
 		return nil, nil
 	}
-	out := map[int]string{1: "chart", 2: "chart", 3: "chart"} // the default an override applies to
+	out := ccsync.DefaultSegmentTargets() // the default an override applies to
 	if len(base) > 0 {
 		out = map[int]string{} // a profile states the engagement's whole layout
 		for n, t := range base {

@@ -72,6 +72,22 @@ func GuardScope(snap *coupa.Snapshot, feedKind string, filter map[string]string)
 	return n
 }
 
+// GuardOf is the guard of a profile's limits, 0 taking the defaults (25
+// users and 5%): the one place the defaults live.
+func GuardOf(max int, pct float64, allow bool) Guard {
+	if max == 0 {
+		max = 25
+	}
+	if pct == 0 {
+		pct = 5
+	}
+	return Guard{Max: max, Pct: pct, Allow: allow}
+}
+
+// DefaultSegmentTargets are where CCW segments go unless the engagement
+// says otherwise: segments 1-3 are the chart's.
+func DefaultSegmentTargets() map[int]string { return map[int]string{1: "chart", 2: "chart", 3: "chart"} }
+
 // Guard is the mass-deactivation rule with its limits.
 type Guard struct {
 	Max   int     // users

@@ -46,14 +46,10 @@ func (c *Config) defaults() {
 	if c.MatchOn == "" {
 		c.MatchOn = "auto"
 	}
-	if c.MaxDeactivations == 0 {
-		c.MaxDeactivations = 25
-	}
-	if c.MaxDeactivationPct == 0 {
-		c.MaxDeactivationPct = 5
-	}
+	g := GuardOf(c.MaxDeactivations, c.MaxDeactivationPct, false)
+	c.MaxDeactivations, c.MaxDeactivationPct = g.Max, g.Pct
 	if c.SegmentTargets == nil {
-		c.SegmentTargets = map[int]string{1: "chart", 2: "chart", 3: "chart"}
+		c.SegmentTargets = DefaultSegmentTargets()
 	}
 	if c.Now == nil {
 		c.Now = time.Now
