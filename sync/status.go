@@ -44,9 +44,34 @@ type RowError struct {
 }
 
 // OK reports a load Coupa finished without refusing a row.
+// Load states a file can be in.
+const (
+	LoadDone    = "Done"    // Coupa's: loaded (rows may still be refused)
+	LoadFailed  = "Failed"  // Coupa's: the file was refused
+	LoadUnknown = "unknown" // a CCW User file: no load-result API
+)
+
+// Finished reports a file whose load will not change any more.
+func (f FileStatus) Finished() bool {
+	return f.Status == LoadDone || f.Status == LoadFailed || f.Status == LoadUnknown
+}
+
+// Pending reports a load still under way: a file not finished.
+func (l *LoadStatus) Pending() bool {
+	if l == nil {
+		return false
+	}
+	for _, f := range l.Files {
+		if !f.Finished() {
+			return true
+		}
+	}
+	return false
+}
+
 func (l *LoadStatus) OK() bool {
 	for _, f := range l.Files {
-		if f.Status != "Done" || len(f.RowError) > 0 {
+		if f.Status != LoadDone || len(f.RowError) > 0 {
 			return false
 		}
 	}
@@ -117,7 +142,7 @@ func (s *Service) Status(ctx context.Context, runDir string, o StatusOptions) (*
 		name := path.Base(full)
 		fs := FileStatus{File: full}
 		if strings.HasPrefix(name, "ccw_users_") {
-			fs.Status, fs.Note = "unknown", "Coupa documents no load-result API for the CCW User file: check what landed with ccwrecon verify "+runDir
+			fs.Status, fs.Note = LoadUnknown, "Coupa documents no load-result API for the CCW User file: check what landed with ccwrecon verify "+runDir
 			st.Files = append(st.Files, fs)
 			continue
 		}
@@ -141,7 +166,7 @@ func (s *Service) Status(ctx context.Context, runDir string, o StatusOptions) (*
 			if o.Progress != nil {
 				o.Progress(name, fs.Status)
 			}
-			if fs.Status == "Done" || fs.Status == "Failed" || !time.Now().Add(wait).Before(deadline) {
+			if fs.Finished() || !time.Now().Add(wait).Before(deadline) {
 				break
 			}
 			select {
@@ -200,9 +225,9 @@ func (l *LoadStatus) Text() string {
 			fmt.Fprintf(&b, "  ! %s, %s:%s %s\n", safe(r.User), where, field, safe(strings.Join(r.Messages, "; ")))
 		}
 	}
-	finished := len(l.Files) > 0
+	finished := len(l.Files) > 0 // Coupa's own answer for every file (not a CCW file's unknown)
 	for _, f := range l.Files {
-		finished = finished && (f.Status == "Done" || f.Status == "Failed")
+		finished = finished && (f.Status == LoadDone || f.Status == LoadFailed)
 	}
 	switch {
 	case l.OK():

@@ -477,17 +477,7 @@ func (v *reportView) checkLoad() tea.Cmd {
 	}
 }
 
-func (v *reportView) loadPending() bool {
-	if v.load == nil {
-		return false
-	}
-	for _, f := range v.load.Files {
-		if f.Status != "Done" && f.Status != "Failed" && f.Status != "unknown" {
-			return true
-		}
-	}
-	return false
-}
+func (v *reportView) loadPending() bool { return v.load.Pending() }
 
 func newReport(c *programContext, rep *ccsync.Report, err error) *reportView {
 	return &reportView{ctx: c, rep: rep, err: err, vp: viewport.New(c.width, 10)}
