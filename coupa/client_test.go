@@ -153,20 +153,23 @@ func TestAuthFailuresAreClearAndSecretFree(t *testing.T) {
 
 func TestThrottledFetchHonoursRetryAfter(t *testing.T) {
 	t.Parallel()
-	// Every request moves the emulator's clock 5 ms: a client that ignores
-	// the limit meets 429s however fast or slow this machine is.
+	// Every reading of the emulator's clock moves it 5 ms (a request with an
+	// OAuth token reads it twice, so 0.5 token of the 50/s accrues a
+	// request): 600 users are 14 requests, beyond the burst of 5 plus what
+	// accrues (400 users, 10 requests, were on the edge), so a client that
+	// ignores the limit meets 429s however its requests interleave.
 	var tick atomic.Int64
 	virtual := func() time.Time {
 		return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(tick.Add(1)) * 50 * time.Millisecond / 10)
 	}
-	srv, base := start(t, emulator.Generate(400), emulator.Options{Rate: 50, Burst: 5, Now: virtual, FineRetryAfter: true})
+	srv, base := start(t, emulator.Generate(600), emulator.Options{Rate: 50, Burst: 5, Now: virtual, FineRetryAfter: true})
 	// A client that ignores the server's limit gets 429s and must still finish.
 	c := client(t, base, func(c *coupa.Config) { c.Rate = -1 }) // ignores the server's limit
 	users, err := c.ListUsers(context.Background(), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(users) != 400 {
+	if len(users) != 600 {
 		t.Fatalf("got %d users", len(users))
 	}
 	if srv.Throttled.Load() == 0 || c.Throttled.Load() == 0 {
