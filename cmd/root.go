@@ -1,6 +1,3 @@
-// Package cmd wires the ccwrecon command line: it resolves settings from
-// flags, the environment and the profile, builds the engine's service,
-// and prints what the engine returns. It holds no business rule.
 package cmd
 
 import (

@@ -1,6 +1,3 @@
-// Package coupa is a client for Coupa's Core REST API (users and the
-// reference data a reconciliation needs) and, in coupa/emulator, a local
-// emulator of it.
 package coupa
 
 import (

@@ -1,6 +1,3 @@
-// Package feeds reads user feeds (CCW User files, Coupa Users CSV, HR
-// exports through a mapping file) into canonical records, writes the files
-// CCW and Coupa pick up, and moves them over SFTP with optional PGP.
 package feeds
 
 import (

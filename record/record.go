@@ -1,6 +1,3 @@
-// Package record holds the canonical user record that every feed reader
-// produces and the reconciliation engine compares against Coupa, together
-// with the field names of the outside contract (Coupa API names).
 package record
 
 import (

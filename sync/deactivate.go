@@ -86,7 +86,9 @@ func GuardOf(max int, pct float64, allow bool) Guard {
 
 // DefaultSegmentTargets are where CCW segments go unless the engagement
 // says otherwise: segments 1-3 are the chart's.
-func DefaultSegmentTargets() map[int]string { return map[int]string{1: "chart", 2: "chart", 3: "chart"} }
+func DefaultSegmentTargets() map[int]string {
+	return map[int]string{1: "chart", 2: "chart", 3: "chart"}
+}
 
 // Guard is the mass-deactivation rule with its limits.
 type Guard struct {

@@ -1,7 +1,3 @@
-// Package sync is ccwrecon's engine: it matches a feed with Coupa, computes
-// a typed, field-by-field plan with its problems, owns every selection
-// rule, and applies, verifies and reports plans through the Coupa API or
-// as files over SFTP. The command line and the console only call it.
 package sync
 
 import (

@@ -1,8 +1,3 @@
-// Package tui is the interactive reconciliation console (Bubble Tea v1).
-// It holds no business rule: loading, diffing, selecting, counting and
-// applying are the engine's (package sync), which it only calls and shows.
-// Every tab and every step of an apply is a component with its own keys;
-// the root routes messages to the active one and renders only it.
 package tui
 
 import (

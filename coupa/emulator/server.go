@@ -1,7 +1,3 @@
-// Package emulator is a local Coupa Core API for tests, demos and dry
-// rehearsals. It follows the reference notes: JSON or XML, 50-record pages,
-// filter operators, fields projections, OAuth scopes, 429s beyond the rate,
-// the two-step role removal and the default-account ordering rule.
 package emulator
 
 import (
