@@ -93,3 +93,28 @@ func TestTheTryOutBlockPastes(t *testing.T) {
 		}
 	}
 }
+
+// --detailed-exitcode says why it exits 2 when nothing would be applied.
+func TestDetailedExitCodeSaysWhy(t *testing.T) {
+	t.Parallel()
+	feed := filepath.Join(t.TempDir(), "problem.csv")
+	os.WriteFile(feed, []byte("Status|User ID|Last Name|First Name|Email|Supervisor ID\n1|hjenkins|Jenkins|Helen|hjenkins@acme.example|nobody.here\n"), 0o600)
+	r := run(t, nil, "diff", "--feed", feed, "--snapshot", "../sync/testdata/acme.snapshot.json", "--detailed-exitcode")
+	if r.code != 2 || !strings.Contains(r.stderr, "exit 2: nothing would be applied, but the feed has 1 user with problems") {
+		t.Fatalf("%d %s", r.code, r.stderr)
+	}
+}
+
+// An SFTP upload reads "uploaded", never "applied": Coupa loads it later.
+func TestUploadsReadUploaded(t *testing.T) {
+	t.Parallel()
+	_, _, env := emulateSFTP(t)
+	plan := filepath.Join(t.TempDir(), "plan.json")
+	if r := run(t, env, append([]string{"diff", "--feed", fx + "ccw_clean.csv", "--out", plan}, lookups...)...); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	r := run(t, env, "apply", plan, "--via", "sftp", "--yes")
+	if r.code != 0 || !strings.Contains(r.stderr, "uploaded") || strings.Contains(r.stderr, "] applied ") {
+		t.Fatalf("%d\n%s", r.code, r.stderr)
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ccwrecon/ccwrecon/coupa"
+	"github.com/ccwrecon/ccwrecon/coupa/emulator"
 	"github.com/ccwrecon/ccwrecon/feeds"
 	"github.com/ccwrecon/ccwrecon/record"
 )
@@ -199,5 +201,35 @@ func TestExitStatusIsOneRule(t *testing.T) {
 		if got := ExitStatus(c.rep, c.err); got != c.want {
 			t.Errorf("%+v %v: %d, want %d", c.rep, c.err, got, c.want)
 		}
+	}
+}
+
+// The load status says whether Coupa finished (refusing rows) or is still
+// loading.
+func TestLoadStatusSaysFinishedOrStillLoading(t *testing.T) {
+	t.Parallel()
+	refused := &LoadStatus{Files: []FileStatus{{File: "a.csv", Status: LoadDone, RowError: []RowError{{Row: 1, Messages: []string{"Email taken"}}}}}}
+	if s := refused.Text(); !strings.Contains(s, "Coupa finished loading every file, refusing what is listed above") {
+		t.Fatal(s)
+	}
+	pending := &LoadStatus{Files: []FileStatus{{File: "a.csv", Status: LoadDone}, {File: "b.csv", Status: "Pending"}}}
+	if s := pending.Text(); !strings.Contains(s, "Coupa has not loaded every file yet") || !pending.Pending() {
+		t.Fatal(s)
+	}
+}
+
+// The console's preview takes the inferred deactivations the operator
+// selected on screen, as its apply does: no refusal after Apply is pressed.
+func TestThePreviewTakesInferredDeactivationsSelectedOnScreen(t *testing.T) {
+	t.Parallel()
+	_, c, snap := acme(t)
+	p, _ := Diff(readFeed(t, "ccw_full.csv", feeds.Options{}), snap, Config{SegmentLookups: lookups, MaxDeactivations: 100})
+	n := SelectAll(p.Users, true, true) // f on deactivate, then a
+	if n == 0 || Deactivations(p) == 0 {
+		t.Fatalf("nothing selected (%d)", n)
+	}
+	svc := NewService(Engagement{Coupa: coupa.Config{BaseURL: c.Instance(), APIKey: emulator.DefaultAPIKey}, Rules: Rules{Guard: Guard{Max: 100, Pct: 100}}})
+	if _, err := svc.Preview(context.Background(), p, "api"); err != nil {
+		t.Fatalf("the preview refused: %v", err)
 	}
 }

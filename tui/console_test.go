@@ -471,3 +471,18 @@ func TestCtrlCExitsNonZero(t *testing.T) {
 		t.Fatalf("exit %d %q", code, m.ExitMessage())
 	}
 }
+
+// Quitting after "Could not load" exits 1 and says why.
+func TestQuittingAfterAFailedLoadExits1(t *testing.T) {
+	t.Parallel()
+	svc := ccsync.NewService(ccsync.Engagement{Feed: filepath.Join(t.TempDir(), "missing.csv"), Snapshot: "../sync/testdata/acme.snapshot.json"})
+	m := New(svc, Options{}, style.Plain())
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 30))
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("Could not load")) },
+		teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
+	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+	if code := m.ExitCode(); code != 1 || !strings.Contains(m.ExitMessage(), "Could not load") {
+		t.Fatalf("exit %d %q", code, m.ExitMessage())
+	}
+}

@@ -38,3 +38,61 @@ func TestReportFollowsTheLoad(t *testing.T) {
 		t.Fatalf("%s", text)
 	}
 }
+
+// The report scrolls to its bottom and top with G and g (End, Home), and
+// its help lists the moves.
+func TestTheReportGoesToItsEnds(t *testing.T) {
+	t.Parallel()
+	m := New(ccsync.NewService(ccsync.Engagement{}), Options{}, style.Plain())
+	rep := &ccsync.Report{RunDir: "runs/x"}
+	for i := 0; i < 60; i++ {
+		rep.Lines = append(rep.Lines, ccsync.ReportLine{User: "user" + strings.Repeat("x", i%3), Op: "update", Status: ccsync.StatusApplied})
+	}
+	v := newReport(m.c, rep, nil)
+	v.SetSize(80, 10)
+	v.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("G")})
+	if !v.vp.AtBottom() {
+		t.Fatal("G does not reach the bottom")
+	}
+	v.Update(tea.KeyMsg{Type: tea.KeyHome})
+	if !v.vp.AtTop() {
+		t.Fatal("Home does not reach the top")
+	}
+	var keys []string
+	for _, g := range v.help() {
+		for _, k := range g.keys {
+			keys = append(keys, k.Help().Key)
+		}
+	}
+	if !strings.Contains(strings.Join(keys, " "), "G") {
+		t.Fatalf("help lists %v", keys)
+	}
+}
+
+// The Drift tab's help has one Drift section.
+func TestDriftHelpHasOneDriftSection(t *testing.T) {
+	t.Parallel()
+	m := New(ccsync.NewService(ccsync.Engagement{}), Options{}, style.Plain())
+	n := 0
+	for _, g := range m.drift.help() {
+		if g.title == "Drift" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d Drift sections", n)
+	}
+}
+
+// Before its first request an apply says it is checking the plan's users,
+// not "0/0 changes".
+func TestTheStaleCheckSaysWhatItWaitsFor(t *testing.T) {
+	t.Parallel()
+	m := New(ccsync.NewService(ccsync.Engagement{}), Options{}, style.Plain())
+	v := newRunning(m.c, "api")
+	v.SetSize(80, 20)
+	text := strings.Join(v.View(), "\n")
+	if !strings.Contains(text, "checking the plan's users in Coupa") || strings.Contains(text, "0/0 changes") {
+		t.Fatalf("%s", text)
+	}
+}
