@@ -118,3 +118,13 @@ func TestUploadsReadUploaded(t *testing.T) {
 		t.Fatalf("%d\n%s", r.code, r.stderr)
 	}
 }
+
+// demo takes the global client settings every command takes: with a
+// timeout no answer can meet, it fails naming it (it ignored them before).
+func TestDemoHonoursTheClientSettings(t *testing.T) {
+	t.Parallel()
+	r := run(t, nil, "demo", "--timeout", "1ns")
+	if r.code != 1 || !strings.Contains(r.stderr, "within 1ns: timed out") {
+		t.Fatalf("%d %s", r.code, r.stderr)
+	}
+}
