@@ -171,3 +171,29 @@ func TestAFutureDatedUserDoesNotPoisonTheRefresh(t *testing.T) {
 	}
 	_ = srv
 }
+
+// The role catalogue is optional: an instance whose /api/graphql answers
+// anything but GraphQL (HTML, 500s) still fetches, with the fallback said.
+func TestARoleCatalogueThatFailsIsAWarning(t *testing.T) {
+	t.Parallel()
+	srv := emulator.New(emulator.Generate(30), emulator.Options{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/graphql" {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusInternalServerError)
+			w.Write([]byte("<html>oops</html>"))
+			return
+		}
+		srv.ServeHTTP(w, r)
+	})
+	ts := httptest.NewServer(h)
+	defer ts.Close()
+	c, err := coupa.New(coupa.Config{BaseURL: ts.URL, APIKey: emulator.DefaultAPIKey, Rate: -1, MaxRetries: 1, Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := c.Fetch(context.Background(), nil, nil)
+	if err != nil || len(snap.Users) != 30 || !strings.Contains(strings.Join(snap.Warnings, "\n"), "the role catalogue was not read") {
+		t.Fatalf("%v %v", err, snap)
+	}
+}

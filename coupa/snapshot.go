@@ -310,7 +310,9 @@ func (c *Client) fetchReference(ctx context.Context, s *Snapshot, progress Progr
 		case err == nil:
 		case errors.As(err, &ae) && (ae.Status == 403 || ae.Status == 404):
 			warnings[k] = fmt.Sprintf("%s not read: %s", stage, ae.Error())
-		case k == 7 && (errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 || errors.Is(err, ErrGraphQL)):
+		case k == 7 && ctx.Err() == nil:
+			// the catalogue is optional (GraphQL may be off, absent or not
+			// JSON on an instance): any failure falls back, said once
 			warnings[k] = "the role catalogue was not read (Coupa refused the GraphQL roles query: " + err.Error() + "): roles are checked against those users hold plus the profile's known-roles"
 		default:
 			mu.Lock()
