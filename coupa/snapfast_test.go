@@ -23,6 +23,9 @@ func fastSample(t testing.TB) *Snapshot {
 			DefaultAccountType: &Ref{ID: 4, Name: "Acme"}, PhoneWork: &Phone{CountryCode: "1", AreaCode: "415", Number: "5550100", Extension: "7"},
 			DefaultAccount: &Account{ID: 5, Name: "A-1", Active: &yes, AccountType: &Ref{ID: 4, Name: "Acme"}, Segments: map[int]string{1: "200", 3: "61"}},
 			AccountGroups:  []Ref{{ID: 7, Name: "EU"}}, CCWUser: true, APIUser: true, Roles: []Role{},
+			ApprovalGroups: []Ref{{ID: 8, Name: "Finance Approvers"}}, PurchasingUser: true, AnalyticsUser: true,
+			RequisitionApprovalLimit: &ApprovalLimit{ID: 2, Name: "1000.00 USD", Amount: "1000.00", Currency: &Currency{ID: 3, Code: "USD"}},
+			DefaultLocale: "en-GB", BusinessGroupSecurityType: 1, DefaultAddress: &Address{ID: 4, Name: "HQ", LocationCode: "SF-HQ"},
 			CustomFields: map[string]any{"cost-centre": "CC-1", "grade": 7.5, "flag": true, "lk": map[string]any{"id": 3.0, "name": "x"}}},
 		{ID: 3, Login: "cy", Roles: nil},
 	}
@@ -213,5 +216,54 @@ func FuzzDecodeCache(f *testing.F) {
 			b[int(at%uint(len(b)))] ^= x
 		}
 		decodeCache(b)
+	})
+}
+
+// FuzzFastSnapshotMatchesEncodingJSON holds the fast snapshot decoder to
+// encoding/json: whatever document the fast path accepts, it decodes to
+// what encoding/json decodes; and any snapshot encoding/json reads, once
+// written in the cache's layout, the fast path reads back the same.
+func FuzzFastSnapshotMatchesEncodingJSON(f *testing.F) {
+	var buf bytes.Buffer
+	if _, err := fastSample(f).encode(&buf, nil); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(buf.Bytes())
+	f.Add([]byte(`{"format":"ccwrecon-snapshot/1","instance":"x","users":[{"id":1,"login":"a","purchasing-user":true,"default-locale":"fr"}]}`))
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		var slow Snapshot
+		slowErr := json.Unmarshal(doc, &slow)
+		if fast, err := decodeFast(string(doc)); err == nil {
+			if slowErr != nil {
+				t.Fatalf("the fast path accepted what encoding/json refuses (%v)", slowErr)
+			}
+			for i := range fast.Users {
+				fast.Users[i].raw = ""
+			}
+			if !reflect.DeepEqual(fast, &slow) {
+				t.Fatalf("fast and encoding/json differ:\nfast %+v\nslow %+v", fast.Users, slow.Users)
+			}
+		}
+		if slowErr != nil {
+			return
+		}
+		var again bytes.Buffer
+		if _, err := slow.encode(&again, nil); err != nil {
+			return
+		}
+		var want Snapshot
+		if err := json.Unmarshal(again.Bytes(), &want); err != nil {
+			t.Fatalf("encode wrote what encoding/json cannot read: %v", err)
+		}
+		fast, err := decodeFast(again.String())
+		if err != nil {
+			return // the slow path reads what the fast one declines
+		}
+		for i := range fast.Users {
+			fast.Users[i].raw = ""
+		}
+		if !reflect.DeepEqual(fast, &want) {
+			t.Fatalf("written and read back differ:\nfast %+v\nslow %+v", fast.Users, want.Users)
+		}
 	})
 }
