@@ -25,7 +25,7 @@ func fastSample(t testing.TB) *Snapshot {
 			AccountGroups:  []Ref{{ID: 7, Name: "EU"}}, CCWUser: true, APIUser: true, Roles: []Role{},
 			ApprovalGroups: []Ref{{ID: 8, Name: "Finance Approvers"}}, PurchasingUser: true, AnalyticsUser: true,
 			RequisitionApprovalLimit: &ApprovalLimit{ID: 2, Name: "1000.00 USD", Amount: "1000.00", Currency: &Currency{ID: 3, Code: "USD"}},
-			DefaultLocale: "en-GB", BusinessGroupSecurityType: 1, DefaultAddress: &Address{ID: 4, Name: "HQ", LocationCode: "SF-HQ"},
+			DefaultLocale:            "en-GB", BusinessGroupSecurityType: 1, DefaultAddress: &Address{ID: 4, Name: "HQ", LocationCode: "SF-HQ"},
 			CustomFields: map[string]any{"cost-centre": "CC-1", "grade": 7.5, "flag": true, "lk": map[string]any{"id": 3.0, "name": "x"}}},
 		{ID: 3, Login: "cy", Roles: nil},
 	}
