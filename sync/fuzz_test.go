@@ -2,8 +2,11 @@ package sync
 
 import (
 	"bytes"
+	"encoding/json"
 	"testing"
 	"time"
+
+	"github.com/ccwrecon/ccwrecon/internal/termtext"
 )
 
 // FuzzParsePlan: whatever bytes a plan file holds, loading it never
@@ -15,6 +18,10 @@ func FuzzParsePlan(f *testing.F) {
 			{Key: "jbrown", Action: Deactivate, Selected: true, Fingerprint: &Fingerprint{ID: 7, Hash: "ab"},
 				Changes: []Change{{Field: "active", Op: OpChange, Before: Bool(true), After: Bool(false), Selected: true}},
 				Same:    []FieldValue{{"roles", Roles([]string{"User"})}, {"phone-work", PhoneValue(Phone{Number: "5550100"})}}},
+			{Key: "spatel", Action: Update, Selected: true, Fingerprint: &Fingerprint{ID: 4, Hash: "cd"},
+				Changes: []Change{{Field: "user-groups", Op: OpChange, Before: Roles([]string{"Finance Approvers"}), After: Roles([]string{"IT Requesters"}), Selected: true},
+					{Field: "requisition-approval-limit", Op: OpAdd, Before: Text(""), After: Text("750.00 EUR"), Selected: true},
+					{Field: "purchasing-user", Op: OpChange, Before: Bool(true), After: Bool(false), Selected: true}}},
 			{Key: "wlee", Action: Error, Line: 9, Problems: []Problem{{Kind: ProblemSupervisor, Line: 9, Users: []string{"wlee", "HUMJINK"}, Message: "supervisor HUMJINK is nowhere"}},
 				Changes: []Change{{Field: "email", Op: OpAdd, Before: Text(""), After: Text("w@x.example")}}},
 		}}
@@ -43,6 +50,20 @@ func FuzzParsePlan(f *testing.F) {
 					t.Fatal("an error user is selected")
 				}
 			}
+		}
+		// the streamed writer of record is held to encoding/json on every
+		// plan the loader accepts (a differential test, not an example)
+		var want, got bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(p); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteJSON(&got, p); err != nil {
+			t.Fatal(err)
+		}
+		if w := termtext.JSON(want.Bytes()); !bytes.Equal(got.Bytes(), w) {
+			t.Fatalf("the streamed plan differs from encoding/json's\n got %q\nwant %q", got.String(), w)
 		}
 	})
 }
