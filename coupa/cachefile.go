@@ -289,7 +289,47 @@ const (
 	fAccountGroups
 	fContentGroups
 	fCustomFields
+	fApprovalGroups
+	fMore // licences, approval limits, locale, content restriction, default address: one JSON part
 )
+
+// moreAttrs are a user's rarer attributes, kept in the cache as one JSON
+// part for the users that have any (most have none).
+type moreAttrs struct {
+	Purchasing, Expense, Sourcing, Inventory, Contracts, Analytics bool                      `json:",omitempty"`
+	Limits                                                         map[string]*ApprovalLimit `json:",omitempty"`
+	Locale                                                         string                    `json:",omitempty"`
+	ContentRestriction                                             int                       `json:",omitempty"`
+	Address                                                        *Address                  `json:",omitempty"`
+}
+
+func moreOf(u *User) (moreAttrs, bool) {
+	m := moreAttrs{Purchasing: u.PurchasingUser, Expense: u.ExpenseUser, Sourcing: u.SourcingUser, Inventory: u.InventoryUser,
+		Contracts: u.ContractsUser, Analytics: u.AnalyticsUser, Locale: u.DefaultLocale, ContentRestriction: u.BusinessGroupSecurityType,
+		Address: u.DefaultAddress}
+	for _, name := range LimitFields {
+		if l := *u.Limit(name); l != nil {
+			if m.Limits == nil {
+				m.Limits = map[string]*ApprovalLimit{}
+			}
+			m.Limits[name] = l
+		}
+	}
+	any := m.Purchasing || m.Expense || m.Sourcing || m.Inventory || m.Contracts || m.Analytics || m.Limits != nil ||
+		m.Locale != "" || m.ContentRestriction != 0 || m.Address != nil
+	return m, any
+}
+
+func (m *moreAttrs) put(u *User) {
+	u.PurchasingUser, u.ExpenseUser, u.SourcingUser, u.InventoryUser = m.Purchasing, m.Expense, m.Sourcing, m.Inventory
+	u.ContractsUser, u.AnalyticsUser, u.DefaultLocale, u.BusinessGroupSecurityType = m.Contracts, m.Analytics, m.Locale, m.ContentRestriction
+	u.DefaultAddress = m.Address
+	for name, l := range m.Limits {
+		if p := u.Limit(name); p != nil {
+			*p = l
+		}
+	}
+}
 
 func (e *binEncoder) ref(r *Ref) { e.int(r.ID); e.str(r.Name); e.str(r.Login); e.str(r.Code) }
 
@@ -336,6 +376,9 @@ func (e *binEncoder) user(u *User, offset uint64, length int32) {
 	set(fAccountGroups, len(u.AccountGroups) > 0)
 	set(fContentGroups, len(u.ContentGroups) > 0)
 	set(fCustomFields, len(u.CustomFields) > 0)
+	set(fApprovalGroups, len(u.ApprovalGroups) > 0)
+	more, hasMore := moreOf(u)
+	set(fMore, hasMore)
 	e.uvarint(f)
 	e.uvarint(offset)
 	e.uvarint(uint64(length))
@@ -425,6 +468,16 @@ func (e *binEncoder) user(u *User, offset uint64, length int32) {
 	}
 	if f&fCustomFields != 0 {
 		raw, err := json.Marshal(u.CustomFields)
+		if err != nil {
+			raw = []byte("{}")
+		}
+		e.str(string(raw))
+	}
+	if f&fApprovalGroups != 0 {
+		e.refs(u.ApprovalGroups)
+	}
+	if f&fMore != 0 {
+		raw, err := json.Marshal(&more)
 		if err != nil {
 			raw = []byte("{}")
 		}
@@ -607,6 +660,16 @@ func (r *binReader) user(u *User) {
 		if r.err == nil && json.Unmarshal([]byte(raw), &u.CustomFields) != nil {
 			r.fail()
 		}
+	}
+	if f&fApprovalGroups != 0 {
+		u.ApprovalGroups = r.refs()
+	}
+	if f&fMore != 0 {
+		var m moreAttrs
+		if raw := r.str(); r.err == nil && json.Unmarshal([]byte(raw), &m) != nil {
+			r.fail()
+		}
+		m.put(u)
 	}
 }
 
