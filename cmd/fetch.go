@@ -41,6 +41,9 @@ func newFetchCmd() *cobra.Command {
 			if snap.Stats.Incremental {
 				how = fmt.Sprintf("%d changed since the cached snapshot", snap.Stats.Changed)
 			}
+			if snap.Stats.ReferenceSince != "" {
+				how += "; groups, lookups and charts changed since " + snap.Stats.ReferenceSince
+			}
 			fmt.Fprintf(os.Stderr, "%s fetched from %s in %s (%s) -> %s\n", ccsync.Plural(len(snap.Users), "user", "users"),
 				snap.Instance, ccsync.Plural(int(snap.Stats.Requests), "request", "requests"), how, out)
 			return nil

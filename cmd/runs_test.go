@@ -74,6 +74,8 @@ func TestGuardSettingsMustBeNumbers(t *testing.T) {
 		{"max-deactivation-percent: .inf", "config.yaml:3: max-deactivation-percent is +Inf"},
 		{"max-deactivation-percent: 250", "config.yaml:3: max-deactivation-percent is 250"},
 		{"max-deactivations: -4", "config.yaml:3: max-deactivations is -4"},
+		{"reference-max-age: soon", `config.yaml:3: reference-max-age is "soon": want a duration such as 12h`},
+		{"reference-max-age: -1h", `config.yaml:3: reference-max-age is "-1h": want 0 or more`},
 	} {
 		cfg := filepath.Join(t.TempDir(), "config.yaml")
 		os.WriteFile(cfg, []byte("profiles:\n  default:\n    "+c.line+"\n"), 0o600)

@@ -58,6 +58,9 @@ type Profile struct {
 	MaxDeactivate  int               `yaml:"max-deactivations,omitempty"`
 	MaxDeactPct    float64           `yaml:"max-deactivation-percent,omitempty"`
 	History        int               `yaml:"snapshot-history,omitempty"` // earlier snapshots kept beside the cache (default 5, -1 none)
+	// ReferenceMaxAge: how long the cached reference lists may be refreshed
+	// by their changes alone before a full read ("12h" default, "0" always full).
+	ReferenceMaxAge string `yaml:"reference-max-age,omitempty"`
 }
 
 // secretKeys may never appear in a config file.
@@ -70,6 +73,7 @@ type Settings struct {
 	ClientID, ClientSecret, APIKey string
 	SFTPPassword, PGPPassphrase    string
 	Timeout                        time.Duration
+	RefMaxAge                      time.Duration // coupa.Config.ReferenceMaxAge
 }
 
 type globalFlags struct {
@@ -81,6 +85,7 @@ type globalFlags struct {
 	rate                                       float64
 	burst                                      int
 	timeout                                    time.Duration
+	refMaxAge                                  string
 }
 
 var gf globalFlags
@@ -122,6 +127,7 @@ func addGlobalFlags(c *cobra.Command) {
 	f.Float64Var(&gf.rate, "rate", 0, "Coupa requests per second (default 25, Coupa's documented limit; negative: unlimited)")
 	f.IntVar(&gf.burst, "burst", 0, "Coupa request burst (default 20)")
 	f.DurationVar(&gf.timeout, "timeout", 30*time.Second, "per-request timeout")
+	f.StringVar(&gf.refMaxAge, "reference-max-age", "", "how long cached groups, lookups and charts are refreshed by their changes alone before a full read (default 12h; 0: always in full)")
 }
 
 func pick(vals ...string) string {
@@ -279,13 +285,20 @@ func resolveSettings() (*Settings, error) {
 		s.Burst = gf.burst
 	}
 	s.Timeout = gf.timeout
+	if age := pick(gf.refMaxAge, p.ReferenceMaxAge); age != "" {
+		d, err := referenceMaxAge(age)
+		if err != nil {
+			return nil, fmt.Errorf("--reference-max-age %s: %v", age, err)
+		}
+		s.RefMaxAge = d
+	}
 	return s, nil
 }
 
 // coupaConfig is the client configuration of these settings.
 func (s *Settings) coupaConfig() coupa.Config {
 	return coupa.Config{BaseURL: s.CoupaURL, APIKey: s.APIKey, ClientID: s.ClientID, ClientSecret: s.ClientSecret,
-		Scopes: s.Scopes, Rate: s.Rate, Burst: s.Burst, Timeout: s.Timeout, Notice: notice}
+		Scopes: s.Scopes, Rate: s.Rate, Burst: s.Burst, Timeout: s.Timeout, Notice: notice, ReferenceMaxAge: s.RefMaxAge}
 }
 
 // notices go to stderr, except while the console owns the terminal.
@@ -442,6 +455,11 @@ func checkNumbers(path string, body *yaml.Node, p Profile) error {
 		return body.Line
 	}
 	finite := func(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+	if p.ReferenceMaxAge != "" {
+		if _, err := referenceMaxAge(p.ReferenceMaxAge); err != nil {
+			return fmt.Errorf("%s:%d: reference-max-age is %q: %v", path, line("reference-max-age"), p.ReferenceMaxAge, err)
+		}
+	}
 	switch {
 	case p.MaxDeactivate < 0:
 		return fmt.Errorf("%s:%d: max-deactivations is %d; it must be a whole number of users, 0 or more", path, line("max-deactivations"), p.MaxDeactivate)
@@ -455,4 +473,19 @@ func checkNumbers(path string, body *yaml.Node, p Profile) error {
 		return fmt.Errorf("%s:%d: snapshot-history is %d; it must be -1 (none), 0 (the default) or more", path, line("snapshot-history"), p.History)
 	}
 	return nil
+}
+
+// referenceMaxAge reads a reference-max-age setting: a duration such as
+// 12h, or 0 for a full read every time (the client's negative).
+func referenceMaxAge(v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	switch {
+	case err != nil:
+		return 0, errors.New("want a duration such as 12h or 30m, or 0 to read them in full every time")
+	case d < 0:
+		return 0, errors.New("want 0 or more")
+	case d == 0:
+		return -1, nil
+	}
+	return d, nil
 }

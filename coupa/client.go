@@ -56,7 +56,16 @@ type Config struct {
 	// MaxBody bounds one answer (default 16 MB: a page of 50 users is a
 	// few hundred KB); answers being read at once share 4× that.
 	MaxBody int64
+	// ReferenceMaxAge is how long the reference lists may be refreshed by
+	// their changes alone (updated-at since the last read): Coupa's API
+	// shows no deleted record in such a read, so past this age they are
+	// read in full again. 0: 12 hours; negative: always in full.
+	ReferenceMaxAge time.Duration
 }
+
+// DefaultReferenceMaxAge bounds how long a deleted group or lookup value
+// may linger in the cache: twice a cutover day.
+const DefaultReferenceMaxAge = 12 * time.Hour
 
 // Defaults fills unset values: Coupa's documented 25 req/s with a burst of 20.
 func (c *Config) Defaults() {
@@ -77,6 +86,9 @@ func (c *Config) Defaults() {
 	}
 	if c.MaxBody == 0 {
 		c.MaxBody = 16 << 20
+	}
+	if c.ReferenceMaxAge == 0 {
+		c.ReferenceMaxAge = DefaultReferenceMaxAge
 	}
 	if len(c.Scopes) == 0 { // defaults: if the client may not have them all, users alone still work
 		c.Scopes, c.FallbackScopes = ReadScopes, []string{"core.user.read"}

@@ -58,7 +58,7 @@ func (c *Client) GrantedScopes(ctx context.Context, want []string) ([]string, er
 // lookup values, groups): what the settings are checked against.
 func (c *Client) Reference(ctx context.Context) (*Snapshot, error) {
 	s := &Snapshot{Format: SnapshotFormat, Instance: c.Instance()}
-	if err := c.fetchReference(ctx, s, nil); err != nil {
+	if _, err := c.fetchReference(ctx, s, "", nil); err != nil {
 		return nil, err
 	}
 	return s, nil

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	gosync "sync"
 	"time"
@@ -30,18 +31,24 @@ const SnapshotFormat = "ccwrecon-snapshot/1"
 // Snapshot is Coupa's state as one JSON document: every user, active and
 // inactive, plus the reference data a diff needs. It holds no secrets.
 type Snapshot struct {
-	Format        string        `json:"format"`
-	Instance      string        `json:"instance"`
-	FetchedAt     time.Time     `json:"fetched-at"`
-	HighWater     string        `json:"high-water,omitempty"` // newest updated-at seen
-	Users         []User        `json:"users"`
-	Currencies    []Currency    `json:"currencies"`
-	AccountTypes  []AccountType `json:"account-types"`
-	Lookups       []Lookup      `json:"lookups"`
-	LookupValues  []LookupValue `json:"lookup-values"`
-	UserGroups    []Group       `json:"user-groups"`
-	AccountGroups []Group       `json:"account-groups"`
-	ContentGroups []Group       `json:"content-groups"`
+	Format    string    `json:"format"`
+	Instance  string    `json:"instance"`
+	FetchedAt time.Time `json:"fetched-at"`
+	HighWater string    `json:"high-water,omitempty"` // newest updated-at seen
+	// ReferenceAt is Coupa's clock, less a margin, when the reference lists
+	// were last read: a refresh asks only for those updated since.
+	ReferenceAt string `json:"reference-at,omitempty"`
+	// ReferenceFullAt is when they were last read in full: a deleted
+	// record shows only then (see Config.ReferenceMaxAge).
+	ReferenceFullAt string        `json:"reference-full-at,omitempty"`
+	Users           []User        `json:"users"`
+	Currencies      []Currency    `json:"currencies"`
+	AccountTypes    []AccountType `json:"account-types"`
+	Lookups         []Lookup      `json:"lookups"`
+	LookupValues    []LookupValue `json:"lookup-values"`
+	UserGroups      []Group       `json:"user-groups"`
+	AccountGroups   []Group       `json:"account-groups"`
+	ContentGroups   []Group       `json:"content-groups"`
 	// RoleCatalogue is every role of the instance, read with the GraphQL
 	// roles query (empty when Coupa refused it: see Warnings).
 	RoleCatalogue []Role `json:"roles,omitempty"`
@@ -65,6 +72,9 @@ type FetchStats struct {
 	Throttled   int64 `json:"throttled"`
 	Retries     int64 `json:"retries"`
 	Changed     int   `json:"changed-users"`
+	// ReferenceSince is set when the reference lists were refreshed by
+	// the records updated since then, laid over the cache's.
+	ReferenceSince string `json:"reference-since,omitempty"`
 }
 
 // Fetch reads Coupa's state. With a previous snapshot of the same instance
@@ -88,7 +98,7 @@ func (c *Client) fetch(ctx context.Context, prev *Snapshot, progress ProgressFun
 	start := c.Requests.Load()
 	var early *earlyRequests
 	if prev != nil && prev.Instance == c.Instance() && prev.HighWater != "" && prev.Format == SnapshotFormat {
-		early = c.startEarly(ctx, prev.HighWater, progress)
+		early = c.startEarly(ctx, prev.cacheHead(), progress)
 	}
 	return c.assemble(ctx, prev, early, progress, inPlace, start)
 }
@@ -101,10 +111,29 @@ type earlyRequests struct {
 	top       *User
 	changed   []User
 	ref       Snapshot // the reference lists and their warnings
+	refRead   referenceRead
 	err       error
 }
 
-func (c *Client) startEarly(ctx context.Context, highWater string, progress ProgressFunc) *earlyRequests {
+// referenceSince is the mark from which a refresh of the cache described
+// by head may read the reference lists' changes alone, or "" when they
+// are to be read in full (never read, or read in full too long ago).
+func (c *Client) referenceSince(head cacheHead) string {
+	if head.ReferenceAt == "" || c.cfg.ReferenceMaxAge < 0 {
+		return ""
+	}
+	full, err := time.Parse(time.RFC3339, head.ReferenceFullAt)
+	if err != nil || time.Since(full) > c.cfg.ReferenceMaxAge || time.Since(full) < -highWaterMargin {
+		return ""
+	}
+	if _, err := time.Parse(time.RFC3339, head.ReferenceAt); err != nil {
+		return ""
+	}
+	return head.ReferenceAt
+}
+
+func (c *Client) startEarly(ctx context.Context, head cacheHead, progress ProgressFunc) *earlyRequests {
+	highWater, since := head.HighWater, c.referenceSince(head)
 	e := &earlyRequests{highWater: highWater, done: make(chan struct{})}
 	go func() {
 		defer close(e.done)
@@ -118,7 +147,7 @@ func (c *Client) startEarly(ctx context.Context, highWater string, progress Prog
 			defer wg.Done()
 			e.changed, errs[1] = c.ListUsers(ctx, url.Values{"updated_at[gt_or_eq]": {highWater}}, progress)
 		}()
-		go func() { defer wg.Done(); errs[2] = c.fetchReference(ctx, &e.ref, progress) }()
+		go func() { defer wg.Done(); e.refRead, errs[2] = c.fetchReference(ctx, &e.ref, since, progress) }()
 		wg.Wait()
 		for _, err := range errs {
 			if err != nil && e.err == nil {
@@ -168,9 +197,7 @@ func (c *Client) assemble(ctx context.Context, prev *Snapshot, early *earlyReque
 	if len(future) > 0 {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("%d users have an updated-at later than Coupa's clock (%s); they are read again on every refresh and never hold back the others' changes", len(future), strings.Join(future[:min(len(future), 5)], ", ")))
 	}
-	if early != nil {
-		s.takeReference(&early.ref)
-	} else if err := c.fetchReference(ctx, s, progress); err != nil {
+	if err := c.settleReference(ctx, s, prev, early, incremental, progress); err != nil {
 		return nil, err
 	}
 	s.Stats.Incremental = incremental
@@ -179,6 +206,27 @@ func (c *Client) assemble(ctx context.Context, prev *Snapshot, early *earlyReque
 	s.Stats.Throttled = c.Throttled.Load()
 	s.Stats.Retries = c.Retries.Load()
 	return s, nil
+}
+
+// settleReference gives s its reference lists: those the early requests
+// read, laid over prev's when they are the changes since prev's mark, or a
+// full read when there were none, or when prev does not describe the
+// instance (changes are then no use).
+func (c *Client) settleReference(ctx context.Context, s, prev *Snapshot, early *earlyRequests, incremental bool, progress ProgressFunc) error {
+	now := time.Now().UTC().Format(time.RFC3339)
+	if early == nil || (early.refRead.since != "" && (!incremental || prev.ReferenceAt != early.refRead.since)) {
+		read, err := c.fetchReference(ctx, s, "", progress)
+		s.ReferenceAt, s.ReferenceFullAt = read.mark, now
+		return err
+	}
+	s.takeReference(&early.ref)
+	s.ReferenceAt, s.ReferenceFullAt = early.refRead.mark, now
+	if early.refRead.since != "" {
+		s.layReference(prev, early.refRead.partial)
+		s.ReferenceFullAt = prev.ReferenceFullAt
+		s.Stats.ReferenceSince = early.refRead.since
+	}
+	return nil
 }
 
 // takeReference moves the reference lists (and their warnings) of r into s.
@@ -197,7 +245,7 @@ func (c *Client) RefreshCache(ctx context.Context, path string, progress Progres
 	start := c.Requests.Load()
 	var early *earlyRequests
 	if head, ok := readCacheHead(path); ok && head.Format == SnapshotFormat && head.Instance == c.Instance() && head.HighWater != "" {
-		early = c.startEarly(ctx, head.HighWater, progress)
+		early = c.startEarly(ctx, head, progress)
 	}
 	prev, damage := loadCacheOf(path, c.Instance())
 	var s *Snapshot
@@ -207,7 +255,7 @@ func (c *Client) RefreshCache(ctx context.Context, path string, progress Progres
 		s, err = c.Refresh(ctx, prev, progress)
 	} else { // (no usable cache: a full read, with the reference lists already asked for)
 		if early == nil && prev != nil && prev.HighWater != "" {
-			early = c.startEarly(ctx, prev.HighWater, progress)
+			early = c.startEarly(ctx, prev.cacheHead(), progress)
 		}
 		s, err = c.assemble(ctx, prev, early, progress, true, start)
 	}
@@ -234,9 +282,16 @@ func loadCacheOf(path, instance string) (*Snapshot, error) {
 
 // cacheHead is what a cache's first line says, as Save writes it.
 type cacheHead struct {
-	Format    string `json:"format"`
-	Instance  string `json:"instance"`
-	HighWater string `json:"high-water"`
+	Format          string `json:"format"`
+	Instance        string `json:"instance"`
+	HighWater       string `json:"high-water"`
+	ReferenceAt     string `json:"reference-at"`
+	ReferenceFullAt string `json:"reference-full-at"`
+}
+
+// cacheHead is what s's first line says once saved.
+func (s *Snapshot) cacheHead() cacheHead {
+	return cacheHead{Format: s.Format, Instance: s.Instance, HighWater: s.HighWater, ReferenceAt: s.ReferenceAt, ReferenceFullAt: s.ReferenceFullAt}
 }
 
 // readCacheHead reads the head of a snapshot Save wrote, whose users
@@ -291,18 +346,34 @@ func cacheMismatch(top *User, prev *Snapshot) string {
 	return ""
 }
 
-// fetchReference reads the reference data. A list the credential may not
-// read (403) or the instance does not serve (404) becomes a warning in the
-// snapshot: the diff then names what it could not check, instead of the
-// whole fetch failing for a list it may not need.
-func (c *Client) fetchReference(ctx context.Context, s *Snapshot, progress ProgressFunc) error {
+// referenceLists is how many REST reference lists a snapshot holds (the
+// role catalogue, one GraphQL request, is always read whole).
+const referenceLists = 7
+
+// referenceRead says how the reference lists were read.
+type referenceRead struct {
+	since   string               // "": every list in full; else only records updated since
+	partial [referenceLists]bool // lists holding only the records updated since: to lay over the cache's
+	mark    string               // Coupa's clock, less a margin, when the read began: the next since
+}
+
+// fetchReference reads the reference data: in full, or with since only
+// the records updated since then (Coupa's updated-at filter), to be laid
+// over a cache's lists. A list the credential may not read (403) or the
+// instance does not serve (404) becomes a warning in the snapshot: the
+// diff then names what it could not check, instead of the whole fetch
+// failing for a list it may not need. A list that refuses the filter (400)
+// is read in full.
+func (c *Client) fetchReference(ctx context.Context, s *Snapshot, since string, progress ProgressFunc) (referenceRead, error) {
 	// Every list at once, inside the rate limit's burst: over a network
 	// each is a round trip, and none needs another.
 	var (
 		mu       gosync.Mutex
 		wg       gosync.WaitGroup
 		firstErr error
-		warnings = make([]string, 8) // in a fixed order, whatever finishes first
+		warnings = make([]string, referenceLists+1) // in a fixed order, whatever finishes first
+		read     = referenceRead{since: since}
+		began    = time.Now()
 	)
 	tolerate := func(k int, stage string, err error) {
 		var ae *APIError
@@ -310,7 +381,7 @@ func (c *Client) fetchReference(ctx context.Context, s *Snapshot, progress Progr
 		case err == nil:
 		case errors.As(err, &ae) && (ae.Status == 403 || ae.Status == 404):
 			warnings[k] = fmt.Sprintf("%s not read: %s", stage, ae.Error())
-		case k == 7 && ctx.Err() == nil:
+		case k == referenceLists && ctx.Err() == nil:
 			// the catalogue is optional (GraphQL may be off, absent or not
 			// JSON on an instance): any failure falls back, said once
 			warnings[k] = "the role catalogue was not read (Coupa refused the GraphQL roles query: " + err.Error() + "): roles are checked against those users hold plus the profile's known-roles"
@@ -329,48 +400,123 @@ func (c *Client) fetchReference(ctx context.Context, s *Snapshot, progress Progr
 			tolerate(k, stage, read())
 		}()
 	}
-	run(0, "currencies", func() (err error) {
-		s.Currencies, err = listAll(ctx, c, "currencies", nil, 0, "currencies", progress, func(x *Currency) int { return x.ID })
-		return
-	})
-	run(1, "charts of accounts", func() (err error) {
-		s.AccountTypes, err = listAll(ctx, c, "account_types", nil, 0, "charts of accounts", progress, func(x *AccountType) int { return x.ID })
-		return
-	})
-	run(2, "lookups", func() (err error) {
-		s.Lookups, err = listAll(ctx, c, "lookups", nil, 0, "lookups", progress, func(x *Lookup) int { return x.ID })
-		return
-	})
-	run(3, "lookup values", func() (err error) {
-		s.LookupValues, err = listAll(ctx, c, "lookup_values", nil, 0, "lookup values", progress, func(x *LookupValue) int { return x.ID })
-		return
-	})
-	run(4, "user groups", func() (err error) {
-		s.UserGroups, err = listAll(ctx, c, "user_groups", nil, 0, "user groups", progress, func(x *Group) int { return x.ID })
-		return
-	})
-	run(5, "account groups", func() (err error) {
-		s.AccountGroups, err = listAll(ctx, c, "account_groups", nil, 0, "account groups", progress, func(x *Group) int { return x.ID })
-		return
-	})
-	run(6, "content groups", func() (err error) {
-		s.ContentGroups, err = listAll(ctx, c, "business_groups", nil, 0, "content groups", progress, func(x *Group) int { return x.ID })
-		return
-	})
-	run(7, "roles", func() (err error) {
+	// list reads one collection, since the mark when there is one.
+	list := func(k int, path, stage string, out any) {
+		run(k, stage, func() error {
+			err := readList(ctx, c, path, since, stage, progress, out)
+			var ae *APIError
+			if since != "" && errors.As(err, &ae) && ae.Status == 400 {
+				err = readList(ctx, c, path, "", stage, progress, out) // the filter is not served here
+			} else if since != "" && err == nil {
+				read.partial[k] = true
+			}
+			return err
+		})
+	}
+	list(0, "currencies", "currencies", &s.Currencies)
+	list(1, "account_types", "charts of accounts", &s.AccountTypes)
+	list(2, "lookups", "lookups", &s.Lookups)
+	list(3, "lookup_values", "lookup values", &s.LookupValues)
+	list(4, "user_groups", "user groups", &s.UserGroups)
+	list(5, "account_groups", "account groups", &s.AccountGroups)
+	list(6, "business_groups", "content groups", &s.ContentGroups)
+	run(referenceLists, "roles", func() (err error) {
 		s.RoleCatalogue, err = c.RoleCatalogue(ctx)
 		return
 	})
 	wg.Wait()
 	if firstErr != nil {
-		return firstErr
+		return read, firstErr
 	}
 	for _, w := range warnings {
 		if w != "" {
 			s.Warnings = append(s.Warnings, w)
 		}
 	}
-	return nil
+	// Coupa's clock when the read began: its last answer's, less the time
+	// the read took (this machine's clock when Coupa sent no Date), less
+	// the margin that covers records written while it ran.
+	server := c.ServerTime()
+	if server.IsZero() {
+		server = time.Now().UTC()
+	}
+	read.mark = server.Add(-time.Since(began)).Add(-highWaterMargin).UTC().Format("2006-01-02T15:04:05Z")
+	return read, nil
+}
+
+// readList reads one reference list into out (a pointer to its slice),
+// only the records updated since since when it is not "".
+func readList(ctx context.Context, c *Client, path, since, stage string, progress ProgressFunc, out any) (err error) {
+	var filter url.Values
+	if since != "" {
+		filter = url.Values{"updated_at[gt_or_eq]": {since}}
+	}
+	switch out := out.(type) {
+	case *[]Currency:
+		*out, err = listAll(ctx, c, path, filter, 0, stage, progress, func(x *Currency) int { return x.ID })
+	case *[]AccountType:
+		*out, err = listAll(ctx, c, path, filter, 0, stage, progress, func(x *AccountType) int { return x.ID })
+	case *[]Lookup:
+		*out, err = listAll(ctx, c, path, filter, 0, stage, progress, func(x *Lookup) int { return x.ID })
+	case *[]LookupValue:
+		*out, err = listAll(ctx, c, path, filter, 0, stage, progress, func(x *LookupValue) int { return x.ID })
+	case *[]Group:
+		*out, err = listAll(ctx, c, path, filter, 0, stage, progress, func(x *Group) int { return x.ID })
+	default:
+		panic(fmt.Sprintf("readList: %T", out))
+	}
+	return err
+}
+
+// layReference lays the reference records read since prev's mark over
+// prev's lists: a record read again replaces its cached copy, a new one
+// joins, in id order.
+func (s *Snapshot) layReference(prev *Snapshot, partial [referenceLists]bool) {
+	if partial[0] {
+		s.Currencies = layByID(prev.Currencies, s.Currencies, func(x *Currency) int { return x.ID })
+	}
+	if partial[1] {
+		s.AccountTypes = layByID(prev.AccountTypes, s.AccountTypes, func(x *AccountType) int { return x.ID })
+	}
+	if partial[2] {
+		s.Lookups = layByID(prev.Lookups, s.Lookups, func(x *Lookup) int { return x.ID })
+	}
+	if partial[3] {
+		s.LookupValues = layByID(prev.LookupValues, s.LookupValues, func(x *LookupValue) int { return x.ID })
+	}
+	group := func(x *Group) int { return x.ID }
+	if partial[4] {
+		s.UserGroups = layByID(prev.UserGroups, s.UserGroups, group)
+	}
+	if partial[5] {
+		s.AccountGroups = layByID(prev.AccountGroups, s.AccountGroups, group)
+	}
+	if partial[6] {
+		s.ContentGroups = layByID(prev.ContentGroups, s.ContentGroups, group)
+	}
+}
+
+func layByID[T any](cached, changed []T, id func(*T) int) []T {
+	out := make([]T, 0, len(cached)+len(changed))
+	fresh := make(map[int]int, len(changed))
+	for i := range changed {
+		fresh[id(&changed[i])] = i
+	}
+	for i := range cached {
+		if j, ok := fresh[id(&cached[i])]; ok {
+			out = append(out, changed[j])
+			delete(fresh, id(&cached[i]))
+			continue
+		}
+		out = append(out, cached[i])
+	}
+	for i := range changed {
+		if _, ok := fresh[id(&changed[i])]; ok {
+			out = append(out, changed[i])
+		}
+	}
+	sort.SliceStable(out, func(a, b int) bool { return id(&out[a]) < id(&out[b]) })
+	return out
 }
 
 // mergeUsers lays re-read users over the cached ones and counts those
@@ -384,9 +530,7 @@ func mergeUsers(out, changed []User) ([]User, int) {
 	n := 0
 	for i := range out {
 		if j, ok := at[out[i].ID]; ok {
-			cached := out[i]
-			cached.raw = ""
-			if !reflect.DeepEqual(cached, changed[j]) {
+			if !sameUser(out[i], changed[j]) {
 				n++
 			}
 			out[i] = changed[j]
@@ -400,6 +544,21 @@ func mergeUsers(out, changed []User) ([]User, int) {
 		}
 	}
 	return out, n
+}
+
+// sameUser says two reads of a user hold the same record: an empty list
+// is the same whether it was read as [] or left out (a cache writes none).
+func sameUser(a, b User) bool {
+	a.raw, b.raw = "", ""
+	va, vb := reflect.ValueOf(&a).Elem(), reflect.ValueOf(&b).Elem()
+	for i := 0; i < va.NumField(); i++ {
+		for _, f := range [2]reflect.Value{va.Field(i), vb.Field(i)} {
+			if f.Kind() == reflect.Slice && f.Len() == 0 && f.CanSet() {
+				f.Set(reflect.Zero(f.Type()))
+			}
+		}
+	}
+	return reflect.DeepEqual(a, b)
 }
 
 // highWaterMargin is how far behind Coupa's clock the high water stays:

@@ -84,6 +84,9 @@ type Server struct {
 	now         func() time.Time
 	files       []map[string]any // data file sources, oldest first
 	limits      map[string]int   // approval limit ids by "amount currency"
+	// refEdits are reference records changed (or added) since the seed,
+	// by resource and id (see EditReference).
+	refEdits map[string]map[int]map[string]any
 }
 
 type token struct {
@@ -465,7 +468,71 @@ func (s *Server) reference(resource string) ([]map[string]any, string, bool) {
 	b, _ := json.Marshal(v)
 	var out []map[string]any
 	json.Unmarshal(b, &out)
+	// every record carries Coupa's timestamps, so updated-at filters work
+	seeded := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).Format(time.RFC3339)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	edits := s.refEdits[resource]
+	for _, it := range out {
+		it["created-at"], it["updated-at"] = seeded, seeded
+		if e, ok := edits[idOf(it["id"])]; ok {
+			for k, v := range e {
+				it[k] = v
+			}
+		}
+	}
+	for id, e := range edits {
+		found := false
+		for _, it := range out {
+			if idOf(it["id"]) == id {
+				found = true
+				break
+			}
+		}
+		if !found {
+			it := map[string]any{"id": id, "created-at": e["updated-at"]}
+			for k, v := range e {
+				it[k] = v
+			}
+			out = append(out, it)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return idOf(out[i]["id"]) < idOf(out[j]["id"]) })
 	return out, name, true
+}
+
+// idOf reads an id as JSON decoding left it (float64) or as given (int).
+func idOf(v any) int {
+	switch v := v.(type) {
+	case float64:
+		return int(v)
+	case int:
+		return v
+	}
+	return 0
+}
+
+// EditReference changes (or adds) the reference record id of a resource
+// (lookup_values, user_groups, ...) as an administrator would in Coupa's
+// setup pages: attrs are laid over it and its updated-at is now.
+func (s *Server) EditReference(resource string, id int, attrs map[string]any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refEdits == nil {
+		s.refEdits = map[string]map[int]map[string]any{}
+	}
+	if s.refEdits[resource] == nil {
+		s.refEdits[resource] = map[int]map[string]any{}
+	}
+	e := s.refEdits[resource][id]
+	if e == nil {
+		e = map[string]any{}
+		s.refEdits[resource][id] = e
+	}
+	for k, v := range attrs {
+		e[k] = v
+	}
+	e["updated-at"] = s.now().UTC().Format(time.RFC3339)
 }
 
 // list filters, sorts, pages and projects a collection.
