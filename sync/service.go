@@ -435,9 +435,13 @@ type ApplyRequest struct {
 	DryRunOut io.Writer
 	Stop      <-chan struct{}
 	Progress  func(Event)
-	// IncludeInferred applies inferred deactivations the plan selects (the
-	// console passes it when the operator selected them on screen).
+	// IncludeInferred applies inferred deactivations the plan selects
+	// (--include-deactivations).
 	IncludeInferred bool
+	// OnScreen says the operator chose each change on screen (the
+	// console): an inferred deactivation selected there is one the
+	// operator stated, as --include-deactivations states it.
+	OnScreen bool
 	// Started hears, before anything is sent, the complete command that
 	// continues this run.
 	Started func(resume string)
@@ -495,7 +499,7 @@ func (s *Service) Apply(ctx context.Context, plan *Plan, r ApplyRequest) (*Repor
 		}
 	}
 	rules := s.e.Rules
-	rules.IncludeInferred = rules.IncludeInferred || r.IncludeInferred
+	rules.IncludeInferred = rules.IncludeInferred || r.IncludeInferred || r.OnScreen
 	cont := s.continueCommand(r, target, rules)
 	if IsBaseline(plan.Instance) {
 		client = nil // a baseline plan has no instance: nothing is read or written through an API

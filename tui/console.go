@@ -632,7 +632,7 @@ func (m *Model) runApply(via, resumePlan string) tea.Cmd {
 	go func() {
 		ctx, cancel := c.context()
 		defer cancel()
-		req := ccsync.ApplyRequest{Via: via, Stop: run.stop, IncludeInferred: true, Started: func(resume string) { m.resumeCmd.Store(&resume) }, Progress: func(e ccsync.Event) {
+		req := ccsync.ApplyRequest{Via: via, Stop: run.stop, OnScreen: true, Started: func(resume string) { m.resumeCmd.Store(&resume) }, Progress: func(e ccsync.Event) {
 			select {
 			case ch <- applyEventMsg(e):
 			case <-c.quit:

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -174,78 +173,41 @@ func buildHierarchy(b *builder) {
 	c := b.p.ctx
 	t := c.theme
 	plan := c.plan()
-	type move struct {
-		u     *ccsync.UserPlan
-		c     *ccsync.Change
-		other string
-	}
-	joins, leaves := map[string][]move{}, map[string][]move{}
-	spelling := map[string]string{}
-	for _, u := range plan.Users {
-		ch := u.Change("manager")
-		if ch == nil {
-			continue
-		}
-		to, from := ch.Feed(), ch.Coupa()
-		if to != "" {
-			joins[strings.ToLower(to)] = append(joins[strings.ToLower(to)], move{u, ch, from})
-			spelling[strings.ToLower(to)] = to
-		}
-		if from != "" {
-			leaves[strings.ToLower(from)] = append(leaves[strings.ToLower(from)], move{u, ch, to})
-			spelling[strings.ToLower(from)] = from
-		}
-	}
-	var managers []string
-	for m := range spelling {
-		managers = append(managers, m)
-	}
-	sort.Strings(managers)
+	teams := ccsync.TeamChanges(plan)
 	b.line(t.Dim.Render, "", "Each supervisor whose team changes: who joins (+) and who leaves (-). enter goes to the user; enter on a supervisor folds.")
-	for _, m := range managers {
-		name := safe(spelling[m])
-		if mu := plan.User(m); mu != nil && mu.Name != "" {
+	for _, tc := range teams {
+		name := safe(tc.Supervisor)
+		if mu := plan.User(tc.Key); mu != nil && mu.Name != "" {
 			name += " · " + safe(mu.Name)
 		}
-		head := fmt.Sprintf("%s  (%d joining, %d leaving)", name, len(joins[m]), len(leaves[m]))
-		if !b.header("h:"+m, t.Bold.Render, head) {
+		head := fmt.Sprintf("%s  (%d joining, %d leaving)", name, len(tc.Joins), len(tc.Leaves))
+		if !b.header("h:"+tc.Key, t.Bold.Render, head) {
 			continue
 		}
-		for _, mv := range joins[m] {
-			from := mv.other
-			if from == "" {
-				from = "no supervisor"
-			}
-			b.line(t.Add.Render, mv.u.Key, fmt.Sprintf("    %s + %s joins, from %s%s", changeMark(mv.u, mv.c), safe(mv.u.Key), safe(from), problemNote(mv.u)))
+		for _, mv := range tc.Joins {
+			b.line(t.Add.Render, mv.User.Key, fmt.Sprintf("    %s + %s joins, from %s%s", changeMark(mv.User, mv.Change), safe(mv.User.Key), safe(orNone(mv.Other)), problemNote(mv.User)))
 		}
-		for _, mv := range leaves[m] {
-			to := mv.other
-			if to == "" {
-				to = "no supervisor"
-			}
-			b.line(t.Remove.Render, mv.u.Key, fmt.Sprintf("    %s - %s leaves, to %s%s", changeMark(mv.u, mv.c), safe(mv.u.Key), safe(to), problemNote(mv.u)))
+		for _, mv := range tc.Leaves {
+			b.line(t.Remove.Render, mv.User.Key, fmt.Sprintf("    %s - %s leaves, to %s%s", changeMark(mv.User, mv.Change), safe(mv.User.Key), safe(orNone(mv.Other)), problemNote(mv.User)))
 		}
 	}
-	n := 0
-	for _, u := range plan.Users {
-		for _, p := range u.Problems {
-			if p.Kind.Hierarchy() {
-				n++
-			}
+	probs := ccsync.ProblemsWhere(plan, ccsync.ProblemKind.Hierarchy)
+	if len(probs) > 0 && b.header("h:problems", t.Problem.Render, fmt.Sprintf("Supervisor problems (%d)", len(probs))) {
+		for _, up := range probs {
+			b.line(t.Problem.Render, up.User.Key, "    ! "+safe(up.User.Key)+": "+safe(up.Problem.String()))
 		}
 	}
-	if n > 0 && b.header("h:problems", t.Problem.Render, fmt.Sprintf("Supervisor problems (%d)", n)) {
-		for _, u := range plan.Users {
-			for _, p := range u.Problems {
-				if p.Kind.Hierarchy() {
-					b.line(t.Problem.Render, u.Key, "    ! "+safe(u.Key)+": "+safe(p.String()))
-				}
-			}
-		}
-	}
-	if len(managers) == 0 && n == 0 {
+	if len(teams) == 0 && len(probs) == 0 {
 		b.line(t.Dim.Render, "", "No supervisor changes.")
 	}
+}
+
+// orNone names a missing supervisor.
+func orNone(s string) string {
+	if s == "" {
+		return "no supervisor"
+	}
+	return s
 }
 
 func problemNote(u *ccsync.UserPlan) string {
@@ -260,73 +222,26 @@ func buildRoles(b *builder) {
 	c := b.p.ctx
 	t := c.theme
 	plan := c.plan()
-	type entry struct {
-		u    *ccsync.UserPlan
-		c    *ccsync.Change
-		gain bool
-	}
-	byRole := map[string][]entry{}
-	for _, u := range plan.Users {
-		ch := u.Change("roles")
-		if ch == nil {
-			continue
-		}
-		before, after := lowerSet(ch.Before.RoleList()), lowerSet(ch.After.RoleList())
-		for _, r := range ch.After.RoleList() {
-			if !before[strings.ToLower(r)] {
-				byRole[r] = append(byRole[r], entry{u, ch, true})
-			}
-		}
-		for _, r := range ch.Before.RoleList() {
-			if !after[strings.ToLower(r)] {
-				byRole[r] = append(byRole[r], entry{u, ch, false})
-			}
-		}
-	}
-	names := make([]string, 0, len(byRole))
-	for r := range byRole {
-		names = append(names, r)
-	}
-	sort.Strings(names)
+	roles := ccsync.RoleChanges(plan)
 	b.line(t.Dim.Render, "", "Per role, who gains (+) or loses (-) it. [i]: CCW syncs Role only at initial sync, so a CCW role on an existing user is informational.")
-	for _, r := range names {
-		gain, lose := 0, 0
-		for _, e := range byRole[r] {
-			if e.gain {
-				gain++
-			} else {
-				lose++
-			}
-		}
-		if !b.header("r:"+r, t.Bold.Render, fmt.Sprintf("%s  (+%d -%d)", safe(r), gain, lose)) {
+	for _, r := range roles {
+		if !b.header("r:"+r.Name, t.Bold.Render, fmt.Sprintf("%s  (+%d -%d)", safe(r.Name), r.Gains, r.Losses)) {
 			continue
 		}
-		for _, e := range byRole[r] {
+		for _, mv := range r.Moves {
 			sym, st := "+", t.Add.Render
-			if !e.gain {
+			if !mv.Gain {
 				sym, st = "-", t.Remove.Render
 			}
-			b.line(st, e.u.Key, fmt.Sprintf("    %s %s %s%s", changeMark(e.u, e.c), sym, safe(e.u.Key), problemNote(e.u)))
+			b.line(st, mv.User.Key, fmt.Sprintf("    %s %s %s%s", changeMark(mv.User, mv.Change), sym, safe(mv.User.Key), problemNote(mv.User)))
 		}
 	}
-	for _, u := range plan.Users {
-		for _, p := range u.Problems {
-			if p.Kind == ccsync.ProblemRole {
-				b.line(t.Problem.Render, u.Key, "! "+safe(u.Key)+": "+safe(p.String()))
-			}
-		}
+	for _, up := range ccsync.ProblemsWhere(plan, func(k ccsync.ProblemKind) bool { return k == ccsync.ProblemRole }) {
+		b.line(t.Problem.Render, up.User.Key, "! "+safe(up.User.Key)+": "+safe(up.Problem.String()))
 	}
-	if len(names) == 0 {
+	if len(roles) == 0 {
 		b.line(t.Dim.Render, "", "No role changes.")
 	}
-}
-
-func lowerSet(l []string) map[string]bool {
-	m := map[string]bool{}
-	for _, x := range l {
-		m[strings.ToLower(x)] = true
-	}
-	return m
 }
 
 // buildSegments lists, per account segment, the value changes with names
@@ -336,58 +251,29 @@ func buildSegments(b *builder) {
 	t := c.theme
 	plan := c.plan()
 	d := &detailPane{ctx: c}
-	byField := map[string][]*ccsync.UserPlan{}
-	for _, u := range plan.Users {
-		for _, ch := range u.Changes {
-			if ch.Segment > 0 || ch.Field == "default-account-type" || ch.Field == "account-security-type" {
-				byField[ch.Field] = append(byField[ch.Field], u)
-			}
-		}
-	}
-	fields := make([]string, 0, len(byField))
-	for f := range byField {
-		fields = append(fields, f)
-	}
-	sort.Slice(fields, func(i, j int) bool {
-		a, b := ccsync.SegmentOf(fields[i]), ccsync.SegmentOf(fields[j])
-		if a != b {
-			return a < b
-		}
-		return fields[i] < fields[j]
-	})
+	groups := ccsync.AccountChanges(plan)
 	chart := plan.Settings.Chart
 	if chart == "" {
 		chart = "(none)"
 	}
 	b.line(t.Dim.Render, "", "Chart "+safe(chart)+". Segment values compare as codes (a lookup value's external-ref-num); names are shown with their code.")
-	for _, f := range fields {
-		if !b.header("s:"+f, t.Bold.Render, fmt.Sprintf("%s  (%s)", d.label(nil, f), plural(len(byField[f]), "user", "users"))) {
+	for _, g := range groups {
+		if !b.header("s:"+g.Field, t.Bold.Render, fmt.Sprintf("%s  (%s)", d.label(nil, g.Field), plural(len(g.Users), "user", "users"))) {
 			continue
 		}
-		for _, u := range byField[f] {
-			ch := u.Change(f)
+		for _, u := range g.Users {
+			ch := u.Change(g.Field)
 			from, to := d.values(u, ch)
 			b.line(t.Action(string(u.Action)).Render, u.Key, fmt.Sprintf("    %s %s %s: %s %s %s%s", changeMark(u, ch), ch.Symbol(), safe(u.Key), from, style.Arrow, to, problemNote(u)))
 		}
 	}
-	n := 0
-	for _, u := range plan.Users {
-		for _, p := range u.Problems {
-			if p.Kind == ccsync.ProblemSegment {
-				n++
-			}
+	probs := ccsync.ProblemsWhere(plan, func(k ccsync.ProblemKind) bool { return k == ccsync.ProblemSegment })
+	if len(probs) > 0 && b.header("s:problems", t.Problem.Render, fmt.Sprintf("Segment problems (%d)", len(probs))) {
+		for _, up := range probs {
+			b.line(t.Problem.Render, up.User.Key, "    ! "+safe(up.User.Key)+": "+safe(up.Problem.String()))
 		}
 	}
-	if n > 0 && b.header("s:problems", t.Problem.Render, fmt.Sprintf("Segment problems (%d)", n)) {
-		for _, u := range plan.Users {
-			for _, p := range u.Problems {
-				if p.Kind == ccsync.ProblemSegment {
-					b.line(t.Problem.Render, u.Key, "    ! "+safe(u.Key)+": "+safe(p.String()))
-				}
-			}
-		}
-	}
-	if len(fields) == 0 && n == 0 {
+	if len(groups) == 0 && len(probs) == 0 {
 		b.line(t.Dim.Render, "", "No segment changes.")
 	}
 }
@@ -402,27 +288,16 @@ func buildProblems(b *builder) {
 	}
 	total := 0
 	for _, kind := range ccsync.ProblemKinds {
-		n := 0
-		for _, u := range plan.Users {
-			for _, p := range u.Problems {
-				if p.Kind == kind {
-					n++
-				}
-			}
-		}
-		if n == 0 {
+		probs := ccsync.ProblemsWhere(plan, func(k ccsync.ProblemKind) bool { return k == kind })
+		if len(probs) == 0 {
 			continue
 		}
-		total += n
-		if !b.header("p:"+string(kind), t.Problem.Render, fmt.Sprintf("%s (%d)", kind.Title(), n)) {
+		total += len(probs)
+		if !b.header("p:"+string(kind), t.Problem.Render, fmt.Sprintf("%s (%d)", kind.Title(), len(probs))) {
 			continue
 		}
-		for _, u := range plan.Users {
-			for _, p := range u.Problems {
-				if p.Kind == kind {
-					b.line(t.Problem.Render, u.Key, "    ! "+safe(u.Key)+"  "+safe(p.String()))
-				}
-			}
+		for _, up := range probs {
+			b.line(t.Problem.Render, up.User.Key, "    ! "+safe(up.User.Key)+"  "+safe(up.Problem.String()))
 		}
 	}
 	if total == 0 {
@@ -442,30 +317,21 @@ func buildPlan(b *builder) {
 		b.line(t.Dim.Render, "", l)
 	}
 	b.line(b.plain, "", "")
-	counts := map[ccsync.Action][2]int{}
-	for _, u := range plan.Users {
-		x := counts[u.Action]
-		x[0]++
-		if u.SelectedCount() > 0 {
-			x[1]++
-		}
-		counts[u.Action] = x
-	}
-	for _, a := range ccsync.PlanOrder {
-		x := counts[a]
+	for _, row := range ccsync.ActionTable(plan) {
+		a := row.Action
 		if a == ccsync.Unchanged {
-			b.line(t.Dim.Render, "", fmt.Sprintf("  %s %-10s %5d", a.Symbol(), a, x[0]))
+			b.line(t.Dim.Render, "", fmt.Sprintf("  %s %-10s %5d", a.Symbol(), a, row.Total))
 			continue
 		}
-		b.line(t.Action(string(a)).Render, "", fmt.Sprintf("  %s %-10s %5d selected of %d", a.Symbol(), a, x[1], x[0]))
+		b.line(t.Action(string(a)).Render, "", fmt.Sprintf("  %s %-10s %5d selected of %d", a.Symbol(), a, row.Selected, row.Total))
 	}
 	b.line(b.plain, "", "")
 	b.line(t.Bold.Render, "", "How it will be applied")
 	for _, via := range c.sess.Vias {
 		b.line(b.plain, "", "  "+via+": "+safe(c.svc.Destination(via)))
 	}
-	b.line(t.Dim.Render, "", "  API: creates first (managers before their reports), then updates and reactivations, then deactivations; segments in a second request once the chart is stored; removing a role is clear-then-set; every written user is read back.")
-	b.line(t.Dim.Render, "", "  SFTP: one file, supervisors first, optionally PGP-encrypted; Coupa loads it minutes later (check with ccwrecon verify).")
-	b.line(t.Dim.Render, "", "  Every touched user is re-read first: a plan whose users moved in Coupa is refused.")
+	for _, l := range ccsync.ApplyOrder {
+		b.line(t.Dim.Render, "", "  "+l)
+	}
 	b.line(t.Dim.Render, "", "  Plan digest "+plan.Digest)
 }
