@@ -60,7 +60,7 @@ second Ctrl+C exits at once.`,
 }
 
 func runApply(c *cobra.Command, planPath string, o *applyOptions) error {
-	if o.via != "api" && o.via != "sftp" {
+	if o.via != ccsync.RouteAPI && o.via != ccsync.RouteSFTP {
 		if o.via == "" {
 			return exitCode(1, errors.New("say how to apply: --via api (the Coupa API) or --via sftp (a file over SFTP); nothing was applied"))
 		}

@@ -158,7 +158,7 @@ func runDiffWith(ctx context.Context, o *diffOptions, svc *ccsync.Service, stdou
 	if o.out != "" && o.format != "json" && o.format != "csv" {
 		via := "api|sftp"
 		if ccsync.IsBaseline(plan.Instance) {
-			via = "sftp" // a CCW User file: there is no instance to write to
+			via = ccsync.RouteSFTP // a CCW User file: there is no instance to write to
 		}
 		fmt.Fprintf(stdout, "\nSaved the plan to %s. Apply it with: ccwrecon apply %s --via %s\n", o.out, o.out, via)
 	}

@@ -135,12 +135,8 @@ func chooseSetup(ctx context.Context, r *bufio.Reader, w io.Writer, s *ccsync.Se
 			return strings.TrimSpace(a.l), nil
 		}
 	}
-	chart := ""
-	switch len(s.Charts) {
-	case 0:
-	case 1:
-		chart = s.Charts[0]
-	default:
+	chart, ask := s.ChartChoice()
+	if ask {
 		for chart == "" {
 			for i, c := range s.Charts {
 				fmt.Fprintf(w, "  %d) %s\n", i+1, c)

@@ -138,9 +138,9 @@ func Apply(ctx context.Context, client *coupa.Client, plan *Plan, o ApplyOptions
 		o.Workers = 8
 	}
 	a := &applier{client: client, plan: plan, o: o, ids: map[string]int{}, failed: map[string]bool{}, outcome: map[*UserPlan]*Tally{},
-		report: &Report{Instance: plan.Instance, Plan: o.PlanPath, Digest: plan.Digest, Via: "api", Destination: plan.Instance, Started: time.Now().UTC()}}
+		report: &Report{Instance: plan.Instance, Plan: o.PlanPath, Digest: plan.Digest, Via: RouteAPI, Destination: plan.Instance, Started: time.Now().UTC()}}
 	if o.SFTP != nil {
-		a.report.Via, a.report.Destination = "sftp", o.SFTP.Destination()
+		a.report.Via, a.report.Destination = RouteSFTP, o.SFTP.Destination()
 	}
 	for _, u := range plan.Users {
 		if u.Fingerprint != nil {
@@ -238,7 +238,7 @@ func Apply(ctx context.Context, client *coupa.Client, plan *Plan, o ApplyOptions
 		if jerr := j.Append(Entry{Phase: PhaseInterrupted, Message: a.report.Summary()}); jerr != nil {
 			err = jerr
 		}
-	case a.report.Via == "sftp":
+	case a.report.Via == RouteSFTP:
 		a.report.Next = "Coupa loads the file within minutes; then check what landed with: ccwrecon verify " + dir
 		if IsBaseline(plan.Instance) {
 			a.report.Next = "CCW loads the file on its next poll. Next time, compare the new export with what was delivered: ccwrecon diff --feed NEW --baseline last"
@@ -384,7 +384,7 @@ dispatch:
 func (a *applier) runUser(ctx context.Context, u *UserPlan) {
 	steps := stepsOf(u)
 	defer a.userDone()
-	if m := u.Change("manager"); m != nil && m.Selected && !m.After.IsNone() {
+	if m := u.Change(record.Manager); m != nil && m.Selected && !m.After.IsNone() {
 		a.mu.Lock()
 		bad := a.failed[strings.ToLower(m.After.Text())]
 		a.mu.Unlock()

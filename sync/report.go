@@ -103,7 +103,7 @@ func (r *Report) Summary() string {
 	c, u := r.Changes, r.Users
 	total := c.Applied + c.Failed + c.Uncertain + c.Skipped + c.Pending
 	users := u.Applied + u.Failed + u.Uncertain + u.Skipped + u.Pending
-	if r.Via == "sftp" {
+	if r.Via == RouteSFTP {
 		files := plural(len(r.Files), "file", "files")
 		if r.OK() {
 			return fmt.Sprintf("Upload complete: %s with %s to %s delivered to %s.", files, plural(total, "change", "changes"), plural(users, "user", "users"), r.Destination)

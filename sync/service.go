@@ -87,6 +87,12 @@ type Progress struct {
 	Done, Total int
 }
 
+// The routes a plan is applied by.
+const (
+	RouteAPI  = "api"  // requests to Coupa's REST API
+	RouteSFTP = "sftp" // a file uploaded for Coupa's (or CCW's) loader
+)
+
 // Session is an opened reconciliation: a plan and what it was made from.
 type Session struct {
 	Plan        *Plan
@@ -154,15 +160,15 @@ func (s *Service) Open(ctx context.Context, progress func(Progress)) (*Session, 
 		sess.SnapshotAge = time.Since(snap.FetchedAt)
 	}
 	if s.HasCoupa() {
-		sess.Vias = append(sess.Vias, "api")
+		sess.Vias = append(sess.Vias, RouteAPI)
 	}
 	if s.e.SFTP.Addr != "" {
-		sess.Vias = append(sess.Vias, "sftp")
+		sess.Vias = append(sess.Vias, RouteSFTP)
 	}
 	if IsBaseline(plan.Instance) {
 		sess.Vias = nil
 		if s.e.SFTP.Addr != "" {
-			sess.Vias = []string{"sftp"}
+			sess.Vias = []string{RouteSFTP}
 		}
 	}
 	return sess, nil
@@ -453,7 +459,7 @@ func (s *Service) CheckApply(plan *Plan, r ApplyRequest) (*SFTPTarget, error) {
 	var target *SFTPTarget
 	if IsBaseline(plan.Instance) {
 		// a baseline plan has no Coupa instance: it becomes a CCW User file
-		if r.Via != "sftp" {
+		if r.Via != RouteSFTP {
 			return nil, fmt.Errorf("this plan compares with the baseline file %s, not with a Coupa instance: apply it as a CCW User file with --via sftp; nothing was sent", BaselineFile(plan.Instance))
 		}
 		t, err := s.Target(r.Format)
@@ -466,11 +472,11 @@ func (s *Service) CheckApply(plan *Plan, r ApplyRequest) (*SFTPTarget, error) {
 		return t, nil
 	}
 	switch r.Via {
-	case "api":
+	case RouteAPI:
 		if !s.HasCoupa() {
 			return nil, fmt.Errorf("applying through the API needs the instance and credentials: set COUPA_URL (the plan is for %s) and COUPA_CLIENT_ID/COUPA_CLIENT_SECRET or COUPA_API_KEY", plan.Instance)
 		}
-	case "sftp":
+	case RouteSFTP:
 		var err error
 		if target, err = s.Target(r.Format); err != nil {
 			return nil, err
@@ -494,7 +500,7 @@ func (s *Service) Apply(ctx context.Context, plan *Plan, r ApplyRequest) (*Repor
 	}
 	var client *coupa.Client
 	if !r.DryRun && s.HasCoupa() {
-		if client, err = s.Client(r.Via == "api"); err != nil {
+		if client, err = s.Client(r.Via == RouteAPI); err != nil {
 			return nil, err
 		}
 	}
@@ -634,7 +640,7 @@ type FileTable struct {
 // Destination names where a route delivers: the API URL, or the SFTP host
 // and folder (and which file).
 func (s *Service) Destination(via string) string {
-	if via == "sftp" {
+	if via == RouteSFTP {
 		t := &SFTPTarget{Config: s.e.SFTP, Dir: s.e.Delivery.Dir, UsersDir: s.e.Delivery.UsersDir, Format: s.e.Delivery.Format}
 		what := "a CCW User file"
 		if t.Format == FormatCore {
@@ -654,7 +660,7 @@ func (s *Service) Preview(ctx context.Context, plan *Plan, via string) (*Preview
 		return nil, err
 	}
 	p := &Preview{Via: via, Destination: s.Destination(via), Text: buf.String()}
-	if via != "sftp" {
+	if via != RouteSFTP {
 		return p, nil
 	}
 	target, err := s.Target("")

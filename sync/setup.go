@@ -23,6 +23,18 @@ type Setup struct {
 	Segments []SegmentSetup
 }
 
+// ChartChoice is the chart to use without asking (the only active one),
+// and whether the operator must choose among several.
+func (s *Setup) ChartChoice() (chart string, ask bool) {
+	switch len(s.Charts) {
+	case 0:
+		return "", false
+	case 1:
+		return s.Charts[0], false
+	}
+	return "", true
+}
+
 // SegmentSetup is one CCW segment the feed uses.
 type SegmentSetup struct {
 	Segment    int

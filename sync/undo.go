@@ -198,5 +198,5 @@ func (s *Service) UndoSession(ctx context.Context, runDir string, o UndoOptions)
 	if err != nil {
 		return nil, err
 	}
-	return &Session{Plan: p, FeedName: p.Feed.Name, Instance: p.Instance, Vias: []string{"api"}, Default: p.Selection()}, nil
+	return &Session{Plan: p, FeedName: p.Feed.Name, Instance: p.Instance, Vias: []string{RouteAPI}, Default: p.Selection()}, nil
 }

@@ -171,21 +171,21 @@ func Verify(ctx context.Context, client *coupa.Client, runDir string) (*Verifica
 		return nil, errors.New(runDir + ": the run sent nothing yet")
 	}
 	j := &Journal{entries: entries}
-	v := &Verification{RunDir: runDir, Instance: plan.Instance, Via: "api", Checked: time.Now().UTC()}
+	v := &Verification{RunDir: runDir, Instance: plan.Instance, Via: RouteAPI, Checked: time.Now().UTC()}
 	uploaded := false
 	for _, e := range entries {
 		if e.Op == OpUpload {
-			v.Via = "sftp"
+			v.Via = RouteSFTP
 			uploaded = uploaded || e.Phase == PhaseDone
 		}
 	}
-	if v.Via == "sftp" && !uploaded {
+	if v.Via == RouteSFTP && !uploaded {
 		return nil, errors.New(runDir + ": no file of this run was uploaded yet")
 	}
 	a := &applier{plan: plan, journal: j}
 	want := map[*UserPlan][]string{}
 	var users []*UserPlan
-	if v.Via == "sftp" {
+	if v.Via == RouteSFTP {
 		for _, u := range plan.Users {
 			for _, c := range u.SelectedChanges() {
 				want[u] = append(want[u], c.Field)

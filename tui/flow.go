@@ -61,9 +61,9 @@ func (v *viaChooser) Update(msg tea.Msg) (tea.Cmd, string) {
 	if k, ok := msg.(tea.KeyMsg); ok {
 		switch {
 		case key.Matches(k, fk.API):
-			return v.ctx.postCmd(viaMsg{"api"}), ""
+			return v.ctx.postCmd(viaMsg{ccsync.RouteAPI}), ""
 		case key.Matches(k, fk.SFTP):
-			return v.ctx.postCmd(viaMsg{"sftp"}), ""
+			return v.ctx.postCmd(viaMsg{ccsync.RouteSFTP}), ""
 		case key.Matches(k, fk.Back):
 			return v.ctx.postCmd(backMsg{}), ""
 		}
@@ -81,7 +81,7 @@ func (v *viaChooser) View() []string {
 	out := []string{t.Bold.Render(fmt.Sprintf("%s %s to %s: which route?", verb, plural(sel.Changes, "change", "changes"), plural(sel.Users, "user", "users"))), ""}
 	for i, via := range v.ctx.sess.Vias {
 		label := "Coupa API, live: "
-		if via == "sftp" {
+		if via == ccsync.RouteSFTP {
 			label = "SFTP, loaded by Coupa minutes later: "
 		}
 		for j, l := range wrap(label+safe(v.ctx.svc.Destination(via)), v.w-6) {
@@ -249,7 +249,7 @@ func (v *previewView) Update(msg tea.Msg) (tea.Cmd, string) {
 func (v *previewView) View() []string {
 	t := v.ctx.theme
 	what := "requests"
-	if v.p.Via == "sftp" {
+	if v.p.Via == ccsync.RouteSFTP {
 		what = "file"
 	}
 	head := fmt.Sprintf("Dry run: the exact %s for %s; nothing is sent", what, safe(v.p.Destination))

@@ -66,10 +66,9 @@ func (v *setupView) loaded(s *ccsync.Setup, err error) {
 		return
 	}
 	v.step = 0
-	if len(s.Charts) > 1 {
+	var ask bool
+	if v.chart, ask = s.ChartChoice(); ask {
 		v.step = -1
-	} else if len(s.Charts) == 1 {
-		v.chart = s.Charts[0]
 	}
 	v.enter()
 }
