@@ -1,14 +1,12 @@
 package cmd
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/ccwrecon/ccwrecon/internal/termtext"
 	ccsync "github.com/ccwrecon/ccwrecon/sync"
 	"github.com/ccwrecon/ccwrecon/sync/style"
 )
@@ -35,42 +33,18 @@ whose settings are absent are skipped. Exit 0 when every check made holds, 1 oth
 			checks := svc.Doctor(c.Context(), time.Now())
 			if c.Context().Err() != nil {
 				// stopped: the checks cut short are not failures of the settings
-				var made []ccsync.DoctorCheck
-				for _, ch := range checks {
-					if ch.Status == ccsync.CheckOK || ch.Status == ccsync.CheckWarn {
-						made = append(made, ch)
-					}
-				}
-				for _, ch := range made {
-					fmt.Printf("%s: %s\n", ch.Name, termtext.Safe(ch.Detail))
-				}
+				made := ccsync.DoctorMade(checks)
+				ccsync.WriteDoctorStopped(os.Stdout, made)
 				fmt.Fprintf(os.Stderr, "stopped (Ctrl+C) after %s; run ccwrecon doctor again to check the rest\n", ccsync.Plural(len(made), "check", "checks"))
 				return exitCode(130, nil)
 			}
 			ok := ccsync.DoctorOK(checks)
 			if format == "json" {
-				enc := json.NewEncoder(os.Stdout)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(struct {
-					OK     bool                 `json:"ok"`
-					Checks []ccsync.DoctorCheck `json:"checks"`
-				}{ok, checks}); err != nil {
+				if err := ccsync.WriteDoctorJSON(os.Stdout, checks); err != nil {
 					return err
 				}
 			} else {
-				t := style.For(os.Stdout)
-				for _, ch := range checks {
-					mark := map[ccsync.CheckStatus]string{ccsync.CheckOK: t.Add.Render("✓"), ccsync.CheckWarn: t.Change.Render("!"),
-						ccsync.CheckFail: t.Problem.Render("✗"), ccsync.CheckSkip: t.Dim.Render("-")}[ch.Status]
-					line := fmt.Sprintf("%s %s: %s", mark, ch.Name, termtext.Safe(ch.Detail))
-					if ch.Status == ccsync.CheckSkip {
-						line = fmt.Sprintf("%s %s: skipped: %s", mark, ch.Name, termtext.Safe(ch.Detail))
-					}
-					fmt.Println(line)
-					if ch.Fix != "" && ch.Status != ccsync.CheckOK {
-						fmt.Println("    → " + termtext.Safe(ch.Fix))
-					}
-				}
+				ccsync.WriteDoctorText(os.Stdout, checks, style.For(os.Stdout))
 			}
 			if !ok {
 				return exitCode(1, nil)

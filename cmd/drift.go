@@ -1,15 +1,12 @@
 package cmd
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/ccwrecon/ccwrecon/internal/termtext"
 	ccsync "github.com/ccwrecon/ccwrecon/sync"
 )
 
@@ -39,33 +36,9 @@ func newDriftCmd() *cobra.Command {
 				return err
 			}
 			if format == "json" {
-				enc := json.NewEncoder(os.Stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(d)
+				return d.WriteJSON(os.Stdout)
 			}
-			safe := termtext.Safe
-			fmt.Printf("Changes in %s since %s (%s)\n\n", safe(d.Instance), safe(d.Since), d.SinceTime.UTC().Format("2006-01-02 15:04:05Z"))
-			for _, u := range d.Users {
-				who := ""
-				if u.UpdatedBy != "" {
-					who = " by " + safe(u.UpdatedBy)
-				}
-				fmt.Printf("  ~ %s  updated %s%s\n", safe(u.Key), safe(u.UpdatedAt), who)
-				if u.Note != "" {
-					fmt.Printf("      # %s\n", safe(u.Note))
-				}
-				width := 0
-				for _, ch := range u.Changes {
-					width = max(width, len(ch.Field))
-				}
-				for _, ch := range u.Changes {
-					fmt.Printf("      %-*s %q -> %q\n", width, ch.Field, safe(ch.Before), safe(ch.After))
-				}
-			}
-			if len(d.Users) == 0 {
-				fmt.Println("  (nothing changed)")
-			}
-			fmt.Printf("\n%s changed since %s.\n", ccsync.Plural(len(d.Users), "user", "users"), strings.TrimSpace(safe(d.Since)))
+			d.WriteText(os.Stdout)
 			return nil
 		},
 	}
@@ -83,27 +56,8 @@ func printHistory(svc *ccsync.Service, c *cobra.Command, login, format string) e
 		return err
 	}
 	if format == "json" {
-		enc := json.NewEncoder(os.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
-			User     string               `json:"user"`
-			Versions []ccsync.UserVersion `json:"versions"`
-		}{login, h})
+		return ccsync.WriteHistoryJSON(os.Stdout, login, h)
 	}
-	safe := termtext.Safe
-	fmt.Printf("History of %s (%s)\n", safe(login), ccsync.Plural(len(h), "version", "versions"))
-	for _, v := range h {
-		who := ""
-		if v.UpdatedBy != "" {
-			who = " by " + safe(v.UpdatedBy)
-		}
-		fmt.Printf("\n  seen %s: updated %s%s\n", v.Seen.UTC().Format("2006-01-02 15:04:05Z"), safe(v.UpdatedAt), who)
-		if v.Note != "" {
-			fmt.Printf("      # %s\n", safe(v.Note))
-		}
-		for _, ch := range v.Changes {
-			fmt.Printf("      %s %q -> %q\n", ch.Field, safe(ch.Before), safe(ch.After))
-		}
-	}
+	ccsync.WriteHistoryText(os.Stdout, login, h)
 	return nil
 }
