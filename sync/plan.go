@@ -431,10 +431,13 @@ func (p *Plan) Edit(u *UserPlan, edit func() error) error {
 // feed has problem rows: what --detailed-exitcode answers 2 for.
 func (p *Plan) Pending() bool { return p.Selected.Changes > 0 || p.Summary.Errors > 0 }
 
+// Is reports whether key names this user (keys compare case-insensitively).
+func (u *UserPlan) Is(key string) bool { return strings.EqualFold(u.Key, key) }
+
 // User finds a user by key (case-insensitively).
 func (p *Plan) User(key string) *UserPlan {
 	for _, u := range p.Users {
-		if strings.EqualFold(u.Key, key) {
+		if u.Is(key) {
 			return u
 		}
 	}

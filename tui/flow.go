@@ -230,18 +230,8 @@ func (v *previewView) Update(msg tea.Msg) (tea.Cmd, string) {
 		v.vp.ScrollLeft(8)
 	case key.Matches(k, fk.Right) && v.table:
 		v.vp.ScrollRight(8)
-	case key.Matches(k, mk.Up):
-		v.vp.ScrollUp(1)
-	case key.Matches(k, mk.Down):
-		v.vp.ScrollDown(1)
-	case key.Matches(k, mk.PageUp):
-		v.vp.PageUp()
-	case key.Matches(k, mk.PageDown):
-		v.vp.PageDown()
-	case key.Matches(k, mk.Top):
-		v.vp.GotoTop()
-	case key.Matches(k, mk.Bottom):
-		v.vp.GotoBottom()
+	default:
+		scroll(&v.vp, k)
 	}
 	return nil, ""
 }
@@ -655,22 +645,33 @@ func (v *reportView) Update(msg tea.Msg) (tea.Cmd, string) {
 		return v.ctx.postCmd(undoRunMsg{v.rep.RunDir}), "reading Coupa to make the undo plan"
 	case key.Matches(k, fk.Again):
 		return v.ctx.postCmd(reloadMsg{}), ""
-	case key.Matches(k, mk.Up):
-		v.vp.ScrollUp(1)
-	case key.Matches(k, mk.Down):
-		v.vp.ScrollDown(1)
-	case key.Matches(k, mk.PageUp):
-		v.vp.PageUp()
-	case key.Matches(k, mk.PageDown):
-		v.vp.PageDown()
-	case key.Matches(k, mk.Top):
-		v.vp.GotoTop()
-	case key.Matches(k, mk.Bottom):
-		v.vp.GotoBottom()
+	default:
+		scroll(&v.vp, k)
 	}
 	return nil, ""
 }
 
 func (v *reportView) View() []string {
 	return fitLines(strings.Split(v.vp.View(), "\n"), v.h)
+}
+
+// scroll moves a text view by the movement keys; false when k is not one.
+func scroll(vp *viewport.Model, k tea.KeyMsg) bool {
+	switch {
+	case key.Matches(k, mk.Up):
+		vp.ScrollUp(1)
+	case key.Matches(k, mk.Down):
+		vp.ScrollDown(1)
+	case key.Matches(k, mk.PageUp):
+		vp.PageUp()
+	case key.Matches(k, mk.PageDown):
+		vp.PageDown()
+	case key.Matches(k, mk.Top):
+		vp.GotoTop()
+	case key.Matches(k, mk.Bottom):
+		vp.GotoBottom()
+	default:
+		return false
+	}
+	return true
 }

@@ -164,7 +164,7 @@ func (t *usersTab) jump(key string) bool {
 	p := t.ctx.plan()
 	find := func() bool {
 		for i, r := range t.rows {
-			if strings.EqualFold(p.Users[r].Key, key) {
+			if p.Users[r].Is(key) {
 				t.cursor = i
 				t.clamp()
 				t.detail.cursor, t.detail.offset = 0, 0
