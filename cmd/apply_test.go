@@ -147,9 +147,7 @@ func TestEditedPlansAreRefused(t *testing.T) {
 	env := apiEnv(url)
 	dir := t.TempDir()
 	plan := filepath.Join(dir, "plan.json")
-	if r := run(t, env, append([]string{"diff", "--feed", fx + "ccw_delta.csv", "--out", plan}, lookups...)...); r.code != 0 {
-		t.Fatal(r.stderr)
-	}
+	diffDelta(t, env, plan)
 	cases := map[string]struct {
 		edit func(map[string]any)
 		want string

@@ -57,26 +57,7 @@ func newLive(b *testing.B, users int, latency time.Duration) *live100k {
 	l.env = append(os.Environ(), "COUPA_URL="+l.url, "COUPA_API_KEY="+emulator.DefaultAPIKey,
 		"XDG_CACHE_HOME="+filepath.Join(l.dir, "cache"), "XDG_CONFIG_HOME="+filepath.Join(l.dir, "config"), "NO_COLOR=1")
 
-	seed := emulator.Generate(users)
-	login := make([]string, len(seed.Users)+1)
-	for _, u := range seed.Users {
-		login[u.ID] = u.Login
-	}
-	var f bytes.Buffer
-	f.WriteString("Status|User ID|Last Name|First Name|Email|Supervisor ID|Employee Number\n")
-	for i, u := range seed.Users {
-		first, mgr, status := u.Firstname, "", "1"
-		if i%10 == 0 {
-			first += "x"
-		}
-		if u.Manager != nil {
-			mgr = login[u.Manager.ID]
-		}
-		if !u.Active {
-			status = "0"
-		}
-		fmt.Fprintf(&f, "%s|%s|%s|%s|%s|%s|%s\n", status, u.Login, u.Lastname, first, u.Email, mgr, u.EmployeeNumber)
-	}
+	f := ccwDelta(emulator.Generate(users), false)
 	l.feed = filepath.Join(l.dir, "feed.csv")
 	os.WriteFile(l.feed, f.Bytes(), 0o600)
 
@@ -89,7 +70,7 @@ func newLive(b *testing.B, users int, latency time.Duration) *live100k {
 	putUser(b, l.url, "4242", `{"lastname":"Changed"}`)
 	// The child's peak RSS is read from its rusage, which on Linux counts
 	// this process's pages at the fork: give the generated data back first.
-	seed, f = nil, bytes.Buffer{}
+	f = nil
 	runtime.GC()
 	debug.FreeOSMemory()
 	return l
@@ -264,35 +245,7 @@ func BenchmarkScale(b *testing.B) {
 func BenchmarkDiffSnapshotShaped100k(b *testing.B) {
 	l := newLive(b, 100_000, 0)
 	snap := filepath.Join(l.dir, "warm.json")
-	seed := emulator.Generate(100_000)
-	ref := emulator.DefaultReference()
-	name := map[string]string{}
-	for _, v := range ref.LookupValues {
-		name[v.Lookup.Name+"|"+v.ExternalRefNum] = v.Name
-	}
-	login := make([]string, len(seed.Users)+1)
-	for _, u := range seed.Users {
-		login[u.ID] = u.Login
-	}
-	var f bytes.Buffer
-	f.WriteString("Status|User ID|Last Name|First Name|Email|Supervisor ID|Employee Number|Master Data Segment 1 Name|Master Data Segment 2 Name|Master Data Segment 3 Name\n")
-	for i, u := range seed.Users {
-		first, mgr, status := u.Firstname, "", "1"
-		if i%10 == 0 {
-			first += "x"
-		}
-		if u.Manager != nil {
-			mgr = login[u.Manager.ID]
-		}
-		if !u.Active {
-			status = "0"
-		}
-		var segs [3]string
-		if u.DefaultAccount != nil {
-			segs = [3]string{name["Company|"+u.DefaultAccount.Segments[1]], name["Cost Center|"+u.DefaultAccount.Segments[2]], name["GL Account|"+u.DefaultAccount.Segments[3]]}
-		}
-		fmt.Fprintf(&f, "%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n", status, u.Login, u.Lastname, first, u.Email, mgr, u.EmployeeNumber, segs[0], segs[1], segs[2])
-	}
+	f := ccwDelta(emulator.Generate(100_000), true)
 	feed := filepath.Join(l.dir, "shaped.csv")
 	os.WriteFile(feed, f.Bytes(), 0o600)
 	args := []string{"diff", "--snapshot", snap, "--feed", feed, "--format", "json",
@@ -322,4 +275,46 @@ func BenchmarkDiffSnapshotShaped100k(b *testing.B) {
 	os.ReadFile(feed)
 	b.ReportMetric(startup.Seconds(), "floor-startup-s")
 	b.ReportMetric(time.Since(t0).Seconds(), "floor-read-files-s")
+}
+
+// ccwDelta is a CCW delta of every user of seed, 10% of them with a new
+// first name; withSegments adds the three chart segments by their lookup
+// values' names (as Master Data Segment N Name columns carry them).
+func ccwDelta(seed *emulator.Seed, withSegments bool) *bytes.Buffer {
+	name := map[string]string{}
+	for _, v := range emulator.DefaultReference().LookupValues {
+		name[v.Lookup.Name+"|"+v.ExternalRefNum] = v.Name
+	}
+	login := make([]string, len(seed.Users)+1)
+	for _, u := range seed.Users {
+		login[u.ID] = u.Login
+	}
+	var f bytes.Buffer
+	f.WriteString("Status|User ID|Last Name|First Name|Email|Supervisor ID|Employee Number")
+	if withSegments {
+		f.WriteString("|Master Data Segment 1 Name|Master Data Segment 2 Name|Master Data Segment 3 Name")
+	}
+	f.WriteString("\n")
+	for i, u := range seed.Users {
+		first, mgr, status := u.Firstname, "", "1"
+		if i%10 == 0 {
+			first += "x"
+		}
+		if u.Manager != nil {
+			mgr = login[u.Manager.ID]
+		}
+		if !u.Active {
+			status = "0"
+		}
+		fmt.Fprintf(&f, "%s|%s|%s|%s|%s|%s|%s", status, u.Login, u.Lastname, first, u.Email, mgr, u.EmployeeNumber)
+		if withSegments {
+			var segs [3]string
+			if a := u.DefaultAccount; a != nil {
+				segs = [3]string{name["Company|"+a.Segments[1]], name["Cost Center|"+a.Segments[2]], name["GL Account|"+a.Segments[3]]}
+			}
+			fmt.Fprintf(&f, "|%s|%s|%s", segs[0], segs[1], segs[2])
+		}
+		f.WriteString("\n")
+	}
+	return &f
 }

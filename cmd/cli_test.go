@@ -66,6 +66,15 @@ func run(t *testing.T, env []string, args ...string) result {
 	return result{o.String(), e.String(), code}
 }
 
+// diffDelta writes the plan of the sample CCW delta against the instance
+// env names, with the sample engagement's segment lookups.
+func diffDelta(t *testing.T, env []string, plan string) {
+	t.Helper()
+	if r := run(t, env, append([]string{"diff", "--feed", fx + "ccw_delta.csv", "--out", plan}, lookups...)...); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+}
+
 // emulate starts `ccwrecon emulate` and returns its URL (the first line of stdout).
 func emulate(t *testing.T, args ...string) string {
 	t.Helper()
@@ -197,9 +206,7 @@ func TestApplyNeedsYesWithoutATerminalAndSucceeds(t *testing.T) {
 	env := []string{"COUPA_URL=" + url, "COUPA_CLIENT_ID=emulator-client", "COUPA_CLIENT_SECRET=emulator-secret"}
 	dir := t.TempDir()
 	plan := filepath.Join(dir, "plan.json")
-	if r := run(t, env, append([]string{"diff", "--feed", fx + "ccw_delta.csv", "--out", plan}, lookups...)...); r.code != 0 {
-		t.Fatal(r.stderr)
-	}
+	diffDelta(t, env, plan)
 	r := run(t, env, "apply", plan, "--via", "api")
 	if r.code != 1 || !strings.Contains(r.stderr, "--yes is required") {
 		t.Fatalf("no --yes: exit %d %s", r.code, r.stderr)

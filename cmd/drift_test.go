@@ -35,9 +35,7 @@ func TestDriftSinceSnapshotAndPlan(t *testing.T) {
 	if r := run(t, env, "fetch", "--out", snap); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
-	if r := run(t, env, append([]string{"diff", "--feed", fx + "ccw_delta.csv", "--out", plan}, lookups...)...); r.code != 0 {
-		t.Fatal(r.stderr)
-	}
+	diffDelta(t, env, plan)
 	putUser(t, url, "5", `{"lastname":"Rossi-Bianchi"}`) // lrossi, in the plan
 
 	type drift struct {

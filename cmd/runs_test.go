@@ -97,13 +97,7 @@ func TestPullWritesOnlyPlainNewNames(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	srv, err := feeds.StartSFTPServer(ctx, "acme", "sftp-pass-123")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	kh := filepath.Join(dir, "known_hosts")
-	os.WriteFile(kh, []byte(srv.KnownHostsLine()), 0o600)
+	srv, dir, kh := acmeSFTP(t, ctx)
 	conn, err := feeds.DialSFTP(ctx, feeds.SFTPConfig{Addr: srv.Addr, User: "acme", Password: "sftp-pass-123", KnownHosts: kh})
 	if err != nil {
 		t.Fatal(err)

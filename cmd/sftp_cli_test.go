@@ -14,19 +14,28 @@ import (
 	"github.com/ccwrecon/ccwrecon/feeds"
 )
 
+// acmeSFTP starts the embedded SFTP server (user acme, password
+// sftp-pass-123) until ctx ends, and writes its host key to a known_hosts
+// file in a new folder.
+func acmeSFTP(t *testing.T, ctx context.Context) (srv *feeds.SFTPServer, dir, kh string) {
+	t.Helper()
+	srv, err := feeds.StartSFTPServer(ctx, "acme", "sftp-pass-123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir = t.TempDir()
+	kh = filepath.Join(dir, "known_hosts")
+	os.WriteFile(kh, []byte(srv.KnownHostsLine()), 0o600)
+	return srv, dir, kh
+}
+
 // TestPullAndRemoteFeed: a PGP-encrypted file in /Outgoing/CCW is pulled and
 // decrypted, and read directly as --feed sftp:///Outgoing/CCW/....
 func TestPullAndRemoteFeed(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	srv, err := feeds.StartSFTPServer(ctx, "acme", "sftp-pass-123")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	kh := filepath.Join(dir, "known_hosts")
-	os.WriteFile(kh, []byte(srv.KnownHostsLine()), 0o600)
+	srv, dir, kh := acmeSFTP(t, ctx)
 
 	// the customer's key pair, passphrase-protected
 	e, err := openpgp.NewEntity("Acme", "", "it@acme.example", nil)

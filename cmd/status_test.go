@@ -51,9 +51,7 @@ func TestStatusFollowsTheLoad(t *testing.T) {
 	url, _, env := emulateSFTP(t, "--load-delay", "300ms")
 	dir := t.TempDir()
 	plan := filepath.Join(dir, "plan.json")
-	if r := run(t, env, append([]string{"diff", "--feed", fx + "ccw_delta.csv", "--out", plan}, lookups...)...); r.code != 0 {
-		t.Fatal(r.stderr)
-	}
+	diffDelta(t, env, plan)
 	// after the plan, someone gives kmorgan's email to another user: Coupa will refuse the create
 	putUser(t, url, "3", `{"email":"kmorgan@acme.example"}`)
 	r := run(t, env, "apply", plan, "--via", "sftp", "--file-format", "core", "--yes", "--wait", "30s")

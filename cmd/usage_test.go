@@ -34,9 +34,7 @@ func TestArgumentMessages(t *testing.T) {
 	env := apiEnv(url)
 	dir := t.TempDir()
 	plan := filepath.Join(dir, "plan.json")
-	if r := run(t, env, append([]string{"diff", "--feed", fx + "ccw_delta.csv", "--out", plan}, lookups...)...); r.code != 0 {
-		t.Fatal(r.stderr)
-	}
+	diffDelta(t, env, plan)
 	cases := []struct {
 		args []string
 		want string

@@ -112,13 +112,7 @@ func TestTheGuardCountsItsScopeInCoupaNow(t *testing.T) {
 	p.Settings.Scope = 100000 // 13 of 100,000 would pass any percentage
 	p.Digest = DigestOf(p)
 	path := filepath.Join(t.TempDir(), "p.json")
-	if err := p.Save(path); err != nil {
-		t.Fatal(err)
-	}
-	p, b, err := LoadPlan(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, b := saved(t, p, path)
 	rules := Rules{Guard: Guard{Max: 5, Pct: 10}, IncludeInferred: true}
 	if err := CheckSelection(p, rules); err != nil {
 		t.Fatalf("the plan's own scope lets it through: %v", err)
@@ -131,7 +125,7 @@ func TestTheGuardCountsItsScopeInCoupaNow(t *testing.T) {
 		return GuardScope(s, p.Feed.Kind, nil), nil
 	}
 	before := srv.Users()
-	_, err = Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: b, Rules: rules, Scope: live, LockDir: t.TempDir()})
+	_, err := Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: b, Rules: rules, Scope: live, LockDir: t.TempDir()})
 	var ge *GuardError
 	if !errors.As(err, &ge) || ge.N != 13 || ge.Scope >= 100 {
 		t.Fatalf("got %v", err)

@@ -90,13 +90,7 @@ func planFor(t testing.TB, c *coupa.Client, f *feeds.Feed, dir string) (*Plan, s
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "plan.json")
-	if err := p.Save(path); err != nil {
-		t.Fatal(err)
-	}
-	p2, b, err := LoadPlan(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p2, b := saved(t, p, path)
 	return p2, path, b
 }
 

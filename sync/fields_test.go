@@ -84,13 +84,7 @@ func TestEachRegisteredFieldDiffsAppliesAndConverges(t *testing.T) {
 				t.Fatalf("no selected change of %s: %+v", s.Name, u)
 			}
 			path := filepath.Join(t.TempDir(), "p.json")
-			if err := p.Save(path); err != nil {
-				t.Fatal(err)
-			}
-			p, b, err := LoadPlan(path)
-			if err != nil {
-				t.Fatal(err)
-			}
+			p, b := saved(t, p, path)
 			rep, err := Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: b, Rules: defaultRules, LockDir: t.TempDir()})
 			if err != nil || !rep.OK() || rep.Changes.Verified != p.Selected.Changes {
 				t.Fatalf("%v: %s %+v", err, rep.Summary(), rep.NotStored)

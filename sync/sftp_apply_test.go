@@ -164,7 +164,7 @@ func embeddedSFTP(t *testing.T) (feeds.SFTPConfig, *feeds.SFTP) {
 }
 
 // saved writes a plan and reads it back, as apply sees it.
-func saved(t *testing.T, p *Plan, path string) (*Plan, []byte) {
+func saved(t testing.TB, p *Plan, path string) (*Plan, []byte) {
 	t.Helper()
 	if err := p.Save(path); err != nil {
 		t.Fatal(err)

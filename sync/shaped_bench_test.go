@@ -134,17 +134,7 @@ func BenchmarkDiffShaped100k(b *testing.B) {
 		snap, feed := shapedAs(b, c.touched, c.shuffle, c.byCode, c.overlap)
 		b.Run(c.name+"/floor-index-and-match", func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				by := make(map[string]*coupa.User, len(snap.Users))
-				for j := range snap.Users {
-					by[strings.ToLower(snap.Users[j].Login)] = &snap.Users[j]
-				}
-				found := 0
-				for _, u := range feed.Users {
-					if by[strings.ToLower(u.Get("login"))] != nil {
-						found++
-					}
-				}
-				if found != len(feed.Users) {
+				if found := indexAndMatch(snap, feed); found != len(feed.Users) {
 					b.Fatal(found)
 				}
 			}

@@ -79,13 +79,7 @@ func rolePlan(t *testing.T, c *coupa.Client, snap *coupa.Snapshot, dir string) (
 	}
 	p.Recount()
 	path := filepath.Join(dir, "p.json")
-	if err := p.Save(path); err != nil {
-		t.Fatal(err)
-	}
-	p, b, err := LoadPlan(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, b := saved(t, p, path)
 	return p, path, b
 }
 
@@ -137,10 +131,7 @@ func TestAKillBetweenARoleRemovalsRequestsIsFinishedByResume(t *testing.T) {
 	if os.Getenv("CCWRECON_UNIT_CHILD") != "" {
 		return
 	}
-	srv, c, snap := acme(t)
-	proxy, pbase := newHoldingProxy(t, c.Instance(), `"roles":[{`, false)
-	snap.Instance = pbase
-	pc, _ := coupa.New(coupa.Config{BaseURL: pbase, APIKey: emulator.DefaultAPIKey, Rate: 500, Burst: 50})
+	srv, proxy, pbase, pc, snap := heldAcme(t, `"roles":[{`)
 	dir := t.TempDir()
 	locks := t.TempDir()
 	p, path, b := rolePlan(t, pc, snap, dir)
@@ -158,6 +149,18 @@ func TestAKillBetweenARoleRemovalsRequestsIsFinishedByResume(t *testing.T) {
 	if got := rolesOf(t, srv, "spatel"); got != "Engaging Manager, User" {
 		t.Fatalf("after resume spatel holds %q", got)
 	}
+}
+
+// heldAcme is the Acme instance behind a proxy that holds the first
+// request whose body holds marker, a client of the proxy, and a snapshot
+// naming the proxy as its instance.
+func heldAcme(t *testing.T, marker string) (*emulator.Server, *holdingProxy, string, *coupa.Client, *coupa.Snapshot) {
+	t.Helper()
+	srv, c, snap := acme(t)
+	proxy, pbase := newHoldingProxy(t, c.Instance(), marker, false)
+	snap.Instance = pbase
+	pc, _ := coupa.New(coupa.Config{BaseURL: pbase, APIKey: emulator.DefaultAPIKey, Rate: 500, Burst: 50})
+	return srv, proxy, pbase, pc, snap
 }
 
 // killAtHeldRequest runs the plan at path in a child process through the
@@ -212,22 +215,13 @@ func TestAKillBetweenAnyTwoStepsIsFinishedByResume(t *testing.T) {
 		return
 	}
 	for _, login := range []string{"nsingh", "tnakamura"} {
-		srv, c, snap := acme(t)
-		proxy, pbase := newHoldingProxy(t, c.Instance(), `"default-account":{`, false)
-		snap.Instance = pbase
-		pc, _ := coupa.New(coupa.Config{BaseURL: pbase, APIKey: emulator.DefaultAPIKey, Rate: 500, Burst: 50})
+		srv, proxy, pbase, pc, snap := heldAcme(t, `"default-account":{`)
 		dir, locks := t.TempDir(), t.TempDir()
 		p, _ := Diff(readFeed(t, "ccw_delta.csv", feeds.Options{}), snap, Config{SegmentLookups: lookups})
 		p.Users = []*UserPlan{user(p, login)}
 		p.Recount()
 		path := filepath.Join(dir, "p.json")
-		if err := p.Save(path); err != nil {
-			t.Fatal(err)
-		}
-		p, b, err := LoadPlan(path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		p, b := saved(t, p, path)
 		killAtHeldRequest(t, proxy, pbase, path, locks)
 		rep, err := Apply(context.Background(), pc, p, ApplyOptions{PlanPath: path, PlanBytes: b, Resume: true, Rules: defaultRules, LockDir: locks})
 		if err != nil {
@@ -255,10 +249,7 @@ func TestAKillBetweenAMembershipRemovalsRequestsIsFinishedByResume(t *testing.T)
 	if os.Getenv("CCWRECON_UNIT_CHILD") != "" {
 		return
 	}
-	srv, c, snap := acme(t)
-	proxy, pbase := newHoldingProxy(t, c.Instance(), `"user-groups":[{`, false)
-	snap.Instance = pbase
-	pc, _ := coupa.New(coupa.Config{BaseURL: pbase, APIKey: emulator.DefaultAPIKey, Rate: 500, Burst: 50})
+	srv, proxy, pbase, pc, snap := heldAcme(t, `"user-groups":[{`)
 	dir, locks := t.TempDir(), t.TempDir()
 	f, err := feeds.Read(strings.NewReader("Login,Email,Groups\nspatel,spatel@acme.example,IT Requesters\n"), "users.csv", feeds.Options{})
 	if err != nil {
@@ -266,13 +257,7 @@ func TestAKillBetweenAMembershipRemovalsRequestsIsFinishedByResume(t *testing.T)
 	}
 	p, _ := Diff(f, snap, Config{})
 	path := filepath.Join(dir, "p.json")
-	if err := p.Save(path); err != nil {
-		t.Fatal(err)
-	}
-	p, b, err := LoadPlan(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, b := saved(t, p, path)
 	killAtHeldRequest(t, proxy, pbase, path, locks)
 	for _, u := range srv.Users() {
 		if u.Login == "spatel" && len(u.UserGroups) != 0 {
