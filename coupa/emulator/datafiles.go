@@ -29,10 +29,16 @@ func (s *Server) LoadUsersCSV(name string, data []byte) <-chan struct{} {
 	src := map[string]any{"id": id, "created-at": now, "updated-at": now, "type": "BackgroundCsvFileLoad", "source-for": "User",
 		"status": "Pending", "file-file-name": name, "result-text": "", "upload-errors": []any{}}
 	s.files = append(s.files, src)
-	s.mu.Unlock()
-	delay := s.opts.LoadDelay
+	// files load one at a time in the order they came, as Coupa's poller
+	// takes them: a report's file never loads before its manager's
 	done := make(chan struct{})
-	time.AfterFunc(delay, func() {
+	prev := s.lastLoad
+	s.lastLoad = done
+	s.mu.Unlock()
+	time.AfterFunc(s.opts.LoadDelay, func() {
+		if prev != nil {
+			<-prev
+		}
 		s.loadUsers(src, data)
 		close(done)
 	})

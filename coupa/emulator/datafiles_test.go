@@ -52,3 +52,23 @@ func TestDataFileSources(t *testing.T) {
 		t.Fatalf("show: %d %v", st, one)
 	}
 }
+
+// Files load one at a time, in the order they came: a file creating a
+// report loads after the one creating their manager, however close
+// together they arrive.
+func TestDataFilesLoadInTheOrderTheyCame(t *testing.T) {
+	t.Parallel()
+	for i := 0; i < 50; i++ {
+		srv := New(nil, Options{})
+		srv.LoadUsersCSV("users_01.csv", []byte("Login,Email,First Name,Last Name\nboss,boss@acme.example,Bo,Ss\n"))
+		<-srv.LoadUsersCSV("users_02.csv", []byte("Login,Email,First Name,Last Name,Approver Login\nreport,report@acme.example,Re,Port,boss\n"))
+		for _, u := range srv.Users() {
+			if u.Login == "report" && (u.Manager == nil || u.Manager.Login != "boss") {
+				t.Fatalf("round %d: the report loaded before its manager: %+v", i, u.Manager)
+			}
+		}
+		if errs := srv.files[1]["upload-errors"].([]any); len(errs) != 0 {
+			t.Fatalf("round %d: the second file was refused: %v", i, errs)
+		}
+	}
+}

@@ -84,6 +84,7 @@ type Server struct {
 	now         func() time.Time
 	files       []map[string]any // data file sources, oldest first
 	limits      map[string]int   // approval limit ids by "amount currency"
+	lastLoad    <-chan struct{}  // closes once the last queued data file is loaded
 	// refEdits are reference records changed (or added) since the seed,
 	// by resource and id (see EditReference).
 	refEdits map[string]map[int]map[string]any
