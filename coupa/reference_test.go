@@ -2,6 +2,7 @@ package coupa_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -147,5 +148,37 @@ func TestUnchangedReopenThroughTheCacheCountsNone(t *testing.T) {
 	}
 	if !s2.Stats.Incremental || s2.Stats.Changed != 0 || s2.Stats.ReferenceSince == "" {
 		t.Fatalf("unchanged re-open through the cache: %+v", s2.Stats)
+	}
+}
+
+// Every attribute the user model decodes is one the read asks Coupa for
+// (its fields projection): Coupa sends newer attributes only when asked,
+// so a field added to the model alone would read as empty for ever.
+func TestTheUserProjectionAsksForEveryModelAttribute(t *testing.T) {
+	var asked []any
+	if err := json.Unmarshal([]byte(coupa.UserFields), &asked); err != nil {
+		t.Fatal(err)
+	}
+	has := map[string]bool{}
+	for _, a := range asked {
+		switch a := a.(type) {
+		case string:
+			has[a] = true
+		case map[string]any:
+			for k := range a {
+				has[k] = true
+			}
+		}
+	}
+	notAsked := map[string]bool{"fullname": true} // output only; ccwrecon shows the feed's names
+	ut := reflect.TypeOf(coupa.User{})
+	for i := 0; i < ut.NumField(); i++ {
+		name, _, _ := strings.Cut(ut.Field(i).Tag.Get("json"), ",")
+		if name == "" || name == "-" || notAsked[name] {
+			continue
+		}
+		if !has[name] {
+			t.Errorf("the model decodes %q but the read never asks for it (coupa.UserFields)", name)
+		}
 	}
 }
