@@ -93,13 +93,9 @@ type StatusOptions struct {
 // Coupa documents no such API for the CCW User file: its status is
 // unknown, and verify is the way to check it.
 func (s *Service) Status(ctx context.Context, runDir string, o StatusOptions) (*LoadStatus, error) {
-	b, err := fileutil.ReadRegular(filepath.Join(runDir, "plan.json"), MaxPlanBytes)
+	plan, err := runPlan(runDir)
 	if err != nil {
-		return nil, fmt.Errorf("%s is not a run folder of ccwrecon apply: %v", runDir, err)
-	}
-	plan, err := ParsePlan(b)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", runDir, err)
+		return nil, err
 	}
 	rb, err := fileutil.ReadRegular(filepath.Join(runDir, "report.json"), 64<<20)
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/ccwrecon/ccwrecon/coupa"
-	"github.com/ccwrecon/ccwrecon/internal/fileutil"
 	"github.com/ccwrecon/ccwrecon/record"
 )
 
@@ -27,13 +26,9 @@ type UndoOptions struct {
 // Coupa since the run is an error user naming who changed what and when,
 // never selected. The plan is a normal plan: apply checks it like any.
 func Undo(ctx context.Context, client *coupa.Client, runDir string, o UndoOptions) (*Plan, error) {
-	b, err := fileutil.ReadRegular(filepath.Join(runDir, "plan.json"), MaxPlanBytes)
+	run, err := runPlan(runDir)
 	if err != nil {
-		return nil, fmt.Errorf("%s is not a run folder of ccwrecon apply (no plan.json): %v", runDir, err)
-	}
-	run, err := ParsePlan(b)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", runDir, err)
+		return nil, err
 	}
 	if IsBaseline(run.Instance) {
 		return nil, fmt.Errorf("%s delivered a CCW User file compared with a baseline, to no Coupa instance: there is nothing ccwrecon can read back or write to undo it (deliver the baseline's rows again to put CCW back)", runDir)

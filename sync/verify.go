@@ -146,19 +146,28 @@ func (v *Verification) WriteText(w io.Writer) {
 	fmt.Fprintln(w, v.Summary())
 }
 
+// runPlan reads the plan a run folder keeps (the one apply ran).
+func runPlan(runDir string) (*Plan, error) {
+	b, err := fileutil.ReadRegular(filepath.Join(runDir, "plan.json"), MaxPlanBytes)
+	if err != nil {
+		return nil, fmt.Errorf("%s is not a run folder of ccwrecon apply (no plan.json): %v", runDir, err)
+	}
+	p, err := ParsePlan(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", runDir, err)
+	}
+	return p, nil
+}
+
 // Verify re-reads, later, the users of a run (its folder holds the plan
 // and the journal) and reports per change: landed (Coupa holds the new
 // value), not yet (still the old one) or different (neither). For the
 // SFTP path, where Coupa loads the file minutes later, it covers every
 // change of the uploaded files; for the API path, the changes applied.
 func Verify(ctx context.Context, client *coupa.Client, runDir string) (*Verification, error) {
-	b, err := fileutil.ReadRegular(filepath.Join(runDir, "plan.json"), MaxPlanBytes)
+	plan, err := runPlan(runDir)
 	if err != nil {
-		return nil, fmt.Errorf("%s is not a run folder of ccwrecon apply: %v", runDir, err)
-	}
-	plan, err := ParsePlan(b)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", runDir, err)
+		return nil, err
 	}
 	if !SameInstance(client.Instance(), plan.Instance) {
 		return nil, &InstanceError{Plan: plan.Instance, Settings: client.Instance()}
