@@ -437,15 +437,23 @@ func BenchmarkKeypress100k(b *testing.B) {
 	})
 }
 
-// Keys typed quickly arrive as one message: each moves the cursor, as if
-// typed one by one.
-func TestAKeyBurstIsSeveralKeys(t *testing.T) {
-	t.Parallel()
+// runningConsole is the console on the sample instance in a 100×30
+// terminal, once it shows the comparison.
+func runningConsole(t *testing.T) (*Model, *teatest.TestModel) {
+	t.Helper()
 	e := newEnv(t, emulator.Options{})
 	m := New(e.svc, Options{PlanDir: e.dir}, style.Plain())
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 30))
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("12 of 13 users")) },
 		teatest.WithDuration(20*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+	return m, tm
+}
+
+// Keys typed quickly arrive as one message: each moves the cursor, as if
+// typed one by one.
+func TestAKeyBurstIsSeveralKeys(t *testing.T) {
+	t.Parallel()
+	m, tm := runningConsole(t)
 	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("jjj")})
 	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
 	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
@@ -460,11 +468,7 @@ func TestAKeyBurstIsSeveralKeys(t *testing.T) {
 // Leaving with Ctrl+C exits 130, even before any apply.
 func TestCtrlCExitsNonZero(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, emulator.Options{})
-	m := New(e.svc, Options{PlanDir: e.dir}, style.Plain())
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 30))
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("12 of 13 users")) },
-		teatest.WithDuration(20*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+	m, tm := runningConsole(t)
 	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
 	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
 	if code := m.ExitCode(); code != 130 || !strings.Contains(m.ExitMessage(), "Ctrl+C") {
