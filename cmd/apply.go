@@ -181,7 +181,7 @@ func followLoad(ctx context.Context, svc *ccsync.Service, runDir string, wait ti
 	if err != nil {
 		return exitCode(1, err)
 	}
-	fmt.Print(st.Text())
+	fmt.Print(ccsync.LoadStatusText(st))
 	if !st.OK() {
 		return exitCode(1, nil)
 	}
@@ -224,7 +224,7 @@ refusing a row. For the CCW User file Coupa documents no such API: use ccwrecon 
 					return err
 				}
 			} else {
-				fmt.Print(st.Text())
+				fmt.Print(ccsync.LoadStatusText(st))
 			}
 			if !st.OK() {
 				return exitCode(1, nil)

@@ -36,9 +36,9 @@ func newDriftCmd() *cobra.Command {
 				return err
 			}
 			if format == "json" {
-				return d.WriteJSON(os.Stdout)
+				return ccsync.WriteDriftJSON(os.Stdout, d)
 			}
-			d.WriteText(os.Stdout)
+			ccsync.WriteDriftText(os.Stdout, d)
 			return nil
 		},
 	}

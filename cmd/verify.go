@@ -39,7 +39,7 @@ not there yet and none differs, 1 when any differs.`,
 			if err != nil {
 				return err
 			}
-			v.WriteText(os.Stdout)
+			ccsync.WriteVerificationText(os.Stdout, v)
 			switch {
 			case v.Different > 0:
 				return exitCode(1, nil)

@@ -247,9 +247,6 @@ func Apply(ctx context.Context, client *coupa.Client, plan *Plan, o ApplyOptions
 	default:
 		err = j.Append(Entry{Phase: PhaseFinished, Message: a.report.Summary()})
 	}
-	if werr := a.report.write(); werr != nil && err == nil {
-		err = werr
-	}
 	if err == nil && interrupted {
 		err = ErrInterrupted
 	}
@@ -678,7 +675,15 @@ func (a *applier) dryRun() error {
 			fmt.Fprintf(w, "# %s: %s (%s)\n%s %s\n%s\n\n", termtext.Safe(u.Key), st.op, strings.Join(st.fields, ", "), method, path, termtext.JSON(b))
 		}
 	}
-	fmt.Fprintf(w, "%s (%s to %s) would be sent to %s; nothing was sent.\n", plural(n, "request", "requests"),
-		plural(changes, "change", "changes"), plural(users, "user", "users"), termtext.Safe(a.plan.Instance))
+	fmt.Fprintf(w, "%s (%s to %s) would be sent to %s; nothing was sent.\n", Plural(n, "request", "requests"),
+		Plural(changes, "change", "changes"), Plural(users, "user", "users"), termtext.Safe(a.plan.Instance))
 	return nil
+}
+
+// shellQuote quotes an argument for a POSIX shell when it needs it.
+func shellQuote(a string) string {
+	if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-") == "" {
+		return a
+	}
+	return "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
 }

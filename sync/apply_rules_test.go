@@ -112,7 +112,7 @@ func TestTheGuardCountsItsScopeInCoupaNow(t *testing.T) {
 	p.Settings.Scope = 100000 // 13 of 100,000 would pass any percentage
 	p.Digest = DigestOf(p)
 	path := filepath.Join(t.TempDir(), "p.json")
-	p, b := saved(t, p, path)
+	p, b := savedPlan(t, p, path)
 	rules := Rules{Guard: Guard{Max: 5, Pct: 10}, IncludeInferred: true}
 	if err := CheckSelection(p, rules); err != nil {
 		t.Fatalf("the plan's own scope lets it through: %v", err)
@@ -203,11 +203,11 @@ func TestExitStatusIsOneRule(t *testing.T) {
 func TestLoadStatusSaysFinishedOrStillLoading(t *testing.T) {
 	t.Parallel()
 	refused := &LoadStatus{Files: []FileStatus{{File: "a.csv", Status: LoadDone, RowError: []RowError{{Row: 1, Messages: []string{"Email taken"}}}}}}
-	if s := refused.Text(); !strings.Contains(s, "Coupa finished loading every file, refusing what is listed above") {
+	if s := LoadStatusText(refused); !strings.Contains(s, "Coupa finished loading every file, refusing what is listed above") {
 		t.Fatal(s)
 	}
 	pending := &LoadStatus{Files: []FileStatus{{File: "a.csv", Status: LoadDone}, {File: "b.csv", Status: "Pending"}}}
-	if s := pending.Text(); !strings.Contains(s, "Coupa has not loaded every file yet") || !pending.Pending() {
+	if s := LoadStatusText(pending); !strings.Contains(s, "Coupa has not loaded every file yet") || !pending.Pending() {
 		t.Fatal(s)
 	}
 }

@@ -18,17 +18,6 @@ import (
 	"github.com/ccwrecon/ccwrecon/record"
 )
 
-// A baseline plan compares a feed with the file delivered last time, for
-// CCW stand-alone customers (no Coupa API): its instance is the baseline
-// file, named with this prefix, so nothing can mistake it for a Coupa URL.
-const BaselinePrefix = "baseline:"
-
-// IsBaseline reports a plan made against a baseline file.
-func IsBaseline(instance string) bool { return strings.HasPrefix(instance, BaselinePrefix) }
-
-// BaselineFile is the file a baseline plan was made against.
-func BaselineFile(instance string) string { return strings.TrimPrefix(instance, BaselinePrefix) }
-
 // baselineSegment is where a baseline diff puts CCW segment N: compared as
 // the file carries it (the code when there is one, else the name), with no
 // lookup to translate it.
@@ -184,7 +173,7 @@ func (s *Service) keepDelivered(plan *Plan, target *SFTPTarget) func(runDir, nam
 		if err := fileutil.MkdirPrivate(filepath.Join(runDir, "delivered")); err != nil {
 			return err
 		}
-		if err := writePrivate(filepath.Join(runDir, "delivered", name), plain); err != nil {
+		if err := fileutil.WritePrivate(filepath.Join(runDir, "delivered", name), plain); err != nil {
 			return err
 		}
 		state := plain
@@ -206,7 +195,7 @@ func (s *Service) keepDelivered(plan *Plan, target *SFTPTarget) func(runDir, nam
 		if err := fileutil.MkdirPrivate(filepath.Dir(p)); err != nil {
 			return err
 		}
-		return writePrivate(p, state)
+		return fileutil.WritePrivate(p, state)
 	}
 }
 

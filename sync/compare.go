@@ -91,7 +91,7 @@ func (e *engine) compareRoles(rp *rowPlan, f *record.User) {
 		return
 	}
 	if rp.coupa != nil && len(want) > 0 && holdsRoles(rp.coupa, want, f.RoleMode == record.RolesWholeSet) {
-		rp.matches(record.Roles, unread) // the common case, read without building the role set
+		rp.matches(record.Roles, Unread) // the common case, read without building the role set
 		return
 	}
 	cur := rp.current(record.Roles)

@@ -25,3 +25,14 @@ func ConfirmWord(instance, sftpAddr string) string {
 
 // Confirmed reports whether what the operator typed confirms.
 func Confirmed(word, typed string) bool { return strings.TrimSpace(typed) == word }
+
+// A baseline plan compares a feed with the file delivered last time, for
+// CCW stand-alone customers (no Coupa API): its instance is the baseline
+// file, named with this prefix, so nothing can mistake it for a Coupa URL.
+const BaselinePrefix = "baseline:"
+
+// IsBaseline reports a plan made against a baseline file.
+func IsBaseline(instance string) bool { return strings.HasPrefix(instance, BaselinePrefix) }
+
+// BaselineFile is the file a baseline plan was made against.
+func BaselineFile(instance string) string { return strings.TrimPrefix(instance, BaselinePrefix) }

@@ -116,13 +116,13 @@ func CoupaValue(u *coupa.User, field string) Value {
 // and a hash of every field the engine reads or writes.
 func FingerprintOf(u *coupa.User) *Fingerprint {
 	fp := new(Fingerprint)
-	fingerprint(fp, u, nil)
+	fillFingerprint(fp, u, nil)
 	return fp
 }
 
 // fingerprint is FingerprintOf into fp, its hash's text written into
 // text when given (the diff's per-worker blocks: no allocation per user).
-func fingerprint(fp *Fingerprint, u *coupa.User, text *arena.Text) {
+func fillFingerprint(fp *Fingerprint, u *coupa.User, text *arena.Text) {
 	var stack [1024]byte
 	buf := stack[:0]
 	put := func(k string, v Value) {

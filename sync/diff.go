@@ -184,18 +184,13 @@ func Diff(feed *feeds.Feed, snap *coupa.Snapshot, cfg Config) (*Plan, error) {
 	}
 	e.guard(plan)
 	plan.Recount()
-	plan.Digest, plan.digested = DigestOf(plan), plan.digestKey()
+	plan.Seal()
 	return plan, nil
 }
 
 // parallel runs do(i) for i in [0,n) on every core, in contiguous ranges.
 func parallel(n int, do func(i int)) {
 	parallelWith(n, func() struct{} { return struct{}{} }, func(i int, _ struct{}) { do(i) })
-}
-
-// parallelTasks runs n coarse tasks on every core.
-func parallelTasks(n int, do func(i int)) {
-	parallelGrain(n, 1, func() struct{} { return struct{}{} }, func(i int, _ struct{}) { do(i) })
 }
 
 // parallelWith is parallel with one piece of state per worker.
@@ -492,15 +487,12 @@ func (rp *rowPlan) change(field string, before, after Value, selected bool, note
 	return &rp.plan.Changes[len(rp.plan.Changes)-1]
 }
 
-// matches records that a field matches what Coupa holds, cur (unread: read
+// matches records that a field matches what Coupa holds, cur (Unread: read
 // only if the row keeps it; most rows turn out unchanged and keep nothing).
 func (rp *rowPlan) matches(field string, cur Value) {
 	rp.plan.Unchanged++
 	*rp.same = append(*rp.same, FieldValue{field, cur})
 }
-
-// unread stands for a Coupa value not read yet (see matches).
-var unread = Value{kind: kindUnread}
 
 // current is what Coupa holds for a field (none for a user to create).
 func (rp *rowPlan) current(field string) Value {
@@ -548,9 +540,6 @@ func (rp *rowPlan) compareValue(field string, cur, want Value) {
 	}
 	rp.change(field, cur, want, true, "")
 }
-
-// LoginNote says why a login change is not selected by default.
-const LoginNote = "a login is an identity (SSO, integrations, CCW's User ID): shown, not selected (--allow-login-change)"
 
 // scratch is one worker's reusable buffers: a row's changes and matching
 // fields are gathered here, then copied out at their exact size.
@@ -639,7 +628,7 @@ func (e *engine) keep(rp *rowPlan, same []FieldValue, sc *scratch) {
 		}
 		for i := range p.Same {
 			switch {
-			case p.Same[i].Value.kind != kindUnread:
+			case !p.Same[i].Value.IsUnread():
 			case sc != nil && p.Same[i].Field == record.Roles:
 				p.Same[i].Value = sc.roleSet(rp.coupa)
 			default:
@@ -652,7 +641,7 @@ func (e *engine) keep(rp *rowPlan, same []FieldValue, sc *scratch) {
 			p.Fingerprint = FingerprintOf(rp.coupa)
 		} else {
 			p.Fingerprint = sc.fingerprints.New()
-			fingerprint(p.Fingerprint, rp.coupa, &sc.text)
+			fillFingerprint(p.Fingerprint, rp.coupa, &sc.text)
 		}
 	}
 }

@@ -2,7 +2,6 @@ package sync
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -26,54 +25,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-const fx = "../testdata/feeds/"
-
-var lookups = map[int]string{1: "Company", 2: "Cost Center", 3: "GL Account"}
-
-// acme starts the emulator on the default instance and fetches a snapshot over HTTP.
-func acme(t testing.TB) (*emulator.Server, *coupa.Client, *coupa.Snapshot) {
-	t.Helper()
-	seed, err := emulator.LoadSeed("../testdata/instance.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := emulator.New(seed, emulator.Options{})
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	base, err := srv.Start(ctx, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := coupa.New(coupa.Config{BaseURL: base, APIKey: emulator.DefaultAPIKey, Rate: 500, Burst: 50})
-	if err != nil {
-		t.Fatal(err)
-	}
-	snap, err := c.Fetch(ctx, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv, c, snap
-}
-
-func readFeed(t testing.TB, name string, opts feeds.Options) *feeds.Feed {
-	t.Helper()
-	f, err := feeds.ReadFile(fx+name, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f
-}
-
 func fixedNow() time.Time { return time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC) }
-
-func user(p *Plan, key string) *UserPlan {
-	for _, u := range p.Users {
-		if u.Key == key {
-			return u
-		}
-	}
-	return nil
-}
 
 func TestCCWDeltaPlan(t *testing.T) {
 	t.Parallel()
@@ -410,17 +362,6 @@ func TestEachProblemIsReportedOnce(t *testing.T) {
 	if probs := user(p, "hjenkins").Problems; len(probs) != 1 {
 		t.Errorf("self-supervision is one problem, not also a cycle: %v", probs)
 	}
-}
-
-// acmeSnapshot is the Acme instance as ccwrecon fetch wrote it: the diff
-// is a pure function, so its tests need no HTTP.
-func acmeSnapshot(t testing.TB) *coupa.Snapshot {
-	t.Helper()
-	s, err := coupa.LoadSnapshot("testdata/acme.snapshot.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }
 
 // The fixture stays what the emulator serves for testdata/instance.json.

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"time"
+
+	cores "github.com/ccwrecon/ccwrecon/internal/parallel"
 )
 
 // DigestOf fingerprints a plan's content as diff wrote it: everything but
@@ -20,7 +22,7 @@ func DigestOf(p *Plan) string {
 	// the summary, which counts them, is.
 	users := Saved(p.Users)
 	blocks := make([][sha256.Size]byte, (len(users)+digestBlock-1)/digestBlock)
-	parallelTasks(len(blocks), func(k int) {
+	hashBlock := func(k int) {
 		h, b := sha256.New(), make([]byte, 0, 80<<10)
 		for _, u := range users[k*digestBlock : min(len(users), (k+1)*digestBlock)] {
 			if b = appendUser(b, u); len(b) >= 64<<10 {
@@ -30,6 +32,11 @@ func DigestOf(p *Plan) string {
 		}
 		h.Write(b)
 		h.Sum(blocks[k][:0])
+	}
+	cores.Workers(len(blocks), 1, func() struct{} { return struct{}{} }, func(_ struct{}, lo, hi int) {
+		for k := lo; k < hi; k++ {
+			hashBlock(k)
+		}
 	})
 	// the head, then each block's hash
 	h, b := sha256.New(), make([]byte, 0, 4<<10)
@@ -224,3 +231,7 @@ func frameValue(b []byte, v Value) []byte {
 	}
 	return append(b, '\n')
 }
+
+// Seal sets the plan's digest and remembers the state it covered, so a
+// later change to the plan is caught before it is saved or applied.
+func (p *Plan) Seal() { p.Digest, p.digested = DigestOf(p), p.digestKey() }

@@ -13,36 +13,6 @@ import (
 	"github.com/ccwrecon/ccwrecon/feeds"
 )
 
-// CheckStatus is how one doctor check ended.
-type CheckStatus string
-
-const (
-	CheckOK   CheckStatus = "ok"
-	CheckWarn CheckStatus = "warn" // holds, but needs attention soon
-	CheckFail CheckStatus = "fail"
-	CheckSkip CheckStatus = "skip" // its settings are absent
-)
-
-// DoctorCheck is one line of doctor's report: what was checked, how it ended,
-// what was found and, when it did not hold, what to do.
-type DoctorCheck struct {
-	Name   string      `json:"name"`
-	Status CheckStatus `json:"status"`
-	Detail string      `json:"detail"`
-	Fix    string      `json:"fix,omitempty"`
-}
-
-// DoctorOK reports whether every check made held (skips and warnings
-// do not fail).
-func DoctorOK(checks []DoctorCheck) bool {
-	for _, c := range checks {
-		if c.Status == CheckFail {
-			return false
-		}
-	}
-	return true
-}
-
 // pgpWarnAhead is how far ahead doctor warns of an expiring key.
 const pgpWarnAhead = 30 * 24 * time.Hour
 
@@ -133,28 +103,27 @@ func (s *Service) doctorCoupa(ctx context.Context, add addCheck) {
 	for _, w := range ref.Warnings {
 		add("chart and lookups", CheckWarn, w, "grant the read scope named, or the diff cannot check these values")
 	}
-	e := newEngine(&feeds.Feed{}, ref, s.e.Config, nil)
-	e.cfg.defaults()
-	switch err := e.resolveChart(); {
+	e := NewReference(ref, s.e.Config)
+	switch err := e.ResolveChart(); {
 	case err != nil:
 		add("chart", CheckFail, strings.TrimPrefix(err.Error(), ErrConfig.Error()+": "), "set --chart (or chart in the profile) to one of them")
-	case e.chart == "":
+	case e.Chart() == "":
 		add("chart", CheckWarn, "no chart is set and Coupa has several active charts", "set --chart, or run ccwrecon init")
 	default:
-		add("chart", CheckOK, fmt.Sprintf("%s is active", e.chart), "")
+		add("chart", CheckOK, fmt.Sprintf("%s is active", e.Chart()), "")
 	}
 	if len(s.e.Config.SegmentLookups) == 0 {
 		add("segment lookups", CheckWarn, "no segment lookup is assigned: a feed with segment names cannot be translated", "run ccwrecon init, or set --segment-lookup N=LOOKUP")
-	} else if err := e.checkSettings(); err != nil {
+	} else if err := e.Check(); err != nil {
 		add("segment lookups", CheckFail, strings.TrimPrefix(err.Error(), ErrConfig.Error()+": "), "correct --segment-lookup (or segment-lookups in the profile)")
 	} else {
-		ls, _ := e.snapLookups()
+		ls, _ := e.Lookups()
 		var parts []string
 		for n := 1; n <= 20; n++ {
 			if name, ok := s.e.Config.SegmentLookups[n]; ok {
 				for _, l := range ls {
 					if strings.EqualFold(l.Name, name) {
-						parts = append(parts, fmt.Sprintf("%d=%s (%s)", n, l.Name, plural(l.Values, "value", "values")))
+						parts = append(parts, fmt.Sprintf("%d=%s (%s)", n, l.Name, Plural(l.Values, "value", "values")))
 					}
 				}
 			}
@@ -203,7 +172,7 @@ func (s *Service) doctorSFTP(ctx context.Context, add addCheck) {
 		if files, err := conn.List(ctx, d.OutgoingDir); err != nil {
 			add("sftp outbound", CheckFail, err.Error(), "create the folder or fix its permissions, or set sftp-outgoing-dir")
 		} else {
-			add("sftp outbound", CheckOK, fmt.Sprintf("%s is readable (%s)", d.OutgoingDir, plural(len(files), "file", "files")), "")
+			add("sftp outbound", CheckOK, fmt.Sprintf("%s is readable (%s)", d.OutgoingDir, Plural(len(files), "file", "files")), "")
 		}
 	}
 }

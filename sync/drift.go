@@ -1,16 +1,12 @@
 package sync
 
 import (
-	"context"
-
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/ccwrecon/ccwrecon/coupa"
-	"github.com/ccwrecon/ccwrecon/internal/fileutil"
 	"github.com/ccwrecon/ccwrecon/record"
 )
 
@@ -38,128 +34,6 @@ type DriftChange struct {
 	Before string `json:"before"`
 	After  string `json:"after"`
 }
-
-// Drift reads Coupa now (an incremental refresh when the cache can serve)
-// and compares it with a snapshot, field by field; or with a plan: its
-// users' recorded values field by field, and every other user changed
-// after the plan was made, named with who changed it.
-func (s *Service) Drift(ctx context.Context, since string) (*Drift, error) {
-	b, err := fileutil.ReadRegular(since, MaxPlanBytes)
-	if err != nil {
-		return nil, err
-	}
-	format := ""
-	if m := formatRe.FindSubmatch(b[:min(len(b), 4096)]); m != nil {
-		format = string(m[1])
-	}
-	var before map[int]map[string]string
-	var plan *Plan
-	var snap *coupa.Snapshot
-	d := &Drift{Since: since}
-	switch {
-	case format == coupa.SnapshotFormat:
-		if snap, err = coupa.LoadSnapshot(since); err != nil {
-			return nil, err
-		}
-		d.SinceTime, d.Instance = snap.FetchedAt, snap.Instance
-	case format == PlanFormat:
-		if plan, err = ParsePlan(b); err != nil {
-			return nil, fmt.Errorf("%s: %w", since, err)
-		}
-		d.SinceTime, d.Instance = plan.CreatedAt, plan.Instance
-		before = map[int]map[string]string{}
-		for _, u := range plan.Users {
-			if u.Fingerprint == nil {
-				continue
-			}
-			f := map[string]string{}
-			for _, c := range u.Changes {
-				f[c.Field] = c.Before.String()
-			}
-			for _, x := range u.Same {
-				f[x.Field] = x.Value.String()
-			}
-			before[u.Fingerprint.ID] = f
-		}
-	default:
-		return nil, fmt.Errorf("%s is neither a ccwrecon snapshot nor a plan (format %q)", since, format)
-	}
-	return s.driftAgainst(ctx, d, before, plan, snap)
-}
-
-// DriftFrom is what changed in Coupa since a snapshot in memory was read
-// (the console's session: since this comparison was made).
-func (s *Service) DriftFrom(ctx context.Context, base *coupa.Snapshot) (*Drift, error) {
-	d := &Drift{Since: "this comparison", SinceTime: base.FetchedAt, Instance: base.Instance}
-	return s.driftAgainst(ctx, d, nil, nil, base)
-}
-
-// driftAgainst compares Coupa now with a snapshot (snap) or with what a
-// plan recorded (before, by Coupa id).
-func (s *Service) driftAgainst(ctx context.Context, d *Drift, before map[int]map[string]string, plan *Plan, snap *coupa.Snapshot) (*Drift, error) {
-	now, _, err := s.Coupa(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	var base map[int]*coupa.User
-	if snap != nil {
-		base = make(map[int]*coupa.User, len(snap.Users))
-		for i := range snap.Users {
-			base[snap.Users[i].ID] = &snap.Users[i]
-		}
-	}
-	if !strings.EqualFold(strings.TrimRight(now.Instance, "/"), strings.TrimRight(d.Instance, "/")) {
-		return nil, fmt.Errorf("%s was made against %s, not %s", d.Since, d.Instance, now.Instance)
-	}
-	for i := range now.Users {
-		u := &now.Users[i]
-		was, known := before[u.ID]
-		if b, ok := base[u.ID]; ok {
-			if sameUser(b, u) {
-				continue // most users: compared without building their fields
-			}
-			was, known = fieldsOf(b), true
-		}
-		du := DriftUser{Key: u.Login, UpdatedAt: u.UpdatedAt, UpdatedBy: actor(u)}
-		switch {
-		case known:
-			cur := fieldsOf(u)
-			for _, f := range driftFields(was, cur) {
-				if plan != nil {
-					if _, recorded := was[f]; !recorded {
-						continue // the plan did not record this field
-					}
-				}
-				if Same(f, textValue(f, was[f]), textValue(f, cur[f])) {
-					continue
-				}
-				du.Changes = append(du.Changes, DriftChange{Field: f, Before: was[f], After: cur[f]})
-			}
-			if len(du.Changes) == 0 {
-				continue
-			}
-		case snap != nil:
-			du.Note = "created since"
-			du.Changes = []DriftChange{}
-		default: // a plan records only its users: anyone else updated after it was made
-			t, err := time.Parse(time.RFC3339, u.UpdatedAt)
-			if err != nil || t.Before(d.SinceTime) { // the same second counts: plans keep whole seconds
-				continue
-			}
-			du.Note = "updated after the plan was made; the plan holds no earlier record of this user's fields"
-			du.Changes = []DriftChange{}
-		}
-		d.Users = append(d.Users, du)
-	}
-	sort.SliceStable(d.Users, func(i, j int) bool { return d.Users[i].UpdatedAt > d.Users[j].UpdatedAt })
-	if d.Users == nil {
-		d.Users = []DriftUser{}
-	}
-	return d, nil
-}
-
-// formatRe finds a document's format near its start.
-var formatRe = regexp.MustCompile(`"format"\s*:\s*"([^"]+)"`)
 
 // sameUser reports whether two versions of a Coupa user agree on every
 // field drift compares (the rule fieldsOf and Same apply, without maps).

@@ -269,3 +269,11 @@ var specs = func() map[string]*FieldSpec {
 // Spec is a listed field's description (nil for segments, custom fields
 // and unknown names).
 func Spec(name string) *FieldSpec { return specs[name] }
+
+func roleRefs(names []string) *[]coupa.Ref {
+	refs := make([]coupa.Ref, 0, len(names))
+	for _, r := range names {
+		refs = append(refs, coupa.Ref{Name: r})
+	}
+	return &refs
+}

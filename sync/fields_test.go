@@ -84,7 +84,7 @@ func TestEachRegisteredFieldDiffsAppliesAndConverges(t *testing.T) {
 				t.Fatalf("no selected change of %s: %+v", s.Name, u)
 			}
 			path := filepath.Join(t.TempDir(), "p.json")
-			p, b := saved(t, p, path)
+			p, b := savedPlan(t, p, path)
 			rep, err := Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: b, Rules: defaultRules, LockDir: t.TempDir()})
 			if err != nil || !rep.OK() || rep.Changes.Verified != p.Selected.Changes {
 				t.Fatalf("%v: %s %+v", err, rep.Summary(), rep.NotStored)
@@ -132,8 +132,7 @@ func TestAnEmployeeNumberChangeByFileIsKeyedByID(t *testing.T) {
 	if c := user(p, "spatel").Change(record.EmployeeNumber); c == nil || !c.Selected {
 		t.Fatalf("no employee-number change: %+v", user(p, "spatel"))
 	}
-	a := &applier{plan: p, o: ApplyOptions{SFTP: &SFTPTarget{Format: FormatCore}}}
-	files, err := a.buildFiles(false)
+	files, err := PlanFiles(p, &SFTPTarget{Format: FormatCore})
 	if err != nil || len(files) != 1 {
 		t.Fatalf("%v %d files", err, len(files))
 	}
@@ -145,17 +144,17 @@ func TestAnEmployeeNumberChangeByFileIsKeyedByID(t *testing.T) {
 		}
 		return ""
 	}
-	byLogin := strings.Replace(string(files[0].data), `"4","spatel"`, `"","spatel"`, 1)
-	if byLogin == string(files[0].data) {
-		t.Fatalf("the row carries no Id:\n%s", files[0].data)
+	byLogin := strings.Replace(string(files[0].Data), `"4","spatel"`, `"","spatel"`, 1)
+	if byLogin == string(files[0].Data) {
+		t.Fatalf("the row carries no Id:\n%s", files[0].Data)
 	}
 	<-srv.LoadUsersCSV("by-login.csv", []byte(byLogin))
 	if number() != "E1003" {
 		t.Fatal("the emulator took an employee-number change keyed by Login")
 	}
-	<-srv.LoadUsersCSV(files[0].name, files[0].data)
+	<-srv.LoadUsersCSV(files[0].Name, files[0].Data)
 	if number() != "E9003" {
-		t.Fatalf("keyed by Id the change did not load:\n%s", files[0].data)
+		t.Fatalf("keyed by Id the change did not load:\n%s", files[0].Data)
 	}
 }
 
@@ -193,13 +192,12 @@ func TestTheAccessExportConvergesByUsersCSV(t *testing.T) {
 	if p.Selected.Changes < 15 {
 		t.Fatalf("only %d changes selected", p.Selected.Changes)
 	}
-	a := &applier{plan: p, o: ApplyOptions{SFTP: &SFTPTarget{Format: FormatCore}}}
-	files, err := a.buildFiles(false)
+	files, err := PlanFiles(p, &SFTPTarget{Format: FormatCore})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range files {
-		<-srv.LoadUsersCSV(f.name, f.data)
+		<-srv.LoadUsersCSV(f.Name, f.Data)
 	}
 	if snap, err = c.Fetch(context.Background(), nil, nil); err != nil {
 		t.Fatal(err)
@@ -210,6 +208,6 @@ func TestTheAccessExportConvergesByUsersCSV(t *testing.T) {
 				t.Errorf("%s: %+v", u.Key, u.SelectedChanges())
 			}
 		}
-		t.Fatalf("the load did not converge:\n%s", files[0].data)
+		t.Fatalf("the load did not converge:\n%s", files[0].Data)
 	}
 }

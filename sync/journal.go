@@ -72,6 +72,12 @@ type journalRepair struct {
 	newline    bool  // the last entry is whole but lost its newline
 }
 
+// JournalAsRead is a run's journal as read, for follow-ups that weigh
+// what a run did without writing to it.
+func JournalAsRead(runDir string, entries []Entry) *Journal {
+	return &Journal{Dir: runDir, entries: entries}
+}
+
 // ReadJournal reads a journal. Lines may be of any length. A last line
 // cut short by a kill is left out (the request it recorded is treated as
 // uncertain), never guessed at; any other unreadable line makes the whole

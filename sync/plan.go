@@ -618,3 +618,26 @@ func SegmentOf(field string) int {
 	}
 	return n
 }
+
+// Symbol is the glyph shown for an action (never colour alone).
+func (a Action) Symbol() string {
+	switch a {
+	case Create:
+		return "+"
+	case Update:
+		return "~"
+	case Deactivate:
+		return "-"
+	case Reactivate:
+		return "↺"
+	case Error:
+		return "!"
+	}
+	return "="
+}
+
+// The routes a plan is applied by.
+const (
+	RouteAPI  = "api"  // requests to Coupa's REST API
+	RouteSFTP = "sftp" // a file uploaded for Coupa's (or CCW's) loader
+)

@@ -15,23 +15,6 @@ import (
 	"github.com/ccwrecon/ccwrecon/sync/style"
 )
 
-// Symbol is the glyph shown for an action (never colour alone).
-func (a Action) Symbol() string {
-	switch a {
-	case Create:
-		return "+"
-	case Update:
-		return "~"
-	case Deactivate:
-		return "-"
-	case Reactivate:
-		return "↺"
-	case Error:
-		return "!"
-	}
-	return "="
-}
-
 // PlanLine is the closing line of a plan: what apply will do by default,
 // in users (terraform's meaning), and the changes they carry.
 func PlanLine(c Counts) string {
@@ -39,26 +22,26 @@ func PlanLine(c Counts) string {
 		return "Plan: nothing to apply."
 	}
 	return fmt.Sprintf("Plan: %d to create, %d to update, %d to deactivate, %d to reactivate (%s to %s).",
-		c.Create, c.Update, c.Deactivate, c.Reactivate, plural(c.Changes, "change", "changes"), plural(c.Users, "user", "users"))
+		c.Create, c.Update, c.Deactivate, c.Reactivate, Plural(c.Changes, "change", "changes"), Plural(c.Users, "user", "users"))
 }
 
 // NotSelectedLine says what the plan shows but apply will not do, or "".
 func NotSelectedLine(n Unselected) string {
 	var parts []string
 	if n.Informational > 0 {
-		parts = append(parts, plural(n.Informational, "informational difference", "informational differences"))
+		parts = append(parts, Plural(n.Informational, "informational difference", "informational differences"))
 	}
 	if n.Candidates > 0 {
-		parts = append(parts, plural(n.Candidates, "deactivation candidate", "deactivation candidates"))
+		parts = append(parts, Plural(n.Candidates, "deactivation candidate", "deactivation candidates"))
 	}
 	if n.Errors > 0 {
-		parts = append(parts, plural(n.Errors, "user with problems", "users with problems"))
+		parts = append(parts, Plural(n.Errors, "user with problems", "users with problems"))
 	}
 	if n.Logins > 0 {
-		parts = append(parts, plural(n.Logins, "login change (--allow-login-change)", "login changes (--allow-login-change)"))
+		parts = append(parts, Plural(n.Logins, "login change (--allow-login-change)", "login changes (--allow-login-change)"))
 	}
 	if n.Held > 0 {
-		parts = append(parts, plural(n.Held, "user with changes left out", "users with changes left out"))
+		parts = append(parts, Plural(n.Held, "user with changes left out", "users with changes left out"))
 	}
 	if len(parts) == 0 {
 		return ""
@@ -92,7 +75,7 @@ func WriteTextWith(w io.Writer, p *Plan, t *style.Theme, o TextOptions) error {
 		if IsBaseline(p.Instance) {
 			what = "the feed matches the baseline"
 		}
-		fmt.Fprintf(b, "\nNo changes. %s (%s unchanged).\n", what, plural(p.Summary.Unchanged, "user", "users"))
+		fmt.Fprintf(b, "\nNo changes. %s (%s unchanged).\n", what, Plural(p.Summary.Unchanged, "user", "users"))
 		fmt.Fprintf(b, "Plan digest: %s\n", p.Digest)
 		return b.Flush()
 	}
@@ -174,7 +157,7 @@ func WriteTextWith(w io.Writer, p *Plan, t *style.Theme, o TextOptions) error {
 			}
 		}
 		if u.Unchanged > 0 {
-			fmt.Fprintf(b, "      %s\n", t.Paint(t.Dim, "# ("+plural(u.Unchanged, "unchanged field", "unchanged fields")+" hidden)"))
+			fmt.Fprintf(b, "      %s\n", t.Paint(t.Dim, "# ("+Plural(u.Unchanged, "unchanged field", "unchanged fields")+" hidden)"))
 		}
 		b.WriteString("\n")
 	}
@@ -188,7 +171,7 @@ func WriteTextWith(w io.Writer, p *Plan, t *style.Theme, o TextOptions) error {
 		b.WriteString("\n")
 	}
 	if p.Summary.Unchanged > 0 {
-		fmt.Fprintf(b, "%s unchanged.\n", plural(p.Summary.Unchanged, "user", "users"))
+		fmt.Fprintf(b, "%s unchanged.\n", Plural(p.Summary.Unchanged, "user", "users"))
 	}
 	b.WriteString(t.Paint(t.Bold, PlanLine(p.Selected)) + "\n")
 	if line := NotSelectedLine(p.NotSelected); line != "" {
@@ -196,13 +179,6 @@ func WriteTextWith(w io.Writer, p *Plan, t *style.Theme, o TextOptions) error {
 	}
 	fmt.Fprintf(b, "Plan digest: %s\n", p.Digest)
 	return b.Flush()
-}
-
-func quote(s string) string {
-	if s == "" {
-		return "(none)"
-	}
-	return strconv.Quote(s)
 }
 
 // appendQuoted appends quote(s).
@@ -257,7 +233,7 @@ func MissingText(m MissingValue) string {
 
 // userList names up to max users, then how many more.
 func userList(users []string, max int) string {
-	n := plural(len(users), "user", "users")
+	n := Plural(len(users), "user", "users")
 	shown := users
 	if len(shown) > max {
 		shown = shown[:max]
@@ -271,4 +247,22 @@ func userList(users []string, max int) string {
 		list += fmt.Sprintf(" and %d more", len(users)-max)
 	}
 	return n + ": " + list
+}
+
+// WriteMissingValues writes missing values as Coupa's Lookup Values import
+// CSV (/Incoming/LookupValues). A value the feed only names has no
+// External Ref Num yet: the operator fills it in before loading.
+func WriteMissingValues(w io.Writer, values []MissingValue) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"Name", "Active", "Lookup", "Description", "External Ref Num"})
+	cell := func(s string) string { return termtext.Cell(termtext.Safe(s)) }
+	for _, m := range values {
+		name := m.Name
+		if name == "" {
+			name = m.Code
+		}
+		cw.Write([]string{cell(name), "Yes", cell(m.Lookup), cell("used by " + Plural(len(m.Users), "user", "users") + " of the feed"), cell(m.Code)})
+	}
+	cw.Flush()
+	return cw.Error()
 }

@@ -22,11 +22,11 @@ func writeJSON(w io.Writer, v any) error {
 }
 
 // WriteJSON is drift's JSON view (the contract's drift document).
-func (d *Drift) WriteJSON(w io.Writer) error { return writeJSON(w, d) }
+func WriteDriftJSON(w io.Writer, d *Drift) error { return writeJSON(w, d) }
 
 // WriteText is drift's text view: each user changed since, by whom, and
 // each field's before and after.
-func (d *Drift) WriteText(w io.Writer) {
+func WriteDriftText(w io.Writer, d *Drift) {
 	safe := termtext.Safe
 	fmt.Fprintf(w, "Changes in %s since %s (%s)\n\n", safe(d.Instance), safe(d.Since), d.SinceTime.UTC().Format("2006-01-02 15:04:05Z"))
 	for _, u := range d.Users {

@@ -1,17 +1,11 @@
 package sync
 
 import (
-	"bytes"
-	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/ccwrecon/ccwrecon/internal/fileutil"
 	"github.com/ccwrecon/ccwrecon/internal/termtext"
 )
 
@@ -104,20 +98,20 @@ func (r *Report) Summary() string {
 	total := c.Applied + c.Failed + c.Uncertain + c.Skipped + c.Pending
 	users := u.Applied + u.Failed + u.Uncertain + u.Skipped + u.Pending
 	if r.Via == RouteSFTP {
-		files := plural(len(r.Files), "file", "files")
+		files := Plural(len(r.Files), "file", "files")
 		if r.OK() {
-			return fmt.Sprintf("Upload complete: %s with %s to %s delivered to %s.", files, plural(total, "change", "changes"), plural(users, "user", "users"), r.Destination)
+			return fmt.Sprintf("Upload complete: %s with %s to %s delivered to %s.", files, Plural(total, "change", "changes"), Plural(users, "user", "users"), r.Destination)
 		}
-		return fmt.Sprintf("Upload incomplete: %s delivered to %s; %d of %s not delivered.", files, r.Destination, total-c.Applied, plural(total, "change", "changes"))
+		return fmt.Sprintf("Upload incomplete: %s delivered to %s; %d of %s not delivered.", files, r.Destination, total-c.Applied, Plural(total, "change", "changes"))
 	}
 	var parts []string
 	switch {
 	case r.Interrupted:
-		parts = append(parts, fmt.Sprintf("Apply interrupted: %d of %s to %s applied", c.Applied, plural(total, "change", "changes"), plural(users, "user", "users")))
+		parts = append(parts, fmt.Sprintf("Apply interrupted: %d of %s to %s applied", c.Applied, Plural(total, "change", "changes"), Plural(users, "user", "users")))
 	case r.OK():
-		return fmt.Sprintf("Apply complete: %s to %s applied and verified.", plural(c.Applied, "change", "changes"), plural(u.Applied, "user", "users"))
+		return fmt.Sprintf("Apply complete: %s to %s applied and verified.", Plural(c.Applied, "change", "changes"), Plural(u.Applied, "user", "users"))
 	default:
-		parts = append(parts, fmt.Sprintf("Apply finished with problems: %d of %s to %s applied", c.Applied, plural(total, "change", "changes"), plural(users, "user", "users")))
+		parts = append(parts, fmt.Sprintf("Apply finished with problems: %d of %s to %s applied", c.Applied, Plural(total, "change", "changes"), Plural(users, "user", "users")))
 	}
 	if c.Verified > 0 || c.NotStored > 0 {
 		parts = append(parts, fmt.Sprintf("%d verified", c.Verified))
@@ -134,64 +128,6 @@ func (r *Report) Summary() string {
 		}
 	}
 	return strings.Join(parts, ", ") + "."
-}
-
-// writeReports leaves the evidence beside the journal: text, JSON and CSV,
-// all private.
-func (r *Report) write() error {
-	dir := r.RunDir
-	var txt bytes.Buffer
-	r.WriteText(&txt)
-	if err := writePrivate(filepath.Join(dir, "report.txt"), txt.Bytes()); err != nil {
-		return err
-	}
-	j, _ := json.MarshalIndent(r, "", "  ")
-	if err := writePrivate(filepath.Join(dir, "report.json"), termtext.JSON(append(j, '\n'))); err != nil {
-		return err
-	}
-	var c bytes.Buffer
-	w := csv.NewWriter(&c)
-	cell := func(s string) string { return termtext.Cell(termtext.Safe(s)) }
-	w.Write([]string{"user", "step", "status", "fields", "message"})
-	for _, l := range r.Lines {
-		w.Write([]string{cell(l.User), l.Op, l.Status, strings.Join(l.Fields, " "), cell(l.Message)})
-	}
-	for _, m := range r.NotStored {
-		w.Write([]string{cell(m.User), "verify", StatusNotStored, m.Field, cell(fmt.Sprintf("sent %q, Coupa holds %q", m.Sent, m.Holds))})
-	}
-	w.Flush()
-	return writePrivate(filepath.Join(dir, "report.csv"), c.Bytes())
-}
-
-func writePrivate(path string, b []byte) error {
-	return fileutil.WriteAtomic(path, fileutil.Private, func(w io.Writer) error { _, err := w.Write(b); return err })
-}
-
-// WriteText writes the report as people read it.
-func (r *Report) WriteText(w io.Writer) {
-	safe := termtext.Safe
-	fmt.Fprintf(w, "ccwrecon apply report\nInstance: %s\nPlan: %s (%s)\nVia: %s to %s\nStarted: %s\nFinished: %s\n\n",
-		safe(r.Instance), safe(r.Plan), r.Digest, r.Via, safe(r.Destination), r.Started.Format(time.RFC3339), r.Finished.Format(time.RFC3339))
-	for _, x := range r.Warnings {
-		fmt.Fprintf(w, "Warning: %s\n", safe(x))
-	}
-	for _, l := range r.Lines {
-		fmt.Fprintf(w, "%-10s %-24s %-12s %s", l.Status, safe(l.User), l.Op, strings.Join(l.Fields, " "))
-		if l.Message != "" {
-			fmt.Fprintf(w, "  %s", safe(l.Message))
-		}
-		fmt.Fprintln(w)
-	}
-	if len(r.NotStored) > 0 {
-		fmt.Fprintln(w, "\nAccepted by Coupa but not stored (read back after the run):")
-		for _, m := range r.NotStored {
-			fmt.Fprintf(w, "  %s\n", m)
-		}
-	}
-	fmt.Fprintf(w, "\n%s\n", r.Summary())
-	if r.Next != "" {
-		fmt.Fprintln(w, r.Next)
-	}
 }
 
 // StatusWord is how a request's outcome reads: a file that was uploaded is
@@ -215,4 +151,19 @@ func ExitStatus(rep *Report, err error) int {
 		return 1
 	}
 	return 0
+}
+
+// FailedUsers names the users a report did not fully apply: what a retry
+// selects again.
+func (r *Report) FailedUsers() map[string]bool {
+	out := map[string]bool{}
+	for _, l := range r.Lines {
+		if l.Status != StatusApplied {
+			out[strings.ToLower(l.User)] = true
+		}
+	}
+	for _, m := range r.NotStored {
+		out[strings.ToLower(m.User)] = true
+	}
+	return out
 }

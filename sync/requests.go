@@ -159,14 +159,6 @@ func setField(p *coupa.UserPatch, c Change) {
 	}
 }
 
-func roleRefs(names []string) *[]coupa.Ref {
-	refs := make([]coupa.Ref, 0, len(names))
-	for _, r := range names {
-		refs = append(refs, coupa.Ref{Name: r})
-	}
-	return &refs
-}
-
 // chartOf is the chart a user's default account belongs to.
 func (a *applier) chartOf(u *UserPlan) string {
 	if c := u.Change(record.AccountType); c != nil && c.Selected {

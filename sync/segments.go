@@ -2,6 +2,7 @@ package sync
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/ccwrecon/ccwrecon/coupa"
@@ -266,4 +267,38 @@ func accountSeen(c *coupa.User) *AccountSeen {
 		}
 	}
 	return seen
+}
+
+// lacks records a value missing from a segment's lookup.
+func (rp *rowPlan) lacks(segment int, lookup, name, code string) {
+	if rp.missing == nil {
+		rp.missing = new([]MissingValue)
+	}
+	*rp.missing = append(*rp.missing, MissingValue{Lookup: lookup, Segment: segment, Name: name, Code: code})
+}
+
+// missingValues gathers the rows' missing values, one entry per value.
+func missingValues(rows []*rowPlan) []MissingValue {
+	at := map[string]int{}
+	var out []MissingValue
+	for _, rp := range rows {
+		for _, m := range *rp.missing {
+			k := strings.ToLower(m.Lookup) + "\x00" + strings.ToLower(m.Name) + "\x00" + m.Code
+			i, ok := at[k]
+			if !ok {
+				i = len(out)
+				at[k] = i
+				out = append(out, m)
+			}
+			out[i].Users = append(out[i].Users, rp.plan.Key)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Segment != b.Segment {
+			return a.Segment < b.Segment
+		}
+		return a.Name+a.Code < b.Name+b.Code
+	})
+	return out
 }

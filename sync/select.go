@@ -266,15 +266,15 @@ func CheckSelection(p *Plan, r Rules) error {
 	}
 	if len(bad) > 0 {
 		return fmt.Errorf("the plan selects %s with problems (%s); a user with problems is never applied: fix the feed or Coupa and make a new plan",
-			plural(len(bad), "user", "users"), listSome(bad, 10))
+			Plural(len(bad), "user", "users"), listSome(bad, 10))
 	}
 	if len(logins) > 0 {
 		return fmt.Errorf("the plan selects %s (%s); a login is an identity (SSO, integrations, CCW's User ID): pass --allow-login-change to apply them, nothing was applied",
-			plural(len(logins), "login change", "login changes"), listSome(logins, 10))
+			Plural(len(logins), "login change", "login changes"), listSome(logins, 10))
 	}
 	if len(inferred) > 0 {
 		return fmt.Errorf("the plan selects %s that the feed does not state, only inferred from absence (%s); pass --include-deactivations to apply them",
-			plural(len(inferred), "deactivation", "deactivations"), listSome(inferred, 10))
+			Plural(len(inferred), "deactivation", "deactivations"), listSome(inferred, 10))
 	}
 	if n := Deactivations(p); r.Guard.Exceeded(n, p.Settings.Scope) {
 		return &GuardError{N: n, Scope: p.Settings.Scope, Guard: r.Guard}
@@ -282,20 +282,35 @@ func CheckSelection(p *Plan, r Rules) error {
 	return nil
 }
 
-// plural is "1 user", "2 users".
-func plural(n int, one, many string) string {
+// Plural is "1 user", "2 users".
+func Plural(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-// Plural is "1 user", "2 users" (for the views).
-func Plural(n int, one, many string) string { return plural(n, one, many) }
-
 func listSome(names []string, max int) string {
 	if len(names) <= max {
 		return strings.Join(names, ", ")
 	}
 	return strings.Join(names[:max], ", ") + fmt.Sprintf(" and %d more", len(names)-max)
+}
+
+// LoginNote says why a login change is not selected by default.
+const LoginNote = "a login is an identity (SSO, integrations, CCW's User ID): shown, not selected (--allow-login-change)"
+
+// SelectOnly selects, on a fresh plan, only the given users (with their
+// default changes): retrying the failures of a run on a new comparison.
+func SelectOnly(p *Plan, users map[string]bool) int {
+	SelectAll(p.Users, false, true)
+	n := 0
+	for _, u := range p.Users {
+		if users[strings.ToLower(u.Key)] && WhyNot(u) == "" {
+			SelectUser(u, true)
+			n++
+		}
+	}
+	p.Recount()
+	return n
 }

@@ -87,12 +87,6 @@ type Progress struct {
 	Done, Total int
 }
 
-// The routes a plan is applied by.
-const (
-	RouteAPI  = "api"  // requests to Coupa's REST API
-	RouteSFTP = "sftp" // a file uploaded for Coupa's (or CCW's) loader
-)
-
 // Session is an opened reconciliation: a plan and what it was made from.
 type Session struct {
 	Plan        *Plan
@@ -259,14 +253,6 @@ func hasArg(args []string, prefix string) bool {
 		}
 	}
 	return false
-}
-
-// shellQuote quotes an argument for a POSIX shell when it needs it.
-func shellQuote(a string) string {
-	if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-") == "" {
-		return a
-	}
-	return "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
 }
 
 // liveScope counts the guard's scope in Coupa now, through the cache (an
@@ -513,8 +499,15 @@ func (s *Service) Apply(ctx context.Context, plan *Plan, r ApplyRequest) (*Repor
 	if r.Started != nil && !r.DryRun {
 		r.Started(cont)
 	}
-	return Apply(ctx, client, plan, ApplyOptions{Continue: cont, PlanPath: r.PlanPath, PlanBytes: r.PlanBytes, Resume: r.Resume, DryRun: r.DryRun,
+	rep, err := Apply(ctx, client, plan, ApplyOptions{Continue: cont, PlanPath: r.PlanPath, PlanBytes: r.PlanBytes, Resume: r.Resume, DryRun: r.DryRun,
 		DryRunOut: r.DryRunOut, Rules: rules, Workers: s.e.Workers, Progress: r.Progress, Stop: r.Stop, SFTP: target, LockDir: s.lockDir(), Scope: s.liveScope(plan), Delivered: s.keepDelivered(plan, target)})
+	if rep != nil && !r.DryRun {
+		// The evidence beside the journal; failing to leave it outranks an interruption.
+		if werr := WriteReportFiles(rep); werr != nil && (err == nil || errors.Is(err, ErrInterrupted)) {
+			err = werr
+		}
+	}
+	return rep, err
 }
 
 // SaveAndApply saves an on-screen plan into dir, reads it back (so the
@@ -552,37 +545,11 @@ func (s *Service) Verify(ctx context.Context, runDir string) (*Verification, err
 	if err != nil {
 		return nil, err
 	}
-	return Verify(ctx, client, runDir)
-}
-
-// FailedUsers names the users a report did not fully apply: what a retry
-// selects again.
-func (r *Report) FailedUsers() map[string]bool {
-	out := map[string]bool{}
-	for _, l := range r.Lines {
-		if l.Status != StatusApplied {
-			out[strings.ToLower(l.User)] = true
-		}
+	v, err := Verify(ctx, client, runDir)
+	if err != nil {
+		return v, err
 	}
-	for _, m := range r.NotStored {
-		out[strings.ToLower(m.User)] = true
-	}
-	return out
-}
-
-// SelectOnly selects, on a fresh plan, only the given users (with their
-// default changes): retrying the failures of a run on a new comparison.
-func SelectOnly(p *Plan, users map[string]bool) int {
-	SelectAll(p.Users, false, true)
-	n := 0
-	for _, u := range p.Users {
-		if users[strings.ToLower(u.Key)] && WhyNot(u) == "" {
-			SelectUser(u, true)
-			n++
-		}
-	}
-	p.Recount()
-	return n
+	return v, WriteVerificationFiles(runDir, v)
 }
 
 // Resume continues an interrupted run of a saved plan.
@@ -667,13 +634,12 @@ func (s *Service) Preview(ctx context.Context, plan *Plan, via string) (*Preview
 	if err != nil {
 		return nil, err
 	}
-	a := &applier{plan: plan, o: ApplyOptions{SFTP: target}, outcome: map[*UserPlan]*Tally{}}
-	files, err := a.buildFiles(false)
+	files, err := PlanFiles(plan, target)
 	if err != nil {
 		return nil, err
 	}
 	for _, f := range files {
-		r := csv.NewReader(bytes.NewReader(f.data))
+		r := csv.NewReader(bytes.NewReader(f.Data))
 		r.FieldsPerRecord = -1
 		if target.Format != FormatCore {
 			r.Comma = target.CCW.Delimiter
@@ -685,7 +651,7 @@ func (s *Service) Preview(ctx context.Context, plan *Plan, via string) (*Preview
 		if err != nil || len(rows) == 0 {
 			continue
 		}
-		p.Files = append(p.Files, FileTable{Path: path.Join(target.Folder(), f.name), Header: rows[0], Rows: rows[1:]})
+		p.Files = append(p.Files, FileTable{Path: path.Join(target.Folder(), f.Name), Header: rows[0], Rows: rows[1:]})
 	}
 	return p, nil
 }

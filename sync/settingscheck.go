@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/ccwrecon/ccwrecon/coupa"
+	"github.com/ccwrecon/ccwrecon/feeds"
 	cores "github.com/ccwrecon/ccwrecon/internal/parallel"
 	"github.com/ccwrecon/ccwrecon/internal/suggest"
 	"github.com/ccwrecon/ccwrecon/record"
@@ -64,7 +66,7 @@ func (e *engine) snapLookups() ([]LookupSummary, bool) {
 func lookupList(ls []LookupSummary) string {
 	var parts []string
 	for _, l := range ls {
-		p := fmt.Sprintf("%s (%s)", l.Name, plural(l.Values, "value", "values"))
+		p := fmt.Sprintf("%s (%s)", l.Name, Plural(l.Values, "value", "values"))
 		if !l.Active {
 			p = l.Name + " (inactive)"
 		}
@@ -149,4 +151,38 @@ func (e *engine) checkSettings() error {
 		}
 	}
 	return nil
+}
+
+// Reference is the engine over Coupa's reference data alone, with no feed:
+// what setup and doctor check the settings against, by diff's own rules.
+type Reference struct{ e *engine }
+
+// NewReference readies the engine's indexes of ref under cfg (defaults
+// filled in).
+func NewReference(ref *coupa.Snapshot, cfg Config) *Reference {
+	e := newEngine(&feeds.Feed{}, ref, cfg, nil)
+	e.cfg.defaults()
+	return &Reference{e}
+}
+
+// Config is the settings, defaults filled in.
+func (r *Reference) Config() Config { return r.e.cfg }
+
+// ResolveChart settles the chart as diff does; Chart is then its name ("" when
+// Coupa has several active charts and none is set).
+func (r *Reference) ResolveChart() error { return r.e.resolveChart() }
+
+// Chart is the chart ResolveChart settled.
+func (r *Reference) Chart() string { return r.e.chart }
+
+// Check validates the segment lookups as diff does.
+func (r *Reference) Check() error { return r.e.checkSettings() }
+
+// Lookups summarises Coupa's lookups; false when they were not read.
+func (r *Reference) Lookups() ([]LookupSummary, bool) { return r.e.snapLookups() }
+
+// Holds reports whether lookup has value v, by code or by name.
+func (r *Reference) Holds(lookup, v string) bool {
+	_, ok := r.e.lookups.code(lookup, v)
+	return ok || r.e.lookups.has(lookup, v)
 }

@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/ccwrecon/ccwrecon/feeds"
 	"github.com/ccwrecon/ccwrecon/record"
 )
 
@@ -69,15 +68,14 @@ func (s *Service) Setup(ctx context.Context) (*Setup, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := newEngine(&feeds.Feed{}, ref, s.e.Config, nil)
-	e.cfg.defaults()
+	e := NewReference(ref, s.e.Config)
 	out := &Setup{Instance: ref.Instance}
 	for _, c := range ref.AccountTypes {
 		if c.Active {
 			out.Charts = append(out.Charts, c.Name)
 		}
 	}
-	out.Lookups, _ = e.snapLookups()
+	out.Lookups, _ = e.Lookups()
 	if s.e.Feed == "" {
 		return out, nil
 	}
@@ -86,7 +84,7 @@ func (s *Service) Setup(ctx context.Context) (*Setup, error) {
 		return nil, err
 	}
 	for n := 1; n <= record.MaxSegments; n++ {
-		if e.cfg.SegmentTargets[n] != "chart" {
+		if e.Config().SegmentTargets[n] != "chart" {
 			continue
 		}
 		seen := map[string]bool{}
@@ -105,14 +103,14 @@ func (s *Service) Setup(ctx context.Context) (*Setup, error) {
 		if len(values) == 0 {
 			continue
 		}
-		seg := SegmentSetup{Segment: n, Values: values, Current: e.cfg.SegmentLookups[n]}
+		seg := SegmentSetup{Segment: n, Values: values, Current: e.Config().SegmentLookups[n]}
 		for _, l := range out.Lookups {
 			if !l.Active {
 				continue
 			}
 			m := LookupMatch{Lookup: l.Name, Of: len(values)}
 			for _, v := range values {
-				if _, ok := e.lookups.code(l.Name, v); ok || e.lookups.has(l.Name, v) {
+				if e.Holds(l.Name, v) {
 					m.Matched++
 				}
 			}
@@ -137,12 +135,11 @@ func (s *Service) CheckSetup(ctx context.Context, chart string, lookups map[int]
 	}
 	cfg := s.e.Config
 	cfg.Chart, cfg.SegmentLookups = chart, lookups
-	e := newEngine(&feeds.Feed{}, ref, cfg, nil)
-	e.cfg.defaults()
-	if err := e.resolveChart(); err != nil {
+	e := NewReference(ref, cfg)
+	if err := e.ResolveChart(); err != nil {
 		return err
 	}
-	return e.checkSettings()
+	return e.Check()
 }
 
 // UseSetup makes a chosen chart and segment lookups the engagement's

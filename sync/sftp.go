@@ -231,8 +231,8 @@ func (a *applier) sftpDryRun() error {
 		}
 	}
 	c := a.plan.Selected
-	fmt.Fprintf(w, "\n%s (%s to %s) would be uploaded to %s; nothing was sent.\n", plural(len(files), "file", "files"),
-		plural(c.Changes, "change", "changes"), plural(c.Users, "user", "users"), termtext.Safe(t.Destination()))
+	fmt.Fprintf(w, "\n%s (%s to %s) would be uploaded to %s; nothing was sent.\n", Plural(len(files), "file", "files"),
+		Plural(c.Changes, "change", "changes"), Plural(c.Users, "user", "users"), termtext.Safe(t.Destination()))
 	return nil
 }
 
@@ -321,4 +321,24 @@ func (a *applier) sftpApply(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// File is one file an SFTP apply would deliver, in plaintext.
+type File struct {
+	Name   string
+	Data   []byte
+	Logins []string // the user of each data row, in order
+}
+
+// PlanFiles builds, without sending anything, the plaintext files an SFTP
+// apply of the plan's selected changes delivers to target: deterministic,
+// so a preview or a later status reads the very rows that were sent.
+func PlanFiles(plan *Plan, target *SFTPTarget) ([]File, error) {
+	a := &applier{plan: plan, o: ApplyOptions{SFTP: target}, outcome: map[*UserPlan]*Tally{}}
+	built, err := a.buildFiles(false)
+	var out []File
+	for _, f := range built {
+		out = append(out, File{Name: f.name, Data: f.data, Logins: f.logins})
+	}
+	return out, err
 }

@@ -82,7 +82,7 @@ func TestSFTPApplyWithoutAPIAccessUsesThePlansValues(t *testing.T) {
 	snap := acmeSnapshot(t)
 	p, _ := Diff(readFeed(t, "ccw_delta.csv", feeds.Options{}), snap, Config{SegmentLookups: lookups})
 	path := filepath.Join(t.TempDir(), "plan.json")
-	p, b := saved(t, p, path) // only what the file holds
+	p, b := savedPlan(t, p, path) // only what the file holds
 	rep, err := Apply(ctx, nil, p, ApplyOptions{PlanPath: path, PlanBytes: b, SFTP: &SFTPTarget{Config: cfg, Dir: "/Incoming/CCW"}, Rules: defaultRules})
 	if err != nil {
 		t.Fatal(err)
@@ -126,7 +126,7 @@ func TestSFTPDryRunIsTheUploadedFile(t *testing.T) {
 	_, c, snap := acme(t)
 	p, _ := Diff(readFeed(t, "ccw_delta.csv", feeds.Options{}), snap, Config{SegmentLookups: lookups})
 	path := filepath.Join(t.TempDir(), "plan.json")
-	p, b := saved(t, p, path)
+	p, b := savedPlan(t, p, path)
 	target := &SFTPTarget{Config: cfg, Dir: "/Incoming/CCW"}
 	var dry bytes.Buffer
 	if _, err := Apply(ctx, nil, p, ApplyOptions{DryRun: true, DryRunOut: &dry, SFTP: target, Rules: defaultRules}); err != nil {
@@ -163,19 +163,6 @@ func embeddedSFTP(t *testing.T) (feeds.SFTPConfig, *feeds.SFTP) {
 	return cfg, conn
 }
 
-// saved writes a plan and reads it back, as apply sees it.
-func saved(t testing.TB, p *Plan, path string) (*Plan, []byte) {
-	t.Helper()
-	if err := p.Save(path); err != nil {
-		t.Fatal(err)
-	}
-	back, b, err := LoadPlan(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return back, b
-}
-
 // Unified customers: Coupa's Users CSV with the Contingent Workforce
 // licence lands in /Incoming/Users (a real sshd), nothing in /Incoming/CCW.
 func TestSFTPCoreFileLandsInIncomingUsers(t *testing.T) {
@@ -184,7 +171,7 @@ func TestSFTPCoreFileLandsInIncomingUsers(t *testing.T) {
 	_, c, snap := acme(t)
 	p, _ := Diff(readFeed(t, "ccw_delta.csv", feeds.Options{}), snap, Config{SegmentLookups: lookups})
 	path := filepath.Join(t.TempDir(), "plan.json")
-	p, b := saved(t, p, path)
+	p, b := savedPlan(t, p, path)
 	target := &SFTPTarget{Config: feeds.SFTPConfig{Addr: s.Addr, User: s.User, KeyFile: s.KeyFile, KnownHosts: s.KnownHosts},
 		Dir: "/Incoming/CCW", UsersDir: "/Incoming/Users", Format: FormatCore}
 	rep, err := Apply(context.Background(), c, p, ApplyOptions{PlanPath: path, PlanBytes: b, SFTP: target, Rules: defaultRules})

@@ -17,7 +17,7 @@ type StaleError struct{ Users []string }
 
 func (e *StaleError) Error() string {
 	return fmt.Sprintf("the plan is stale, nothing was applied: %s changed in Coupa since it was made (%s)",
-		plural(len(e.Users), "user", "users"), listSome(e.Users, 8))
+		Plural(len(e.Users), "user", "users"), listSome(e.Users, 8))
 }
 
 // checkStale re-reads every user this run still has to touch (id[in] and

@@ -79,7 +79,7 @@ func rolePlan(t *testing.T, c *coupa.Client, snap *coupa.Snapshot, dir string) (
 	}
 	p.Recount()
 	path := filepath.Join(dir, "p.json")
-	p, b := saved(t, p, path)
+	p, b := savedPlan(t, p, path)
 	return p, path, b
 }
 
@@ -221,7 +221,7 @@ func TestAKillBetweenAnyTwoStepsIsFinishedByResume(t *testing.T) {
 		p.Users = []*UserPlan{user(p, login)}
 		p.Recount()
 		path := filepath.Join(dir, "p.json")
-		p, b := saved(t, p, path)
+		p, b := savedPlan(t, p, path)
 		killAtHeldRequest(t, proxy, pbase, path, locks)
 		rep, err := Apply(context.Background(), pc, p, ApplyOptions{PlanPath: path, PlanBytes: b, Resume: true, Rules: defaultRules, LockDir: locks})
 		if err != nil {
@@ -257,7 +257,7 @@ func TestAKillBetweenAMembershipRemovalsRequestsIsFinishedByResume(t *testing.T)
 	}
 	p, _ := Diff(f, snap, Config{})
 	path := filepath.Join(dir, "p.json")
-	p, b := saved(t, p, path)
+	p, b := savedPlan(t, p, path)
 	killAtHeldRequest(t, proxy, pbase, path, locks)
 	for _, u := range srv.Users() {
 		if u.Login == "spatel" && len(u.UserGroups) != 0 {

@@ -43,13 +43,12 @@ func Undo(ctx context.Context, client *coupa.Client, runDir string, o UndoOption
 	if err != nil {
 		return nil, err
 	}
-	j := &Journal{Dir: runDir, entries: entries}
+	j := JournalAsRead(runDir, entries)
 	created, err := journalIDs(run, j)
 	if err != nil {
 		return nil, err
 	}
-	a := &applier{plan: run, journal: j}
-	users, fields := a.appliedChanges()
+	users, fields := AppliedChanges(run, j)
 	for _, e := range entries {
 		if e.Op == OpUpload && e.Phase == PhaseDone { // a file: its users' selected changes, if Coupa loaded them
 			users, fields = nil, map[*UserPlan][]string{}
@@ -172,26 +171,4 @@ func undoUser(u *UserPlan, applied []string, cur *coupa.User, o UndoOptions) *Us
 		up.Selected = up.Selected || c.Selected
 	}
 	return up
-}
-
-// Undo makes the undo plan of a run folder (see the package's Undo).
-func (s *Service) Undo(ctx context.Context, runDir string, o UndoOptions) (*Plan, error) {
-	var client *coupa.Client
-	if s.HasCoupa() {
-		var err error
-		if client, err = s.Client(false); err != nil {
-			return nil, err
-		}
-	}
-	return Undo(ctx, client, runDir, o)
-}
-
-// UndoSession opens the undo plan of a run as a session for the console:
-// shown like any diff, applied through the API like any plan.
-func (s *Service) UndoSession(ctx context.Context, runDir string, o UndoOptions) (*Session, error) {
-	p, err := s.Undo(ctx, runDir, o)
-	if err != nil {
-		return nil, err
-	}
-	return &Session{Plan: p, FeedName: p.Feed.Name, Instance: p.Instance, Vias: []string{RouteAPI}, Default: p.Selection()}, nil
 }

@@ -30,7 +30,7 @@ func comparedState(u coupa.User) string {
 func applyPlan(t *testing.T, c *coupa.Client, p *Plan, name string, o ApplyOptions) (*Report, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), name)
-	p, b := saved(t, p, path)
+	p, b := savedPlan(t, p, path)
 	o.PlanPath, o.PlanBytes, o.Rules = path, b, Rules{Guard: Guard{Max: 100, Pct: 100}}
 	if o.LockDir == "" {
 		o.LockDir = t.TempDir()

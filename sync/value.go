@@ -447,3 +447,17 @@ func containsFold(list []string, s string) bool {
 	}
 	return false
 }
+
+func quote(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return strconv.Quote(s)
+}
+
+// Unread stands for a Coupa value the diff has not read yet: a field that
+// matches is read only if the row turns out to change.
+var Unread = Value{kind: kindUnread}
+
+// IsUnread reports the Unread stand-in.
+func (v Value) IsUnread() bool { return v.kind == kindUnread }

@@ -2,29 +2,32 @@ package sync
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/ccwrecon/ccwrecon/coupa"
 	"github.com/ccwrecon/ccwrecon/internal/fileutil"
-	"github.com/ccwrecon/ccwrecon/internal/termtext"
 )
 
 // appliedChanges lists, per user, the changes whose requests the journal
 // records as done (in this run or an earlier one).
 func (a *applier) appliedChanges() (users []*UserPlan, fields map[*UserPlan][]string) {
+	return AppliedChanges(a.plan, a.journal)
+}
+
+// AppliedChanges lists, per user of plan, the changes whose requests the
+// journal j records as done.
+func AppliedChanges(plan *Plan, j *Journal) (users []*UserPlan, fields map[*UserPlan][]string) {
 	fields = map[*UserPlan][]string{}
-	for _, u := range a.plan.Users {
+	for _, u := range plan.Users {
 		if u.SelectedCount() == 0 {
 			continue
 		}
 		for _, st := range stepsOf(u) {
-			if phase, _ := a.journal.state(u.Key, st.op); phase == PhaseDone {
+			if phase, _ := j.state(u.Key, st.op); phase == PhaseDone {
 				fields[u] = append(fields[u], st.fields...)
 			}
 		}
@@ -91,7 +94,7 @@ func (a *applier) verify(ctx context.Context) {
 			}
 		}
 		if stored > 0 {
-			if err := a.journal.Append(Entry{User: u.Key, Phase: PhaseVerified, Message: plural(stored, "change", "changes") + " read back"}); err != nil {
+			if err := a.journal.Append(Entry{User: u.Key, Phase: PhaseVerified, Message: Plural(stored, "change", "changes") + " read back"}); err != nil {
 				a.setFatal(err)
 				return
 			}
@@ -131,19 +134,7 @@ type Verification struct {
 // Summary is the closing line of a verification.
 func (v *Verification) Summary() string {
 	total := v.Landed + v.NotYet + v.Different
-	return fmt.Sprintf("%d of %s landed, %d not yet, %d different.", v.Landed, plural(total, "change", "changes"), v.NotYet, v.Different)
-}
-
-// WriteText writes the verification as people read it.
-func (v *Verification) WriteText(w io.Writer) {
-	for _, c := range v.Changes {
-		line := fmt.Sprintf("%-9s %s %s: want %s", c.Status, termtext.Safe(c.User), c.Field, quote(c.Want))
-		if c.Status != Landed {
-			line += fmt.Sprintf(", Coupa holds %s", quote(c.Holds))
-		}
-		fmt.Fprintln(w, line)
-	}
-	fmt.Fprintln(w, v.Summary())
+	return fmt.Sprintf("%d of %s landed, %d not yet, %d different.", v.Landed, Plural(total, "change", "changes"), v.NotYet, v.Different)
 }
 
 // runPlan reads the plan a run folder keeps (the one apply ran).
@@ -242,13 +233,7 @@ func Verify(ctx context.Context, client *coupa.Client, runDir string) (*Verifica
 			v.Changes = append(v.Changes, k)
 		}
 	}
-	jb, _ := json.MarshalIndent(v, "", "  ")
-	if err := writePrivate(filepath.Join(runDir, "verify.json"), termtext.JSON(append(jb, '\n'))); err != nil {
-		return v, err
-	}
-	var txt strings.Builder
-	v.WriteText(&txt)
-	return v, writePrivate(filepath.Join(runDir, "verify.txt"), []byte(txt.String()))
+	return v, nil
 }
 
 // rereadRun reads a run's users from Coupa again (id[in] and login[in],

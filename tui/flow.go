@@ -577,7 +577,7 @@ func (v *reportView) lines() []string {
 			add(t.Problem.Render, "Coupa's load could not be read: "+safe(v.loadErr.Error()))
 		case v.load != nil:
 			add(t.Bold.Render, "Coupa's load:")
-			for _, l := range strings.Split(strings.TrimRight(v.load.Text(), "\n"), "\n") {
+			for _, l := range strings.Split(strings.TrimRight(ccsync.LoadStatusText(v.load), "\n"), "\n") {
 				st := fmtPlain
 				if strings.HasPrefix(strings.TrimSpace(l), "!") {
 					st = t.Problem.Render

@@ -231,3 +231,9 @@ func MkdirPrivate(dir string) error {
 	}
 	return os.Chmod(dir, 0o700)
 }
+
+// WritePrivate writes b to path atomically, readable by its owner only:
+// run evidence, delivered files and state may hold personal data.
+func WritePrivate(path string, b []byte) error {
+	return WriteAtomic(path, Private, func(w io.Writer) error { _, err := w.Write(b); return err })
+}
