@@ -3,7 +3,6 @@ package cmd
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -14,6 +13,9 @@ import (
 
 	"github.com/ccwrecon/ccwrecon/internal/termtext"
 	ccsync "github.com/ccwrecon/ccwrecon/sync"
+	"github.com/ccwrecon/ccwrecon/sync/apply"
+	"github.com/ccwrecon/ccwrecon/sync/plans"
+	"github.com/ccwrecon/ccwrecon/sync/views"
 )
 
 type applyOptions struct {
@@ -60,13 +62,13 @@ second Ctrl+C exits at once.`,
 }
 
 func runApply(c *cobra.Command, planPath string, o *applyOptions) error {
-	if o.via != ccsync.RouteAPI && o.via != ccsync.RouteSFTP {
+	if o.via != plans.RouteAPI && o.via != plans.RouteSFTP {
 		if o.via == "" {
 			return exitCode(1, errors.New("say how to apply: --via api (the Coupa API) or --via sftp (a file over SFTP); nothing was applied"))
 		}
 		return exitCode(1, fmt.Errorf("--via %q: want api or sftp; nothing was applied", o.via))
 	}
-	plan, planBytes, err := ccsync.LoadPlan(planPath)
+	plan, planBytes, err := plans.LoadPlan(planPath)
 	if err != nil {
 		return exitCode(1, err)
 	}
@@ -93,7 +95,7 @@ func runApply(c *cobra.Command, planPath string, o *applyOptions) error {
 	if err != nil {
 		return exitCode(1, err)
 	}
-	if err := ccsync.CheckSelection(plan, e.Rules); err != nil {
+	if err := plans.CheckSelection(plan, e.Rules); err != nil {
 		return exitCode(1, err)
 	}
 	if o.dryRun {
@@ -114,7 +116,7 @@ func runApply(c *cobra.Command, planPath string, o *applyOptions) error {
 		if target != nil {
 			addr = target.Config.Addr
 		}
-		if err := confirm(ctx, plan, dest, o.via, ccsync.ConfirmWord(plan.Instance, addr)); err != nil {
+		if err := confirm(ctx, plan, dest, o.via, plans.ConfirmWord(plan.Instance, addr)); err != nil {
 			return exitCode(1, err)
 		}
 	}
@@ -130,12 +132,12 @@ func runApply(c *cobra.Command, planPath string, o *applyOptions) error {
 	})
 	defer restore()
 	req.Stop = stop
-	req.Progress = func(e ccsync.Event) {
+	req.Progress = func(e apply.Event) {
 		msg := ""
 		if e.Message != "" {
 			msg = ": " + e.Message
 		}
-		fmt.Fprintf(os.Stderr, "[%d/%d changes] %-10s %s %s%s\n", e.Done, e.Total, ccsync.StatusWord(e.Op, e.Status), termtext.Safe(e.User), e.Op, termtext.Safe(msg))
+		fmt.Fprintf(os.Stderr, "[%d/%d changes] %-10s %s %s%s\n", e.Done, e.Total, apply.StatusWord(e.Op, e.Status), termtext.Safe(e.User), e.Op, termtext.Safe(msg))
 	}
 	report, err := svc.Apply(ctx, plan, req)
 	if report == nil {
@@ -152,7 +154,7 @@ func runApply(c *cobra.Command, planPath string, o *applyOptions) error {
 	if report.Next != "" {
 		fmt.Println(report.Next)
 	}
-	switch code := ccsync.ExitStatus(report, err); {
+	switch code := apply.ExitStatus(report, err); {
 	case code == 130:
 		return exitCode(130, nil)
 	case code != 0 && err != nil:
@@ -181,7 +183,7 @@ func followLoad(ctx context.Context, svc *ccsync.Service, runDir string, wait ti
 	if err != nil {
 		return exitCode(1, err)
 	}
-	fmt.Print(ccsync.LoadStatusText(st))
+	fmt.Print(views.LoadStatusText(st))
 	if !st.OK() {
 		return exitCode(1, nil)
 	}
@@ -218,13 +220,11 @@ refusing a row. For the CCW User file Coupa documents no such API: use ccwrecon 
 				return exitCode(1, err)
 			}
 			if format == "json" {
-				enc := json.NewEncoder(os.Stdout)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(st); err != nil {
+				if err := views.WriteLoadStatusJSON(os.Stdout, st); err != nil {
 					return err
 				}
 			} else {
-				fmt.Print(ccsync.LoadStatusText(st))
+				fmt.Print(views.LoadStatusText(st))
 			}
 			if !st.OK() {
 				return exitCode(1, nil)
@@ -239,14 +239,14 @@ refusing a row. For the CCW User file Coupa documents no such API: use ccwrecon 
 
 // confirm asks the operator to type the instance's host name, as gh asks
 // for OWNER/REPO; Ctrl+C answers no at once.
-func confirm(ctx context.Context, plan *ccsync.Plan, dest, via, host string) error {
+func confirm(ctx context.Context, plan *plans.Plan, dest, via, host string) error {
 	sel := plan.Selected
-	fmt.Fprintf(os.Stderr, "%s\n", ccsync.PlanLine(sel))
-	if line := ccsync.NotSelectedLine(plan.NotSelected); line != "" {
+	fmt.Fprintf(os.Stderr, "%s\n", views.PlanLine(sel))
+	if line := views.NotSelectedLine(plan.NotSelected); line != "" {
 		fmt.Fprintln(os.Stderr, line)
 	}
 	fmt.Fprintf(os.Stderr, "Apply %s to %s on %s via %s to %s.\nPlan digest %s.\nType the instance name (%s) to confirm: ",
-		ccsync.Plural(sel.Changes, "change", "changes"), ccsync.Plural(sel.Users, "user", "users"), termtext.Safe(plan.Instance), via,
+		plans.Plural(sel.Changes, "change", "changes"), plans.Plural(sel.Users, "user", "users"), termtext.Safe(plan.Instance), via,
 		termtext.Safe(dest), plan.Digest, termtext.Safe(host))
 	answer := make(chan string, 1)
 	go func() {
@@ -258,7 +258,7 @@ func confirm(ctx context.Context, plan *ccsync.Plan, dest, via, host string) err
 		fmt.Fprintln(os.Stderr)
 		return errors.New("not confirmed (interrupted); nothing was applied")
 	case line := <-answer:
-		if !ccsync.Confirmed(host, line) {
+		if !plans.Confirmed(host, line) {
 			return errors.New("not confirmed; nothing was applied")
 		}
 	}

@@ -15,7 +15,8 @@ import (
 	"time"
 
 	"github.com/ccwrecon/ccwrecon/internal/fileutil"
-	ccsync "github.com/ccwrecon/ccwrecon/sync"
+	"github.com/ccwrecon/ccwrecon/sync/apply"
+	"github.com/ccwrecon/ccwrecon/sync/plans"
 )
 
 func apiEnv(url string) []string {
@@ -73,7 +74,7 @@ func TestApplyConverges(t *testing.T) {
 	env := apiEnv(url)
 	plan := filepath.Join(t.TempDir(), "plan.json")
 	diff := append([]string{"diff", "--feed", fx + "ccw_clean.csv", "--detailed-exitcode"}, lookups...)
-	if r := run(t, env, append(diff, "--out", plan)...); r.code != 2 || !strings.Contains(r.stdout, "Plan digest: "+ccsync.DigestPrefix) {
+	if r := run(t, env, append(diff, "--out", plan)...); r.code != 2 || !strings.Contains(r.stdout, "Plan digest: "+plans.DigestPrefix) {
 		t.Fatalf("before: %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	r := run(t, env, "apply", plan, "--via", "api", "--yes")
@@ -240,11 +241,11 @@ func TestOneRunPerPlan(t *testing.T) {
 	if r := run(t, env, append([]string{"diff", "--feed", fx + "ccw_clean.csv", "--out", plan}, lookups...)...); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
-	_, b, err := ccsync.LoadPlan(plan)
+	_, b, err := plans.LoadPlan(plan)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := ccsync.RunDir(plan, b)
+	dir := apply.RunDir(plan, b)
 	os.MkdirAll(dir, 0o700)
 	lock, err := fileutil.TryLock(filepath.Join(dir, "lock"))
 	if err != nil {

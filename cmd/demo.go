@@ -16,6 +16,7 @@ import (
 	"github.com/ccwrecon/ccwrecon/coupa/emulator"
 	"github.com/ccwrecon/ccwrecon/internal/termtext"
 	ccsync "github.com/ccwrecon/ccwrecon/sync"
+	"github.com/ccwrecon/ccwrecon/sync/apply"
 )
 
 // Assets holds the embedded default instance and sample feed (set by main).
@@ -114,7 +115,7 @@ func startDemo(ctx context.Context) (*ccsync.Service, string, func(), error) {
 	// The demo's SFTP route loads a Users CSV (a unified customer), so the
 	// whole loop shows: upload, the emulator's load a few seconds later, the
 	// report following it (l). The CCW User file: ccwrecon emulate --sftp.
-	s.SFTPFileFormat = ccsync.FormatCore
+	s.SFTPFileFormat = apply.FormatCore
 	o := &diffOptions{feed: feed, format: "text", segmentLookups: []string{"1=Company", "2=Cost Center", "3=GL Account"}}
 	e, err := s.engagement(o)
 	if err != nil {

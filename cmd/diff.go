@@ -13,7 +13,9 @@ import (
 	"github.com/ccwrecon/ccwrecon/feeds"
 	"github.com/ccwrecon/ccwrecon/internal/termtext"
 	ccsync "github.com/ccwrecon/ccwrecon/sync"
+	"github.com/ccwrecon/ccwrecon/sync/plans"
 	"github.com/ccwrecon/ccwrecon/sync/style"
+	"github.com/ccwrecon/ccwrecon/sync/views"
 )
 
 type diffOptions struct {
@@ -92,7 +94,7 @@ func readFailure(err error) error {
 		if len(re.Problems) > 0 {
 			name = re.Problems[0].File
 		}
-		return exitCode(1, fmt.Errorf("%s cannot be read (%s); nothing was planned or applied", termtext.Safe(name), ccsync.Plural(len(re.Problems), "problem", "problems")))
+		return exitCode(1, fmt.Errorf("%s cannot be read (%s); nothing was planned or applied", termtext.Safe(name), plans.Plural(len(re.Problems), "problem", "problems")))
 	}
 	return err
 }
@@ -123,14 +125,14 @@ func runDiffWith(ctx context.Context, o *diffOptions, svc *ccsync.Service, stdou
 	}
 	if o.missingValues != "" {
 		var buf bytes.Buffer
-		if err := ccsync.WriteMissingValues(&buf, plan.MissingValues); err != nil {
+		if err := views.WriteMissingValues(&buf, plan.MissingValues); err != nil {
 			return err
 		}
 		if err := os.WriteFile(o.missingValues, buf.Bytes(), 0o600); err != nil {
 			return err
 		}
 		fmt.Fprintf(os.Stderr, "%s Coupa's lookups lack written to %s (a Lookup Values CSV for /Incoming/LookupValues; fill in External Ref Num where empty)\n",
-			ccsync.Plural(len(plan.MissingValues), "value", "values"), o.missingValues)
+			plans.Plural(len(plan.MissingValues), "value", "values"), o.missingValues)
 	}
 	// The plan file is written while the plan is printed.
 	saved := make(chan error, 1)
@@ -143,11 +145,11 @@ func runDiffWith(ctx context.Context, o *diffOptions, svc *ccsync.Service, stdou
 	}()
 	switch o.format {
 	case "json":
-		err = ccsync.WriteJSON(stdout, plan)
+		err = plans.WriteJSON(stdout, plan)
 	case "csv":
-		err = ccsync.WriteCSV(stdout, plan)
+		err = views.WriteCSV(stdout, plan)
 	default:
-		err = ccsync.WriteTextWith(stdout, plan, style.For(stdout), ccsync.TextOptions{Explain: o.explain})
+		err = views.WriteTextWith(stdout, plan, style.For(stdout), views.TextOptions{Explain: o.explain})
 	}
 	if serr := <-saved; serr != nil {
 		return serr
@@ -157,8 +159,8 @@ func runDiffWith(ctx context.Context, o *diffOptions, svc *ccsync.Service, stdou
 	}
 	if o.out != "" && o.format != "json" && o.format != "csv" {
 		via := "api|sftp"
-		if ccsync.IsBaseline(plan.Instance) {
-			via = ccsync.RouteSFTP // a CCW User file: there is no instance to write to
+		if plans.IsBaseline(plan.Instance) {
+			via = plans.RouteSFTP // a CCW User file: there is no instance to write to
 		}
 		fmt.Fprintf(stdout, "\nSaved the plan to %s. Apply it with: ccwrecon apply %s --via %s\n", o.out, o.out, via)
 	}
@@ -166,7 +168,7 @@ func runDiffWith(ctx context.Context, o *diffOptions, svc *ccsync.Service, stdou
 		if plan.Selected.Changes == 0 {
 			// say why 2 when nothing would be applied: the feed's problem rows
 			fmt.Fprintf(os.Stderr, "exit 2: nothing would be applied, but the feed has %s with problems (fix them, or they are left out every time)\n",
-				ccsync.Plural(plan.Summary.Errors, "user", "users"))
+				plans.Plural(plan.Summary.Errors, "user", "users"))
 		}
 		return exitCode(2, nil)
 	}
@@ -198,7 +200,7 @@ func newCheckFeedCmd() *cobra.Command {
 				fmt.Fprintln(os.Stderr, "warning:", termtext.Safe(w))
 			}
 			mode := map[bool]string{true: "full", false: "delta"}[feed.Full]
-			fmt.Printf("%s: %s feed (%s), %s, sha256 %s\n", termtext.Safe(feed.Name), feed.Kind, mode, ccsync.Plural(len(feed.Users), "user", "users"), feed.SHA256)
+			fmt.Printf("%s: %s feed (%s), %s, sha256 %s\n", termtext.Safe(feed.Name), feed.Kind, mode, plans.Plural(len(feed.Users), "user", "users"), feed.SHA256)
 			return nil
 		},
 	}

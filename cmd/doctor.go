@@ -7,8 +7,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	ccsync "github.com/ccwrecon/ccwrecon/sync"
+	"github.com/ccwrecon/ccwrecon/sync/followup"
+	"github.com/ccwrecon/ccwrecon/sync/plans"
 	"github.com/ccwrecon/ccwrecon/sync/style"
+	"github.com/ccwrecon/ccwrecon/sync/views"
 )
 
 func newDoctorCmd() *cobra.Command {
@@ -33,18 +35,18 @@ whose settings are absent are skipped. Exit 0 when every check made holds, 1 oth
 			checks := svc.Doctor(c.Context(), time.Now())
 			if c.Context().Err() != nil {
 				// stopped: the checks cut short are not failures of the settings
-				made := ccsync.DoctorMade(checks)
-				ccsync.WriteDoctorStopped(os.Stdout, made)
-				fmt.Fprintf(os.Stderr, "stopped (Ctrl+C) after %s; run ccwrecon doctor again to check the rest\n", ccsync.Plural(len(made), "check", "checks"))
+				made := views.DoctorMade(checks)
+				views.WriteDoctorStopped(os.Stdout, made)
+				fmt.Fprintf(os.Stderr, "stopped (Ctrl+C) after %s; run ccwrecon doctor again to check the rest\n", plans.Plural(len(made), "check", "checks"))
 				return exitCode(130, nil)
 			}
-			ok := ccsync.DoctorOK(checks)
+			ok := followup.DoctorOK(checks)
 			if format == "json" {
-				if err := ccsync.WriteDoctorJSON(os.Stdout, checks); err != nil {
+				if err := views.WriteDoctorJSON(os.Stdout, checks); err != nil {
 					return err
 				}
 			} else {
-				ccsync.WriteDoctorText(os.Stdout, checks, style.For(os.Stdout))
+				views.WriteDoctorText(os.Stdout, checks, style.For(os.Stdout))
 			}
 			if !ok {
 				return exitCode(1, nil)

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	ccsync "github.com/ccwrecon/ccwrecon/sync"
+	"github.com/ccwrecon/ccwrecon/sync/views"
 )
 
 func newDriftCmd() *cobra.Command {
@@ -36,9 +37,9 @@ func newDriftCmd() *cobra.Command {
 				return err
 			}
 			if format == "json" {
-				return ccsync.WriteDriftJSON(os.Stdout, d)
+				return views.WriteDriftJSON(os.Stdout, d)
 			}
-			ccsync.WriteDriftText(os.Stdout, d)
+			views.WriteDriftText(os.Stdout, d)
 			return nil
 		},
 	}
@@ -56,8 +57,8 @@ func printHistory(svc *ccsync.Service, c *cobra.Command, login, format string) e
 		return err
 	}
 	if format == "json" {
-		return ccsync.WriteHistoryJSON(os.Stdout, login, h)
+		return views.WriteHistoryJSON(os.Stdout, login, h)
 	}
-	ccsync.WriteHistoryText(os.Stdout, login, h)
+	views.WriteHistoryText(os.Stdout, login, h)
 	return nil
 }

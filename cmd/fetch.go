@@ -7,7 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ccwrecon/ccwrecon/internal/termtext"
-	ccsync "github.com/ccwrecon/ccwrecon/sync"
+	"github.com/ccwrecon/ccwrecon/sync/plans"
 )
 
 func newFetchCmd() *cobra.Command {
@@ -44,8 +44,8 @@ func newFetchCmd() *cobra.Command {
 			if snap.Stats.ReferenceSince != "" {
 				how += "; groups, lookups and charts changed since " + snap.Stats.ReferenceSince
 			}
-			fmt.Fprintf(os.Stderr, "%s fetched from %s in %s (%s) -> %s\n", ccsync.Plural(len(snap.Users), "user", "users"),
-				snap.Instance, ccsync.Plural(int(snap.Stats.Requests), "request", "requests"), how, out)
+			fmt.Fprintf(os.Stderr, "%s fetched from %s in %s (%s) -> %s\n", plans.Plural(len(snap.Users), "user", "users"),
+				snap.Instance, plans.Plural(int(snap.Stats.Requests), "request", "requests"), how, out)
 			return nil
 		},
 	}

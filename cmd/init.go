@@ -17,6 +17,8 @@ import (
 	"github.com/ccwrecon/ccwrecon/internal/fileutil"
 	"github.com/ccwrecon/ccwrecon/internal/termtext"
 	ccsync "github.com/ccwrecon/ccwrecon/sync"
+	"github.com/ccwrecon/ccwrecon/sync/engine"
+	"github.com/ccwrecon/ccwrecon/sync/plans"
 )
 
 func newInitCmd() *cobra.Command {
@@ -56,7 +58,7 @@ segment lookups; secrets are never written.`,
 				}
 			}
 			if err := svc.CheckSetup(c.Context(), chart, lookups); err != nil {
-				return exitCode(1, fmt.Errorf("%s; nothing saved", strings.TrimPrefix(err.Error(), ccsync.ErrConfig.Error()+": ")))
+				return exitCode(1, fmt.Errorf("%s; nothing saved", strings.TrimPrefix(err.Error(), engine.ErrConfig.Error()+": ")))
 			}
 			path, name, err := saveProfile(s.CoupaURL, chart, lookups)
 			if err != nil {
@@ -88,14 +90,14 @@ func printSetup(w io.Writer, s *ccsync.Setup) {
 	safe := termtext.Safe
 	fmt.Fprintf(w, "Coupa %s\nActive charts of accounts: %s\nLookups:\n", safe(s.Instance), safe(strings.Join(s.Charts, ", ")))
 	for _, l := range s.Lookups {
-		state := ccsync.Plural(l.Values, "value", "values")
+		state := plans.Plural(l.Values, "value", "values")
 		if !l.Active {
 			state = "inactive"
 		}
 		fmt.Fprintf(w, "  %-24s %-10s e.g. %s\n", safe(l.Name), state, safe(strings.Join(l.Sample, ", ")))
 	}
 	for _, seg := range s.Segments {
-		fmt.Fprintf(w, "\nCCW segment %d: the feed uses %s (%s)\n", seg.Segment, ccsync.Plural(len(seg.Values), "value", "values"), safe(sample(seg.Values, 4)))
+		fmt.Fprintf(w, "\nCCW segment %d: the feed uses %s (%s)\n", seg.Segment, plans.Plural(len(seg.Values), "value", "values"), safe(sample(seg.Values, 4)))
 		for i, m := range seg.Candidates {
 			fmt.Fprintf(w, "  %d) %-24s holds %d of %d (%.0f%%)\n", i+1, safe(m.Lookup), m.Matched, m.Of, 100*m.Rate())
 		}

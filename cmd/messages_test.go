@@ -22,7 +22,7 @@ func TestMistakesAreOneLineNamingTheFix(t *testing.T) {
 	}{
 		{[]string{"dif"}, `unknown command "dif"; did you mean diff or drift?`},
 		{[]string{"diff", "--fed", "x.csv"}, "unknown flag --fed for ccwrecon diff; did you mean --feed?"},
-		{[]string{"diff", "--feed", "nope.csv", "--snapshot", "../sync/testdata/acme.snapshot.json"}, "nope.csv does not exist"},
+		{[]string{"diff", "--feed", "nope.csv", "--snapshot", "../testdata/acme.snapshot.json"}, "nope.csv does not exist"},
 		{[]string{"diff", "--feed", fx + "ccw_delta.csv", "--mapping", "nope.yaml", "--snapshot", "x"}, "nope.yaml does not exist"},
 		{[]string{"--config", "nope.yaml", "diff", "--feed", "x"}, "nope.yaml does not exist"},
 		{[]string{"apply", "nope.json", "--via", "api"}, "nope.json does not exist"},
@@ -99,7 +99,7 @@ func TestDetailedExitCodeSaysWhy(t *testing.T) {
 	t.Parallel()
 	feed := filepath.Join(t.TempDir(), "problem.csv")
 	os.WriteFile(feed, []byte("Status|User ID|Last Name|First Name|Email|Supervisor ID\n1|hjenkins|Jenkins|Helen|hjenkins@acme.example|nobody.here\n"), 0o600)
-	r := run(t, nil, "diff", "--feed", feed, "--snapshot", "../sync/testdata/acme.snapshot.json", "--detailed-exitcode")
+	r := run(t, nil, "diff", "--feed", feed, "--snapshot", "../testdata/acme.snapshot.json", "--detailed-exitcode")
 	if r.code != 2 || !strings.Contains(r.stderr, "exit 2: nothing would be applied, but the feed has 1 user with problems") {
 		t.Fatalf("%d %s", r.code, r.stderr)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	ccsync "github.com/ccwrecon/ccwrecon/sync"
+	"github.com/ccwrecon/ccwrecon/sync/plans"
 )
 
 // stderrProgress prints progress on one line of stderr, only on a terminal,
@@ -31,7 +32,7 @@ func stderrProgress() (func(ccsync.Progress), func()) {
 		if p.Total > 0 {
 			fmt.Fprintf(w, "\r\033[Kfetching %s: %d/%d pages (%d%%)", p.Stage, p.Done, p.Total, p.Done*100/p.Total)
 		} else {
-			fmt.Fprintf(w, "\r\033[Kfetching %s: %s", p.Stage, ccsync.Plural(p.Done, "page", "pages"))
+			fmt.Fprintf(w, "\r\033[Kfetching %s: %s", p.Stage, plans.Plural(p.Done, "page", "pages"))
 		}
 	}
 	return fn, func() {

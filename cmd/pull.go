@@ -7,7 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ccwrecon/ccwrecon/internal/termtext"
-	ccsync "github.com/ccwrecon/ccwrecon/sync"
+	"github.com/ccwrecon/ccwrecon/sync/plans"
 )
 
 func newPullCmd() *cobra.Command {
@@ -39,15 +39,15 @@ func newPullCmd() *cobra.Command {
 				n++
 			}
 			if c.Context().Err() != nil {
-				fmt.Fprintf(os.Stderr, "stopped: %s pulled before Ctrl+C; pull again to fetch the rest (files already here are skipped)\n", ccsync.Plural(n, "file", "files"))
+				fmt.Fprintf(os.Stderr, "stopped: %s pulled before Ctrl+C; pull again to fetch the rest (files already here are skipped)\n", plans.Plural(n, "file", "files"))
 				return exitCode(130, nil)
 			}
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(os.Stderr, "%s pulled from %s\n", ccsync.Plural(n, "file", "files"), termtext.Safe(s.SFTPOutDir))
+			fmt.Fprintf(os.Stderr, "%s pulled from %s\n", plans.Plural(n, "file", "files"), termtext.Safe(s.SFTPOutDir))
 			if skipped > 0 {
-				return exitCode(1, fmt.Errorf("%s skipped (listed above)", ccsync.Plural(skipped, "file was", "files were")))
+				return exitCode(1, fmt.Errorf("%s skipped (listed above)", plans.Plural(skipped, "file was", "files were")))
 			}
 			return nil
 		},

@@ -80,7 +80,7 @@ func TestGuardSettingsMustBeNumbers(t *testing.T) {
 		cfg := filepath.Join(t.TempDir(), "config.yaml")
 		os.WriteFile(cfg, []byte("profiles:\n  default:\n    "+c.line+"\n"), 0o600)
 		out := filepath.Join(t.TempDir(), "plan.json")
-		r := run(t, nil, "--config", cfg, "diff", "--feed", fx+"ccw_clean.csv", "--snapshot", "../sync/testdata/acme.snapshot.json", "--out", out)
+		r := run(t, nil, "--config", cfg, "diff", "--feed", fx+"ccw_clean.csv", "--snapshot", "../testdata/acme.snapshot.json", "--out", out)
 		if r.code != 1 || !strings.Contains(r.stderr, c.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") > 2 {
 			t.Fatalf("%s: exit %d: %s", c.line, r.code, r.stderr)
 		}

@@ -25,6 +25,8 @@ import (
 	"github.com/ccwrecon/ccwrecon/internal/termtext"
 	"github.com/ccwrecon/ccwrecon/record"
 	ccsync "github.com/ccwrecon/ccwrecon/sync"
+	"github.com/ccwrecon/ccwrecon/sync/engine"
+	"github.com/ccwrecon/ccwrecon/sync/plans"
 )
 
 // Profile holds the non-secret settings of one engagement (config file).
@@ -379,7 +381,7 @@ func (s *Settings) engagement(o *diffOptions) (ccsync.Engagement, error) {
 	if err != nil {
 		return e, err
 	}
-	e.Config = ccsync.Config{MatchOn: pick(o.matchOn, s.MatchOn), Chart: pick(o.chart, mappingChart, s.Chart), SegmentLookups: lookups,
+	e.Config = engine.Config{MatchOn: pick(o.matchOn, s.MatchOn), Chart: pick(o.chart, mappingChart, s.Chart), SegmentLookups: lookups,
 		IncludeDeactivations: o.includeDeact, AllowMassDeactivation: o.allowMass, AllowLoginChange: o.allowLogin, MaxDeactivations: s.MaxDeactivate,
 		MaxDeactivationPct: s.MaxDeactPct, ScopeFilter: s.ScopeFilter, KnownRoles: s.KnownRoles, ToolVersion: Version,
 		IgnoreCCWLicence: s.CCWLicence != nil && !*s.CCWLicence}
@@ -395,8 +397,8 @@ func (s *Settings) engagement(o *diffOptions) (ccsync.Engagement, error) {
 }
 
 // rules are the selection rules apply checks, from the current settings.
-func (s *Settings) rules(allowMass, includeInferred bool) ccsync.Rules {
-	return ccsync.Rules{Guard: ccsync.GuardOf(s.MaxDeactivate, s.MaxDeactPct, allowMass), IncludeInferred: includeInferred}
+func (s *Settings) rules(allowMass, includeInferred bool) plans.Rules {
+	return plans.Rules{Guard: plans.GuardOf(s.MaxDeactivate, s.MaxDeactPct, allowMass), IncludeInferred: includeInferred}
 }
 
 // parseSegmentLookups reads repeated N=LOOKUP flags over the profile's map.
@@ -422,7 +424,7 @@ func segmentTargets(flags []string, base map[int]string) (map[int]string, error)
 	if len(flags) == 0 && len(base) == 0 {
 		return nil, nil
 	}
-	out := ccsync.DefaultSegmentTargets() // the default an override applies to
+	out := plans.DefaultSegmentTargets() // the default an override applies to
 	if len(base) > 0 {
 		out = map[int]string{} // a profile states the engagement's whole layout
 		for n, t := range base {

@@ -8,8 +8,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ccwrecon/ccwrecon/internal/termtext"
-	ccsync "github.com/ccwrecon/ccwrecon/sync"
+	"github.com/ccwrecon/ccwrecon/sync/followup"
+	"github.com/ccwrecon/ccwrecon/sync/plans"
 	"github.com/ccwrecon/ccwrecon/sync/style"
+	"github.com/ccwrecon/ccwrecon/sync/views"
 )
 
 func newUndoCmd() *cobra.Command {
@@ -43,7 +45,7 @@ naming what changed, who and when, and is not selected. The plan is shown like a
 			if err != nil {
 				return exitCode(1, err)
 			}
-			plan, err := svc.Undo(c.Context(), args[0], ccsync.UndoOptions{AllowLoginChange: allowLogin})
+			plan, err := svc.Undo(c.Context(), args[0], followup.UndoOptions{AllowLoginChange: allowLogin})
 			if err != nil {
 				return exitCode(1, err)
 			}
@@ -56,9 +58,9 @@ naming what changed, who and when, and is not selected. The plan is shown like a
 				}
 			}
 			if format == "json" {
-				err = ccsync.WriteJSON(os.Stdout, plan)
+				err = plans.WriteJSON(os.Stdout, plan)
 			} else {
-				err = ccsync.WriteTextWith(os.Stdout, plan, style.For(os.Stdout), ccsync.TextOptions{})
+				err = views.WriteTextWith(os.Stdout, plan, style.For(os.Stdout), views.TextOptions{})
 				if err == nil && out != "" {
 					fmt.Printf("\nSaved the undo plan to %s. Apply it with: ccwrecon apply %s --via api\n", out, out)
 				}

@@ -8,7 +8,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	ccsync "github.com/ccwrecon/ccwrecon/sync"
+	"github.com/ccwrecon/ccwrecon/sync/apply"
+	"github.com/ccwrecon/ccwrecon/sync/plans"
+	"github.com/ccwrecon/ccwrecon/sync/views"
 )
 
 func newVerifyCmd() *cobra.Command {
@@ -39,7 +41,7 @@ not there yet and none differs, 1 when any differs.`,
 			if err != nil {
 				return err
 			}
-			ccsync.WriteVerificationText(os.Stdout, v)
+			views.WriteVerificationText(os.Stdout, v)
 			switch {
 			case v.Different > 0:
 				return exitCode(1, nil)
@@ -60,11 +62,11 @@ func runFolder(arg string) (string, error) {
 	if st.IsDir() {
 		return arg, nil
 	}
-	_, b, err := ccsync.LoadPlan(arg)
+	_, b, err := plans.LoadPlan(arg)
 	if err != nil {
 		return "", err
 	}
-	dir := ccsync.RunDir(arg, b)
+	dir := apply.RunDir(arg, b)
 	if _, err := os.Stat(filepath.Join(dir, "journal.jsonl")); err != nil {
 		return "", fmt.Errorf("%s was not applied yet (no run folder %s)", arg, dir)
 	}

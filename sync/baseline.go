@@ -16,6 +16,8 @@ import (
 	"github.com/ccwrecon/ccwrecon/feeds"
 	"github.com/ccwrecon/ccwrecon/internal/fileutil"
 	"github.com/ccwrecon/ccwrecon/record"
+	"github.com/ccwrecon/ccwrecon/sync/apply"
+	"github.com/ccwrecon/ccwrecon/sync/plans"
 )
 
 // baselineSegment is where a baseline diff puts CCW segment N: compared as
@@ -50,7 +52,7 @@ func BaselineSnapshot(old *feeds.Feed, instance string) *coupa.Snapshot {
 		if v := r.Get(record.Manager); v != "" {
 			u.Manager = &coupa.Ref{Login: v}
 		}
-		if p, ok := ParsePhone(r.Get(record.PhoneWork)); ok {
+		if p, ok := plans.ParsePhone(r.Get(record.PhoneWork)); ok {
 			u.PhoneWork = &coupa.Phone{CountryCode: p.CountryCode, AreaCode: p.AreaCode, Number: p.Number, Extension: p.Extension}
 		}
 		for _, role := range r.Roles {
@@ -114,7 +116,7 @@ func (s *Service) baseline(ctx context.Context) (*coupa.Snapshot, error) {
 	for _, u := range old.Users {
 		u.Keys(func(f string) { s.baselineFields[f] = true })
 	}
-	snap := BaselineSnapshot(old, BaselinePrefix+name)
+	snap := BaselineSnapshot(old, plans.BaselinePrefix+name)
 	snap.Warnings = append(snap.Warnings, old.Warnings...)
 	snap.Warnings = append(snap.Warnings, fmt.Sprintf("compared with the baseline file %s, not with Coupa: segment values and roles were not checked against Coupa's lookups and catalogue (skipped)", old.Name))
 	return snap, nil
@@ -165,8 +167,8 @@ func (s *Service) LastDelivered() (string, error) {
 // run folder, and as --baseline last the state CCW holds after it — for a
 // baseline plan the baseline file with the delivered rows laid over it (a
 // delta delivers only changes), otherwise the delivered file itself.
-func (s *Service) keepDelivered(plan *Plan, target *SFTPTarget) func(runDir, name string, plain []byte) error {
-	if target == nil || target.Format == FormatCore {
+func (s *Service) keepDelivered(plan *plans.Plan, target *apply.SFTPTarget) func(runDir, name string, plain []byte) error {
+	if target == nil || target.Format == apply.FormatCore {
 		return nil
 	}
 	return func(runDir, name string, plain []byte) error {
@@ -177,12 +179,12 @@ func (s *Service) keepDelivered(plan *Plan, target *SFTPTarget) func(runDir, nam
 			return err
 		}
 		state := plain
-		if IsBaseline(plan.Instance) {
+		if plans.IsBaseline(plan.Instance) {
 			m, enc := s.e.Mapping, s.e.Encoding
-			if dp, _ := s.deliveredPath(); BaselineFile(plan.Instance) == dp {
+			if dp, _ := s.deliveredPath(); plans.BaselineFile(plan.Instance) == dp {
 				m, enc = nil, "" // the state ccwrecon wrote last time
 			}
-			merged, err := mergeDelivered(BaselineFile(plan.Instance), name, plain, target, m, enc)
+			merged, err := mergeDelivered(plans.BaselineFile(plan.Instance), name, plain, target, m, enc)
 			if err != nil {
 				return err
 			}
@@ -201,7 +203,7 @@ func (s *Service) keepDelivered(plan *Plan, target *SFTPTarget) func(runDir, nam
 
 // mergeDelivered lays the delivered rows over the baseline's, by login
 // (new users added): the state CCW holds once it loads the delta.
-func mergeDelivered(oldPath, name string, delivered []byte, target *SFTPTarget, m *feeds.Mapping, enc string) ([]byte, error) {
+func mergeDelivered(oldPath, name string, delivered []byte, target *apply.SFTPTarget, m *feeds.Mapping, enc string) ([]byte, error) {
 	old, err := feeds.ReadFile(oldPath, feeds.Options{Mapping: m, Encoding: enc})
 	if err != nil {
 		return nil, fmt.Errorf("the baseline %s: %v", oldPath, err)

@@ -1,11 +1,19 @@
-// Package sync is ccwrecon's engine: it matches a feed with Coupa (or with
-// a baseline file), computes a typed, field-by-field plan with its
-// problems from one description per field (Registry), owns every selection
-// rule, the exit status and the typed confirmation, and applies, verifies,
-// undoes and reports plans through the Coupa API or as files over SFTP.
-// The command line and the console only call it (Service).
+// Package sync is ccwrecon's service: one Service per engagement, which
+// the command line and the console call for everything they do. It reads
+// the settings it was given, opens Coupa (through the cache) or a baseline
+// file, and hands the work to its sibling packages, each a job you can
+// name:
 //
-// What may not live here: printing to a terminal (renderers write to the
-// writers they are given), flags and the environment (package cmd), Bubble
-// Tea (package tui).
+//   - plans: the plan's vocabulary (fields, values, changes, problems,
+//     selection rules, digest, loader, encoders, typed views);
+//   - engine: matching and comparison, which make a plan;
+//   - apply: the API and SFTP routes, the journal, the stale check and
+//     the read-back;
+//   - followup: what comes after a run (load status, undo, drift,
+//     history) and doctor's checks;
+//   - views: every text, JSON and CSV a command writes.
+//
+// Arrows go one way: plans ← engine ← apply ← followup ← views ← sync.
+// What may not live here: a rule (it lives in plans), printing to a
+// terminal, flags and the environment (package cmd), Bubble Tea (tui).
 package sync

@@ -15,14 +15,18 @@ import (
 	"github.com/ccwrecon/ccwrecon/coupa"
 	"github.com/ccwrecon/ccwrecon/feeds"
 	"github.com/ccwrecon/ccwrecon/internal/fileutil"
+	"github.com/ccwrecon/ccwrecon/sync/apply"
+	"github.com/ccwrecon/ccwrecon/sync/followup"
+	"github.com/ccwrecon/ccwrecon/sync/plans"
+	"github.com/ccwrecon/ccwrecon/sync/views"
 )
 
 // Drift reads Coupa now (an incremental refresh when the cache can serve)
 // and compares it with a snapshot, field by field; or with a plan: its
 // users' recorded values field by field, and every other user changed
 // after the plan was made, named with who changed it.
-func (s *Service) Drift(ctx context.Context, since string) (*Drift, error) {
-	b, err := fileutil.ReadRegular(since, MaxPlanBytes)
+func (s *Service) Drift(ctx context.Context, since string) (*followup.Drift, error) {
+	b, err := fileutil.ReadRegular(since, plans.MaxPlanBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -31,17 +35,17 @@ func (s *Service) Drift(ctx context.Context, since string) (*Drift, error) {
 		format = string(m[1])
 	}
 	var before map[int]map[string]string
-	var plan *Plan
+	var plan *plans.Plan
 	var snap *coupa.Snapshot
-	d := &Drift{Since: since}
+	d := &followup.Drift{Since: since}
 	switch {
 	case format == coupa.SnapshotFormat:
 		if snap, err = coupa.LoadSnapshot(since); err != nil {
 			return nil, err
 		}
 		d.SinceTime, d.Instance = snap.FetchedAt, snap.Instance
-	case format == PlanFormat:
-		if plan, err = ParsePlan(b); err != nil {
+	case format == plans.PlanFormat:
+		if plan, err = plans.ParsePlan(b); err != nil {
 			return nil, fmt.Errorf("%s: %w", since, err)
 		}
 		d.SinceTime, d.Instance = plan.CreatedAt, plan.Instance
@@ -67,14 +71,14 @@ func (s *Service) Drift(ctx context.Context, since string) (*Drift, error) {
 
 // DriftFrom is what changed in Coupa since a snapshot in memory was read
 // (the console's session: since this comparison was made).
-func (s *Service) DriftFrom(ctx context.Context, base *coupa.Snapshot) (*Drift, error) {
-	d := &Drift{Since: "this comparison", SinceTime: base.FetchedAt, Instance: base.Instance}
+func (s *Service) DriftFrom(ctx context.Context, base *coupa.Snapshot) (*followup.Drift, error) {
+	d := &followup.Drift{Since: "this comparison", SinceTime: base.FetchedAt, Instance: base.Instance}
 	return s.driftAgainst(ctx, d, nil, nil, base)
 }
 
 // driftAgainst compares Coupa now with a snapshot (snap) or with what a
 // plan recorded (before, by Coupa id).
-func (s *Service) driftAgainst(ctx context.Context, d *Drift, before map[int]map[string]string, plan *Plan, snap *coupa.Snapshot) (*Drift, error) {
+func (s *Service) driftAgainst(ctx context.Context, d *followup.Drift, before map[int]map[string]string, plan *plans.Plan, snap *coupa.Snapshot) (*followup.Drift, error) {
 	now, _, err := s.Coupa(ctx, nil)
 	if err != nil {
 		return nil, err
@@ -93,45 +97,45 @@ func (s *Service) driftAgainst(ctx context.Context, d *Drift, before map[int]map
 		u := &now.Users[i]
 		was, known := before[u.ID]
 		if b, ok := base[u.ID]; ok {
-			if sameUser(b, u) {
+			if followup.SameUser(b, u) {
 				continue // most users: compared without building their fields
 			}
-			was, known = fieldsOf(b), true
+			was, known = followup.FieldsOf(b), true
 		}
-		du := DriftUser{Key: u.Login, UpdatedAt: u.UpdatedAt, UpdatedBy: actor(u)}
+		du := followup.DriftUser{Key: u.Login, UpdatedAt: u.UpdatedAt, UpdatedBy: followup.Actor(u)}
 		switch {
 		case known:
-			cur := fieldsOf(u)
-			for _, f := range driftFields(was, cur) {
+			cur := followup.FieldsOf(u)
+			for _, f := range followup.DriftFields(was, cur) {
 				if plan != nil {
 					if _, recorded := was[f]; !recorded {
 						continue // the plan did not record this field
 					}
 				}
-				if Same(f, textValue(f, was[f]), textValue(f, cur[f])) {
+				if plans.Same(f, followup.TextValue(f, was[f]), followup.TextValue(f, cur[f])) {
 					continue
 				}
-				du.Changes = append(du.Changes, DriftChange{Field: f, Before: was[f], After: cur[f]})
+				du.Changes = append(du.Changes, followup.DriftChange{Field: f, Before: was[f], After: cur[f]})
 			}
 			if len(du.Changes) == 0 {
 				continue
 			}
 		case snap != nil:
 			du.Note = "created since"
-			du.Changes = []DriftChange{}
+			du.Changes = []followup.DriftChange{}
 		default: // a plan records only its users: anyone else updated after it was made
 			t, err := time.Parse(time.RFC3339, u.UpdatedAt)
 			if err != nil || t.Before(d.SinceTime) { // the same second counts: plans keep whole seconds
 				continue
 			}
 			du.Note = "updated after the plan was made; the plan holds no earlier record of this user's fields"
-			du.Changes = []DriftChange{}
+			du.Changes = []followup.DriftChange{}
 		}
 		d.Users = append(d.Users, du)
 	}
 	sort.SliceStable(d.Users, func(i, j int) bool { return d.Users[i].UpdatedAt > d.Users[j].UpdatedAt })
 	if d.Users == nil {
-		d.Users = []DriftUser{}
+		d.Users = []followup.DriftUser{}
 	}
 	return d, nil
 }
@@ -150,7 +154,7 @@ func (s *Service) historyKeep() int {
 // UserHistory reads a user's versions across the kept snapshots of the
 // instance and Coupa now, oldest first, each with what changed and who
 // changed it.
-func (s *Service) UserHistory(ctx context.Context, login string) ([]UserVersion, error) {
+func (s *Service) UserHistory(ctx context.Context, login string) ([]followup.UserVersion, error) {
 	client, err := s.Client(false)
 	if err != nil {
 		return nil, err
@@ -177,7 +181,7 @@ func (s *Service) UserHistory(ctx context.Context, login string) ([]UserVersion,
 	}
 	snaps = append(snaps, now)
 	sort.SliceStable(snaps, func(i, j int) bool { return snaps[i].FetchedAt.Before(snaps[j].FetchedAt) })
-	var out []UserVersion
+	var out []followup.UserVersion
 	var prev map[string]string
 	for _, sn := range snaps {
 		var u *coupa.User
@@ -190,15 +194,15 @@ func (s *Service) UserHistory(ctx context.Context, login string) ([]UserVersion,
 		if u == nil {
 			continue
 		}
-		cur := fieldsOf(u)
-		v := UserVersion{Seen: sn.FetchedAt, UpdatedAt: u.UpdatedAt, UpdatedBy: actor(u), Changes: []DriftChange{}}
+		cur := followup.FieldsOf(u)
+		v := followup.UserVersion{Seen: sn.FetchedAt, UpdatedAt: u.UpdatedAt, UpdatedBy: followup.Actor(u), Changes: []followup.DriftChange{}}
 		switch {
 		case prev == nil:
 			v.Note = "first seen"
 		default:
-			for _, f := range driftFields(prev, cur) {
-				if !Same(f, textValue(f, prev[f]), textValue(f, cur[f])) {
-					v.Changes = append(v.Changes, DriftChange{Field: f, Before: prev[f], After: cur[f]})
+			for _, f := range followup.DriftFields(prev, cur) {
+				if !plans.Same(f, followup.TextValue(f, prev[f]), followup.TextValue(f, cur[f])) {
+					v.Changes = append(v.Changes, followup.DriftChange{Field: f, Before: prev[f], After: cur[f]})
 				}
 			}
 			if len(v.Changes) == 0 && len(out) > 0 && out[len(out)-1].UpdatedAt == u.UpdatedAt {
@@ -228,8 +232,8 @@ type StatusOptions struct {
 // plan's user and feed line, and records the outcome in the run folder.
 // Coupa documents no such API for the CCW User file: its status is
 // unknown, and verify is the way to check it.
-func (s *Service) Status(ctx context.Context, runDir string, o StatusOptions) (*LoadStatus, error) {
-	plan, err := runPlan(runDir)
+func (s *Service) Status(ctx context.Context, runDir string, o StatusOptions) (*followup.LoadStatus, error) {
+	plan, err := apply.RunPlan(runDir)
 	if err != nil {
 		return nil, err
 	}
@@ -237,7 +241,7 @@ func (s *Service) Status(ctx context.Context, runDir string, o StatusOptions) (*
 	if err != nil {
 		return nil, fmt.Errorf("%s: no report yet (is the run still going?): %v", runDir, err)
 	}
-	var rep Report
+	var rep apply.Report
 	if err := json.Unmarshal(rb, &rep); err != nil {
 		return nil, fmt.Errorf("%s/report.json: %v", runDir, err)
 	}
@@ -248,10 +252,10 @@ func (s *Service) Status(ctx context.Context, runDir string, o StatusOptions) (*
 	if err != nil {
 		return nil, err
 	}
-	if !SameInstance(client.Instance(), plan.Instance) {
-		return nil, &InstanceError{Plan: plan.Instance, Settings: client.Instance()}
+	if !apply.SameInstance(client.Instance(), plan.Instance) {
+		return nil, &apply.InstanceError{Plan: plan.Instance, Settings: client.Instance()}
 	}
-	users := map[string]*UserPlan{}
+	users := map[string]*plans.UserPlan{}
 	for _, u := range plan.Users {
 		users[strings.ToLower(u.Key)] = u
 	}
@@ -259,12 +263,12 @@ func (s *Service) Status(ctx context.Context, runDir string, o StatusOptions) (*
 	// refused row is named by its number, whatever its first column holds
 	// (Coupa's Id for existing users, blank for new ones)
 	rowsOf := map[string][]string{}
-	if built, err := PlanFiles(plan, &SFTPTarget{Format: FormatCore}); err == nil {
+	if built, err := apply.PlanFiles(plan, &apply.SFTPTarget{Format: apply.FormatCore}); err == nil {
 		for _, f := range built {
 			rowsOf[f.Name] = f.Logins
 		}
 	}
-	st := &LoadStatus{RunDir: runDir}
+	st := &followup.LoadStatus{RunDir: runDir}
 	every := o.Every
 	if every <= 0 {
 		every = time.Second
@@ -272,9 +276,9 @@ func (s *Service) Status(ctx context.Context, runDir string, o StatusOptions) (*
 	deadline := time.Now().Add(o.Timeout)
 	for _, full := range rep.Files {
 		name := path.Base(full)
-		fs := FileStatus{File: full}
+		fs := followup.FileStatus{File: full}
 		if strings.HasPrefix(name, "ccw_users_") {
-			fs.Status, fs.Note = LoadUnknown, "Coupa documents no load-result API for the CCW User file: check what landed with ccwrecon verify "+runDir
+			fs.Status, fs.Note = followup.LoadUnknown, "Coupa documents no load-result API for the CCW User file: check what landed with ccwrecon verify "+runDir
 			st.Files = append(st.Files, fs)
 			continue
 		}
@@ -293,7 +297,7 @@ func (s *Service) Status(ctx context.Context, runDir string, o StatusOptions) (*
 					}
 				}
 				fs.Status, fs.Result = last.Status, last.ResultText
-				fs.RowError = rowErrors(last.UploadErrors, users, rowsOf[feeds.TrimPGPExt(name)])
+				fs.RowError = followup.RowErrors(last.UploadErrors, users, rowsOf[feeds.TrimPGPExt(name)])
 			}
 			if o.Progress != nil {
 				o.Progress(name, fs.Status)
@@ -310,14 +314,14 @@ func (s *Service) Status(ctx context.Context, runDir string, o StatusOptions) (*
 		}
 		st.Files = append(st.Files, fs)
 	}
-	if err := WriteLoadStatusFiles(runDir, st); err != nil {
+	if err := views.WriteLoadStatusFiles(runDir, st); err != nil {
 		return nil, err
 	}
 	return st, nil
 }
 
 // Undo makes the undo plan of a run folder (see the package's Undo).
-func (s *Service) Undo(ctx context.Context, runDir string, o UndoOptions) (*Plan, error) {
+func (s *Service) Undo(ctx context.Context, runDir string, o followup.UndoOptions) (*plans.Plan, error) {
 	var client *coupa.Client
 	if s.HasCoupa() {
 		var err error
@@ -325,17 +329,17 @@ func (s *Service) Undo(ctx context.Context, runDir string, o UndoOptions) (*Plan
 			return nil, err
 		}
 	}
-	return Undo(ctx, client, runDir, o)
+	return followup.Undo(ctx, client, runDir, o)
 }
 
 // UndoSession opens the undo plan of a run as a session for the console:
 // shown like any diff, applied through the API like any plan.
-func (s *Service) UndoSession(ctx context.Context, runDir string, o UndoOptions) (*Session, error) {
+func (s *Service) UndoSession(ctx context.Context, runDir string, o followup.UndoOptions) (*Session, error) {
 	p, err := s.Undo(ctx, runDir, o)
 	if err != nil {
 		return nil, err
 	}
-	return &Session{Plan: p, FeedName: p.Feed.Name, Instance: p.Instance, Vias: []string{RouteAPI}, Default: p.Selection()}, nil
+	return &Session{Plan: p, FeedName: p.Feed.Name, Instance: p.Instance, Vias: []string{plans.RouteAPI}, Default: p.Selection()}, nil
 }
 
 // formatRe finds a document's format near its start.

@@ -18,7 +18,12 @@ import (
 	"github.com/ccwrecon/ccwrecon/feeds"
 	"github.com/ccwrecon/ccwrecon/internal/fileutil"
 	"github.com/ccwrecon/ccwrecon/internal/termtext"
+	"github.com/ccwrecon/ccwrecon/sync/apply"
+	"github.com/ccwrecon/ccwrecon/sync/engine"
+	"github.com/ccwrecon/ccwrecon/sync/followup"
+	"github.com/ccwrecon/ccwrecon/sync/plans"
 	"github.com/ccwrecon/ccwrecon/sync/style"
+	"github.com/ccwrecon/ccwrecon/sync/views"
 )
 
 // Engagement is everything one reconciliation needs, resolved by the
@@ -31,8 +36,8 @@ type Engagement struct {
 	Full     *bool  // nil: detect
 	Snapshot string // a saved snapshot instead of live Coupa
 	Refresh  bool   // ignore the cached snapshot
-	Config   Config
-	Rules    Rules // checked again by apply, from these settings
+	Config   engine.Config
+	Rules    plans.Rules // checked again by apply, from these settings
 
 	Coupa      coupa.Config     // BaseURL "" means no instance is configured
 	SFTP       feeds.SFTPConfig // Addr "" means no SFTP is configured
@@ -89,14 +94,14 @@ type Progress struct {
 
 // Session is an opened reconciliation: a plan and what it was made from.
 type Session struct {
-	Plan        *Plan
+	Plan        *plans.Plan
 	Feed        *feeds.Feed
 	Snapshot    *coupa.Snapshot
 	FeedName    string
 	Instance    string
-	SnapshotAge time.Duration // 0: read live
-	Vias        []string      // "api", "sftp": the ways this session can apply
-	Default     Selection     // the selection diff made, for "back to default"
+	SnapshotAge time.Duration   // 0: read live
+	Vias        []string        // "api", "sftp": the ways this session can apply
+	Default     plans.Selection // the selection diff made, for "back to default"
 }
 
 // HasCoupa reports whether an instance and credentials are configured.
@@ -145,7 +150,7 @@ func (s *Service) Open(ctx context.Context, progress func(Progress)) (*Session, 
 		cfg.SegmentTargets, cfg.IgnoreCCWLicence, cfg.SkipCatalogue = BaselineTargets(), true, true
 		restrictTo(feed, s.baselineFields)
 	}
-	plan, err := Diff(feed, snap, cfg)
+	plan, err := engine.Diff(feed, snap, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -154,15 +159,15 @@ func (s *Service) Open(ctx context.Context, progress func(Progress)) (*Session, 
 		sess.SnapshotAge = time.Since(snap.FetchedAt)
 	}
 	if s.HasCoupa() {
-		sess.Vias = append(sess.Vias, RouteAPI)
+		sess.Vias = append(sess.Vias, plans.RouteAPI)
 	}
 	if s.e.SFTP.Addr != "" {
-		sess.Vias = append(sess.Vias, RouteSFTP)
+		sess.Vias = append(sess.Vias, plans.RouteSFTP)
 	}
-	if IsBaseline(plan.Instance) {
+	if plans.IsBaseline(plan.Instance) {
 		sess.Vias = nil
 		if s.e.SFTP.Addr != "" {
-			sess.Vias = []string{RouteSFTP}
+			sess.Vias = []string{plans.RouteSFTP}
 		}
 	}
 	return sess, nil
@@ -198,7 +203,7 @@ func (s *Service) Coupa(ctx context.Context, progress func(Progress)) (snap *cou
 		return nil, true, err
 	}
 	if cerr == nil && cacheStale(snap) {
-		rotateHistory(cachePath, s.historyKeep())
+		followup.RotateHistory(cachePath, s.historyKeep())
 		_ = snap.SaveCache(cachePath) // the cache is an optimisation; failing to write it is not an error
 	}
 	return snap, true, nil
@@ -218,7 +223,7 @@ func cacheStale(snap *coupa.Snapshot) bool {
 // --resume: pasted as printed, with the same environment, it resumes the
 // run (route, file format, encryption and rule flags included; --yes,
 // since the plan was confirmed when the run began).
-func (s *Service) continueCommand(r ApplyRequest, target *SFTPTarget, rules Rules) string {
+func (s *Service) continueCommand(r ApplyRequest, target *apply.SFTPTarget, rules plans.Rules) string {
 	args := append([]string{"ccwrecon"}, s.e.Args...)
 	args = append(args, "apply", r.PlanPath, "--via", r.Via)
 	if target != nil {
@@ -241,7 +246,7 @@ func (s *Service) continueCommand(r ApplyRequest, target *SFTPTarget, rules Rule
 	}
 	args = append(args, "--yes", "--resume")
 	for i := range args {
-		args[i] = shellQuote(args[i])
+		args[i] = apply.ShellQuote(args[i])
 	}
 	return strings.Join(args, " ")
 }
@@ -257,15 +262,15 @@ func hasArg(args []string, prefix string) bool {
 
 // liveScope counts the guard's scope in Coupa now, through the cache (an
 // incremental read), with the current settings; nil without Coupa access.
-func (s *Service) liveScope(plan *Plan) func(context.Context) (int, error) {
-	if IsBaseline(plan.Instance) {
+func (s *Service) liveScope(plan *plans.Plan) func(context.Context) (int, error) {
+	if plans.IsBaseline(plan.Instance) {
 		// the baseline's active users, read again from the file
 		return func(ctx context.Context) (int, error) {
-			old, err := s.readFeedAt(ctx, BaselineFile(plan.Instance), s.baselineOptions(BaselineFile(plan.Instance)))
+			old, err := s.readFeedAt(ctx, plans.BaselineFile(plan.Instance), s.baselineOptions(plans.BaselineFile(plan.Instance)))
 			if err != nil {
-				return 0, fmt.Errorf("the baseline %s: %w", BaselineFile(plan.Instance), err)
+				return 0, fmt.Errorf("the baseline %s: %w", plans.BaselineFile(plan.Instance), err)
 			}
-			return GuardScope(BaselineSnapshot(old, plan.Instance), plan.Feed.Kind, s.e.Config.ScopeFilter), nil
+			return engine.GuardScope(BaselineSnapshot(old, plan.Instance), plan.Feed.Kind, s.e.Config.ScopeFilter), nil
 		}
 	}
 	if !s.HasCoupa() {
@@ -278,7 +283,7 @@ func (s *Service) liveScope(plan *Plan) func(context.Context) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		return GuardScope(snap, plan.Feed.Kind, s.e.Config.ScopeFilter), nil
+		return engine.GuardScope(snap, plan.Feed.Kind, s.e.Config.ScopeFilter), nil
 	}
 }
 
@@ -382,21 +387,21 @@ func (s *Service) Decrypt(data []byte) ([]byte, error) {
 // Target builds the SFTP delivery of a file format ("" takes the
 // engagement's), checking the settings and the PGP key before anything is
 // created.
-func (s *Service) Target(format string) (*SFTPTarget, error) {
+func (s *Service) Target(format string) (*apply.SFTPTarget, error) {
 	d := s.e.Delivery
 	if format == "" {
 		format = d.Format
 	}
 	if format == "" {
-		format = FormatCCW
+		format = apply.FormatCCW
 	}
-	if format != FormatCCW && format != FormatCore {
+	if format != apply.FormatCCW && format != apply.FormatCore {
 		return nil, fmt.Errorf("--file-format %q: want ccw (the CCW User file, stand-alone CCW) or core (Coupa's Users CSV, unified customers)", format)
 	}
 	if s.e.SFTP.Addr == "" || s.e.SFTP.User == "" {
 		return nil, errors.New("the SFTP path needs --sftp-addr and --sftp-user (CCW_SFTP_ADDR, CCW_SFTP_USER); nothing was written")
 	}
-	t := &SFTPTarget{Config: s.e.SFTP, Dir: d.Dir, UsersDir: d.UsersDir, Format: format, CCW: d.CCW, Armor: d.Armor,
+	t := &apply.SFTPTarget{Config: s.e.SFTP, Dir: d.Dir, UsersDir: d.UsersDir, Format: format, CCW: d.CCW, Armor: d.Armor,
 		FileExt: d.FileExt, PGPExt: d.PGPExt}
 	if t.FileExt != "" && t.FileExt != ".csv" && t.FileExt != ".txt" {
 		return nil, errors.New("ccw-file-extension must be .csv or .txt")
@@ -426,7 +431,7 @@ type ApplyRequest struct {
 	DryRun    bool
 	DryRunOut io.Writer
 	Stop      <-chan struct{}
-	Progress  func(Event)
+	Progress  func(apply.Event)
 	// IncludeInferred applies inferred deactivations the plan selects
 	// (--include-deactivations).
 	IncludeInferred bool
@@ -441,28 +446,28 @@ type ApplyRequest struct {
 
 // CheckApply checks an apply's settings before anything is asked or
 // created: the route, its settings, and the instance.
-func (s *Service) CheckApply(plan *Plan, r ApplyRequest) (*SFTPTarget, error) {
-	var target *SFTPTarget
-	if IsBaseline(plan.Instance) {
+func (s *Service) CheckApply(plan *plans.Plan, r ApplyRequest) (*apply.SFTPTarget, error) {
+	var target *apply.SFTPTarget
+	if plans.IsBaseline(plan.Instance) {
 		// a baseline plan has no Coupa instance: it becomes a CCW User file
-		if r.Via != RouteSFTP {
-			return nil, fmt.Errorf("this plan compares with the baseline file %s, not with a Coupa instance: apply it as a CCW User file with --via sftp; nothing was sent", BaselineFile(plan.Instance))
+		if r.Via != plans.RouteSFTP {
+			return nil, fmt.Errorf("this plan compares with the baseline file %s, not with a Coupa instance: apply it as a CCW User file with --via sftp; nothing was sent", plans.BaselineFile(plan.Instance))
 		}
 		t, err := s.Target(r.Format)
 		if err != nil {
 			return nil, err
 		}
-		if t.Format == FormatCore {
+		if t.Format == apply.FormatCore {
 			return nil, errors.New("a baseline plan is delivered as a CCW User file (--file-format ccw), the layout CCW stand-alone customers load; nothing was sent")
 		}
 		return t, nil
 	}
 	switch r.Via {
-	case RouteAPI:
+	case plans.RouteAPI:
 		if !s.HasCoupa() {
 			return nil, fmt.Errorf("applying through the API needs the instance and credentials: set COUPA_URL (the plan is for %s) and COUPA_CLIENT_ID/COUPA_CLIENT_SECRET or COUPA_API_KEY", plan.Instance)
 		}
-	case RouteSFTP:
+	case plans.RouteSFTP:
 		var err error
 		if target, err = s.Target(r.Format); err != nil {
 			return nil, err
@@ -470,8 +475,8 @@ func (s *Service) CheckApply(plan *Plan, r ApplyRequest) (*SFTPTarget, error) {
 	default:
 		return nil, fmt.Errorf("--via %q: want api or sftp", r.Via)
 	}
-	if s.e.Coupa.BaseURL != "" && !SameInstance(s.e.Coupa.BaseURL, plan.Instance) {
-		return nil, &InstanceError{Plan: plan.Instance, Settings: strings.TrimRight(s.e.Coupa.BaseURL, "/")}
+	if s.e.Coupa.BaseURL != "" && !apply.SameInstance(s.e.Coupa.BaseURL, plan.Instance) {
+		return nil, &apply.InstanceError{Plan: plan.Instance, Settings: strings.TrimRight(s.e.Coupa.BaseURL, "/")}
 	}
 	return target, nil
 }
@@ -479,31 +484,31 @@ func (s *Service) CheckApply(plan *Plan, r ApplyRequest) (*SFTPTarget, error) {
 // Apply applies a saved plan (see the package's Apply). The instance
 // comes from the settings, never from the plan; the SFTP path checks the
 // plan's freshness when API credentials are configured, and says so when not.
-func (s *Service) Apply(ctx context.Context, plan *Plan, r ApplyRequest) (*Report, error) {
+func (s *Service) Apply(ctx context.Context, plan *plans.Plan, r ApplyRequest) (*apply.Report, error) {
 	target, err := s.CheckApply(plan, r)
 	if err != nil {
 		return nil, err
 	}
 	var client *coupa.Client
 	if !r.DryRun && s.HasCoupa() {
-		if client, err = s.Client(r.Via == RouteAPI); err != nil {
+		if client, err = s.Client(r.Via == plans.RouteAPI); err != nil {
 			return nil, err
 		}
 	}
 	rules := s.e.Rules
 	rules.IncludeInferred = rules.IncludeInferred || r.IncludeInferred || r.OnScreen
 	cont := s.continueCommand(r, target, rules)
-	if IsBaseline(plan.Instance) {
+	if plans.IsBaseline(plan.Instance) {
 		client = nil // a baseline plan has no instance: nothing is read or written through an API
 	}
 	if r.Started != nil && !r.DryRun {
 		r.Started(cont)
 	}
-	rep, err := Apply(ctx, client, plan, ApplyOptions{Continue: cont, PlanPath: r.PlanPath, PlanBytes: r.PlanBytes, Resume: r.Resume, DryRun: r.DryRun,
+	rep, err := apply.Apply(ctx, client, plan, apply.ApplyOptions{Continue: cont, PlanPath: r.PlanPath, PlanBytes: r.PlanBytes, Resume: r.Resume, DryRun: r.DryRun,
 		DryRunOut: r.DryRunOut, Rules: rules, Workers: s.e.Workers, Progress: r.Progress, Stop: r.Stop, SFTP: target, LockDir: s.lockDir(), Scope: s.liveScope(plan), Delivered: s.keepDelivered(plan, target)})
 	if rep != nil && !r.DryRun {
 		// The evidence beside the journal; failing to leave it outranks an interruption.
-		if werr := WriteReportFiles(rep); werr != nil && (err == nil || errors.Is(err, ErrInterrupted)) {
+		if werr := views.WriteReportFiles(rep); werr != nil && (err == nil || errors.Is(err, apply.ErrInterrupted)) {
 			err = werr
 		}
 	}
@@ -512,7 +517,7 @@ func (s *Service) Apply(ctx context.Context, plan *Plan, r ApplyRequest) (*Repor
 
 // SaveAndApply saves an on-screen plan into dir, reads it back (so the
 // digest proves what is applied is what was saved) and applies it.
-func (s *Service) SaveAndApply(ctx context.Context, plan *Plan, dir string, r ApplyRequest) (*Report, error) {
+func (s *Service) SaveAndApply(ctx context.Context, plan *plans.Plan, dir string, r ApplyRequest) (*apply.Report, error) {
 	if _, err := s.CheckApply(plan, r); err != nil {
 		return nil, err
 	}
@@ -520,7 +525,7 @@ func (s *Service) SaveAndApply(ctx context.Context, plan *Plan, dir string, r Ap
 	if err != nil {
 		return nil, err
 	}
-	saved, b, err := LoadPlan(path)
+	saved, b, err := plans.LoadPlan(path)
 	if err != nil {
 		return nil, err
 	}
@@ -529,7 +534,7 @@ func (s *Service) SaveAndApply(ctx context.Context, plan *Plan, dir string, r Ap
 }
 
 // SavePlan writes a plan to path, or to a new time-stamped file in dir.
-func (s *Service) SavePlan(plan *Plan, dir, path string) (string, error) {
+func (s *Service) SavePlan(plan *plans.Plan, dir, path string) (string, error) {
 	if path == "" {
 		if dir == "" {
 			dir = "."
@@ -540,21 +545,21 @@ func (s *Service) SavePlan(plan *Plan, dir, path string) (string, error) {
 }
 
 // Verify re-reads a run's users later (see the package's Verify).
-func (s *Service) Verify(ctx context.Context, runDir string) (*Verification, error) {
+func (s *Service) Verify(ctx context.Context, runDir string) (*apply.Verification, error) {
 	client, err := s.Client(false)
 	if err != nil {
 		return nil, err
 	}
-	v, err := Verify(ctx, client, runDir)
+	v, err := apply.Verify(ctx, client, runDir)
 	if err != nil {
 		return v, err
 	}
-	return v, WriteVerificationFiles(runDir, v)
+	return v, views.WriteVerificationFiles(runDir, v)
 }
 
 // Resume continues an interrupted run of a saved plan.
-func (s *Service) Resume(ctx context.Context, planPath string, r ApplyRequest) (*Report, error) {
-	plan, b, err := LoadPlan(planPath)
+func (s *Service) Resume(ctx context.Context, planPath string, r ApplyRequest) (*apply.Report, error) {
+	plan, b, err := plans.LoadPlan(planPath)
 	if err != nil {
 		return nil, err
 	}
@@ -564,7 +569,7 @@ func (s *Service) Resume(ctx context.Context, planPath string, r ApplyRequest) (
 
 // Export writes the plan as text, JSON and CSV into dir and returns the
 // three paths (for people, scripts and spreadsheets).
-func (s *Service) Export(plan *Plan, dir string) ([]string, error) {
+func (s *Service) Export(plan *plans.Plan, dir string) ([]string, error) {
 	if dir == "" {
 		dir = "."
 	}
@@ -573,9 +578,9 @@ func (s *Service) Export(plan *Plan, dir string) ([]string, error) {
 		ext   string
 		write func(io.Writer) error
 	}{
-		{".txt", func(w io.Writer) error { return WriteText(w, plan, style.Plain()) }},
-		{".json", func(w io.Writer) error { return WriteJSON(w, plan) }},
-		{".csv", func(w io.Writer) error { return WriteCSV(w, plan) }},
+		{".txt", func(w io.Writer) error { return views.WriteText(w, plan, style.Plain()) }},
+		{".json", func(w io.Writer) error { return plans.WriteJSON(w, plan) }},
+		{".csv", func(w io.Writer) error { return views.WriteCSV(w, plan) }},
 	}
 	var paths []string
 	for _, x := range writers {
@@ -607,10 +612,10 @@ type FileTable struct {
 // Destination names where a route delivers: the API URL, or the SFTP host
 // and folder (and which file).
 func (s *Service) Destination(via string) string {
-	if via == RouteSFTP {
-		t := &SFTPTarget{Config: s.e.SFTP, Dir: s.e.Delivery.Dir, UsersDir: s.e.Delivery.UsersDir, Format: s.e.Delivery.Format}
+	if via == plans.RouteSFTP {
+		t := &apply.SFTPTarget{Config: s.e.SFTP, Dir: s.e.Delivery.Dir, UsersDir: s.e.Delivery.UsersDir, Format: s.e.Delivery.Format}
 		what := "a CCW User file"
-		if t.Format == FormatCore {
+		if t.Format == apply.FormatCore {
 			what = "a Coupa Users CSV"
 		}
 		return "SFTP " + t.Destination() + " (" + what + ")"
@@ -619,7 +624,7 @@ func (s *Service) Destination(via string) string {
 }
 
 // Preview runs a dry run of a route.
-func (s *Service) Preview(ctx context.Context, plan *Plan, via string) (*Preview, error) {
+func (s *Service) Preview(ctx context.Context, plan *plans.Plan, via string) (*Preview, error) {
 	var buf bytes.Buffer
 	// the preview is the console's, whose apply takes inferred deactivations
 	// the operator selected on screen (never by default): so does its preview
@@ -627,21 +632,21 @@ func (s *Service) Preview(ctx context.Context, plan *Plan, via string) (*Preview
 		return nil, err
 	}
 	p := &Preview{Via: via, Destination: s.Destination(via), Text: buf.String()}
-	if via != RouteSFTP {
+	if via != plans.RouteSFTP {
 		return p, nil
 	}
 	target, err := s.Target("")
 	if err != nil {
 		return nil, err
 	}
-	files, err := PlanFiles(plan, target)
+	files, err := apply.PlanFiles(plan, target)
 	if err != nil {
 		return nil, err
 	}
 	for _, f := range files {
 		r := csv.NewReader(bytes.NewReader(f.Data))
 		r.FieldsPerRecord = -1
-		if target.Format != FormatCore {
+		if target.Format != apply.FormatCore {
 			r.Comma = target.CCW.Delimiter
 			if r.Comma == 0 {
 				r.Comma = '|'

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ccwrecon/ccwrecon/record"
+	"github.com/ccwrecon/ccwrecon/sync/engine"
 )
 
 // Setup is what `init` shows an operator choosing the engagement's chart
@@ -18,7 +19,7 @@ import (
 type Setup struct {
 	Instance string
 	Charts   []string // active
-	Lookups  []LookupSummary
+	Lookups  []engine.LookupSummary
 	Segments []SegmentSetup
 }
 
@@ -68,7 +69,7 @@ func (s *Service) Setup(ctx context.Context) (*Setup, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := NewReference(ref, s.e.Config)
+	e := engine.NewReference(ref, s.e.Config)
 	out := &Setup{Instance: ref.Instance}
 	for _, c := range ref.AccountTypes {
 		if c.Active {
@@ -135,7 +136,7 @@ func (s *Service) CheckSetup(ctx context.Context, chart string, lookups map[int]
 	}
 	cfg := s.e.Config
 	cfg.Chart, cfg.SegmentLookups = chart, lookups
-	e := NewReference(ref, cfg)
+	e := engine.NewReference(ref, cfg)
 	if err := e.ResolveChart(); err != nil {
 		return err
 	}

@@ -16,6 +16,10 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	ccsync "github.com/ccwrecon/ccwrecon/sync"
+	"github.com/ccwrecon/ccwrecon/sync/apply"
+	"github.com/ccwrecon/ccwrecon/sync/engine"
+	"github.com/ccwrecon/ccwrecon/sync/followup"
+	"github.com/ccwrecon/ccwrecon/sync/plans"
 	"github.com/ccwrecon/ccwrecon/sync/style"
 )
 
@@ -84,8 +88,8 @@ type Model struct {
 	showHelp bool
 	status   string
 	// what the next load does with the selection
-	carryFrom  *ccsync.Plan
-	carryDef   ccsync.Selection
+	carryFrom  *plans.Plan
+	carryDef   plans.Selection
 	retryUsers map[string]bool
 	// the apply in progress
 	via      string
@@ -93,7 +97,7 @@ type Model struct {
 	running  *runningView
 	applyCh  chan tea.Msg
 	// the last apply, for the exit status and message
-	report   *ccsync.Report
+	report   *apply.Report
 	applyErr error
 	saved    []string
 	// a second Ctrl+C left during an apply; resumeCmd continues its run
@@ -127,7 +131,7 @@ func (m *Model) load() tea.Cmd {
 // same views, preview and typed confirmation as any plan.
 func (m *Model) undoRun(runDir string) tea.Cmd {
 	return m.open(func(ctx context.Context, _ func(ccsync.Progress)) (*ccsync.Session, error) {
-		return m.c.svc.UndoSession(ctx, runDir, ccsync.UndoOptions{})
+		return m.c.svc.UndoSession(ctx, runDir, followup.UndoOptions{})
 	})
 }
 
@@ -159,7 +163,7 @@ func (m *Model) open(opener func(context.Context, func(ccsync.Progress)) (*ccsyn
 func waitFor(ch chan tea.Msg) tea.Cmd { return func() tea.Msg { return <-ch } }
 
 // Plan is the loaded plan (tests).
-func (m *Model) Plan() *ccsync.Plan { return m.c.plan() }
+func (m *Model) Plan() *plans.Plan { return m.c.plan() }
 
 // Saved lists the files the operator saved or exported, and run folders.
 func (m *Model) Saved() []string { return m.saved }
@@ -171,7 +175,7 @@ func (m *Model) ExitCode() int {
 	case m.forced:
 		return 130
 	case m.report != nil || m.applyErr != nil:
-		return ccsync.ExitStatus(m.report, m.applyErr) // the rule apply exits by
+		return apply.ExitStatus(m.report, m.applyErr) // the rule apply exits by
 	case m.interrupted:
 		return 130
 	case m.state == stFailed:
@@ -183,7 +187,7 @@ func (m *Model) ExitCode() int {
 // setupFixes reports a load error that choosing the chart or the segment
 // lookups fixes.
 func setupFixes(err error) bool {
-	var se *ccsync.SetupError
+	var se *engine.SetupError
 	return errors.As(err, &se)
 }
 
@@ -351,12 +355,12 @@ func (m *Model) loaded(msg loadedMsg) tea.Cmd {
 	switch {
 	case m.retryUsers != nil:
 		before := plan.Selection()
-		n := ccsync.SelectOnly(plan, m.retryUsers)
+		n := plans.SelectOnly(plan, m.retryUsers)
 		c.selectionChanged(before)
 		m.status = fmt.Sprintf("compared again; selected only the %s that did not fully apply (u undoes it)", plural(n, "user", "users"))
 		m.retryUsers = nil
 	case m.carryFrom != nil:
-		kept, dropped := ccsync.CarrySelection(m.carryFrom, m.carryDef, plan)
+		kept, dropped := plans.CarrySelection(m.carryFrom, m.carryDef, plan)
 		m.status = "compared again"
 		if kept > 0 {
 			m.status += "; kept " + plural(kept, "choice", "choices")
@@ -632,13 +636,13 @@ func (m *Model) runApply(via, resumePlan string) tea.Cmd {
 	go func() {
 		ctx, cancel := c.context()
 		defer cancel()
-		req := ccsync.ApplyRequest{Via: via, Stop: run.stop, OnScreen: true, Started: func(resume string) { m.resumeCmd.Store(&resume) }, Progress: func(e ccsync.Event) {
+		req := ccsync.ApplyRequest{Via: via, Stop: run.stop, OnScreen: true, Started: func(resume string) { m.resumeCmd.Store(&resume) }, Progress: func(e apply.Event) {
 			select {
 			case ch <- applyEventMsg(e):
 			case <-c.quit:
 			}
 		}}
-		var rep *ccsync.Report
+		var rep *apply.Report
 		var err error
 		if resumePlan != "" {
 			rep, err = svc.Resume(ctx, resumePlan, req)

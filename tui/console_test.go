@@ -20,6 +20,8 @@ import (
 	"github.com/ccwrecon/ccwrecon/coupa/emulator"
 	"github.com/ccwrecon/ccwrecon/feeds"
 	ccsync "github.com/ccwrecon/ccwrecon/sync"
+	"github.com/ccwrecon/ccwrecon/sync/engine"
+	"github.com/ccwrecon/ccwrecon/sync/plans"
 	"github.com/ccwrecon/ccwrecon/sync/style"
 )
 
@@ -67,8 +69,8 @@ func newEnv(t testing.TB, opts emulator.Options) *env {
 	conn.Close()
 	e.svc = ccsync.NewService(ccsync.Engagement{
 		Feed:   "../testdata/feeds/ccw_delta.csv",
-		Config: ccsync.Config{SegmentLookups: map[int]string{1: "Company", 2: "Cost Center", 3: "GL Account"}, ToolVersion: "test"},
-		Rules:  ccsync.Rules{Guard: ccsync.Guard{Max: 25, Pct: 5}},
+		Config: engine.Config{SegmentLookups: map[int]string{1: "Company", 2: "Cost Center", 3: "GL Account"}, ToolVersion: "test"},
+		Rules:  plans.Rules{Guard: plans.Guard{Max: 25, Pct: 5}},
 		Coupa:  coupa.Config{BaseURL: e.base, APIKey: emulator.DefaultAPIKey, Rate: -1},
 		SFTP:   cfg,
 		Cache:  func(string) (string, error) { return filepath.Join(e.dir, "cache.json"), nil },
@@ -143,7 +145,7 @@ func run(m *Model, cmd tea.Cmd, depth int) {
 var (
 	urlRe    = regexp.MustCompile(`http://127\.0\.0\.1:\d+`)
 	sftpRe   = regexp.MustCompile(`127\.0\.0\.1:\d+:/`)
-	digestRe = regexp.MustCompile(regexp.QuoteMeta(ccsync.DigestPrefix) + `[0-9a-f]{64}`)
+	digestRe = regexp.MustCompile(regexp.QuoteMeta(plans.DigestPrefix) + `[0-9a-f]{64}`)
 	portRe   = regexp.MustCompile(`127\.0\.0\.1:\d+`)
 	stampRe  = regexp.MustCompile(`\d{8}_\d{6}Z`)
 	tmpRe    = regexp.MustCompile(`/tmp/\S+`)
@@ -154,7 +156,7 @@ func screen(m *Model, e *env) string {
 	s := ansi.Strip(m.View())
 	s = urlRe.ReplaceAllString(s, "http://emulator")
 	s = sftpRe.ReplaceAllString(s, "sftp-host:/")
-	s = digestRe.ReplaceAllString(s, ccsync.DigestPrefix+"<digest>")
+	s = digestRe.ReplaceAllString(s, plans.DigestPrefix+"<digest>")
 	s = portRe.ReplaceAllString(s, "emulator:port")
 	s = stampRe.ReplaceAllString(s, "YYYYMMDD_HHMMSSZ")
 	s = strings.ReplaceAll(s, e.dir, "/work")
@@ -403,11 +405,11 @@ func TestReloadKeepsChoices(t *testing.T) {
 // At 100,000 users a keypress costs the same as at ten: the list renders
 // its visible rows only, and a toggle adjusts the counts, not recounts.
 func BenchmarkKeypress100k(b *testing.B) {
-	plan := &ccsync.Plan{Instance: "https://acme.coupahost.com"}
+	plan := &plans.Plan{Instance: "https://acme.coupahost.com"}
 	for i := 0; i < 100000; i++ {
-		plan.Users = append(plan.Users, &ccsync.UserPlan{Key: fmt.Sprintf("user%06d", i), Name: "Ann Lee", Action: ccsync.Update,
-			Selected: true, Line: i + 2, Fingerprint: &ccsync.Fingerprint{ID: i + 1},
-			Changes: []ccsync.Change{{Field: "email", Op: ccsync.OpChange, Before: ccsync.Text("a@x.example"), After: ccsync.Text("b@x.example"), Selected: true}}})
+		plan.Users = append(plan.Users, &plans.UserPlan{Key: fmt.Sprintf("user%06d", i), Name: "Ann Lee", Action: plans.Update,
+			Selected: true, Line: i + 2, Fingerprint: &plans.Fingerprint{ID: i + 1},
+			Changes: []plans.Change{{Field: "email", Op: plans.OpChange, Before: plans.Text("a@x.example"), After: plans.Text("b@x.example"), Selected: true}}})
 	}
 	plan.Recount()
 	m := New(ccsync.NewService(ccsync.Engagement{}), Options{}, style.Plain())
@@ -479,7 +481,7 @@ func TestCtrlCExitsNonZero(t *testing.T) {
 // Quitting after "Could not load" exits 1 and says why.
 func TestQuittingAfterAFailedLoadExits1(t *testing.T) {
 	t.Parallel()
-	svc := ccsync.NewService(ccsync.Engagement{Feed: filepath.Join(t.TempDir(), "missing.csv"), Snapshot: "../sync/testdata/acme.snapshot.json"})
+	svc := ccsync.NewService(ccsync.Engagement{Feed: filepath.Join(t.TempDir(), "missing.csv"), Snapshot: "../testdata/acme.snapshot.json"})
 	m := New(svc, Options{}, style.Plain())
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 30))
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("Could not load")) },

@@ -8,7 +8,9 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	ccsync "github.com/ccwrecon/ccwrecon/sync"
+	"github.com/ccwrecon/ccwrecon/sync/plans"
 	"github.com/ccwrecon/ccwrecon/sync/style"
+	"github.com/ccwrecon/ccwrecon/sync/views"
 )
 
 // Options configure the console.
@@ -31,7 +33,7 @@ type programContext struct {
 	width   int
 	height  int
 	sess    *ccsync.Session
-	undo    []ccsync.Selection
+	undo    []plans.Selection
 	dirty   bool // the selection is not saved
 	version int  // bumps on every selection change: pages rebuild lazily
 	quit    chan struct{}
@@ -42,7 +44,7 @@ type programContext struct {
 // unlike a command it cannot race the next key.
 func (c *programContext) post(msg tea.Msg) { c.posted = append(c.posted, msg) }
 
-func (c *programContext) plan() *ccsync.Plan {
+func (c *programContext) plan() *plans.Plan {
 	if c.sess == nil {
 		return nil
 	}
@@ -50,7 +52,7 @@ func (c *programContext) plan() *ccsync.Plan {
 }
 
 // selectionChanged records a change of selection for undo and redraws.
-func (c *programContext) selectionChanged(before ccsync.Selection) {
+func (c *programContext) selectionChanged(before plans.Selection) {
 	c.undo = append(c.undo, before)
 	if len(c.undo) > 200 {
 		c.undo = c.undo[1:]
@@ -73,10 +75,10 @@ func (c *programContext) context() (context.Context, context.CancelFunc) {
 }
 
 // safe renders data (names, logins, values) so it cannot drive the terminal.
-func safe(s string) string { return ccsync.Safe(s) }
+func safe(s string) string { return views.Safe(s) }
 
 // plural is "1 user", "2 users".
-func plural(n int, one, many string) string { return ccsync.Plural(n, one, many) }
+func plural(n int, one, many string) string { return plans.Plural(n, one, many) }
 
 // wrap breaks text into lines of at most width cells, at spaces where it
 // can and inside long words where it must: nothing is cut.

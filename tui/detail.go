@@ -7,7 +7,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
-	ccsync "github.com/ccwrecon/ccwrecon/sync"
+	"github.com/ccwrecon/ccwrecon/sync/plans"
 	"github.com/ccwrecon/ccwrecon/sync/style"
 )
 
@@ -23,8 +23,8 @@ type detailPane struct {
 }
 
 // label names a field for people: segments with their number and lookup.
-func (d *detailPane) label(u *ccsync.UserPlan, field string) string {
-	n := ccsync.SegmentOf(field)
+func (d *detailPane) label(u *plans.UserPlan, field string) string {
+	n := plans.SegmentOf(field)
 	if n == 0 {
 		return field
 	}
@@ -35,7 +35,7 @@ func (d *detailPane) label(u *ccsync.UserPlan, field string) string {
 }
 
 // values shows a change's two sides; a segment code gets its name.
-func (d *detailPane) values(u *ccsync.UserPlan, c *ccsync.Change) (from, to string) {
+func (d *detailPane) values(u *plans.UserPlan, c *plans.Change) (from, to string) {
 	from, to = safe(c.Coupa()), safe(c.Feed())
 	if n := c.Segment; n > 0 {
 		if s, ok := u.CCWHeld.Get(n); ok && s.Name != "" && s.Code == c.Coupa() {
@@ -56,9 +56,9 @@ func (d *detailPane) values(u *ccsync.UserPlan, c *ccsync.Change) (from, to stri
 
 // mark shows a change's selection: [x] applied, [ ] left out,
 // [i] informational (never applied by default), [!] a user with problems.
-func mark(u *ccsync.UserPlan, c *ccsync.Change) string {
+func mark(u *plans.UserPlan, c *plans.Change) string {
 	switch {
-	case u.Action == ccsync.Error:
+	case u.Action == plans.Error:
 		return style.Locked
 	case u.Selected && c.Selected:
 		return style.On
@@ -69,7 +69,7 @@ func mark(u *ccsync.UserPlan, c *ccsync.Change) string {
 }
 
 // natural is the width the table layout needs for this user.
-func (d *detailPane) natural(u *ccsync.UserPlan) int {
+func (d *detailPane) natural(u *plans.UserPlan) int {
 	if u == nil {
 		return 40
 	}
@@ -77,7 +77,7 @@ func (d *detailPane) natural(u *ccsync.UserPlan) int {
 	return 8 + fw + 2 + fromW + 3 + toW
 }
 
-func (d *detailPane) columns(u *ccsync.UserPlan) (fw, fromW, toW int) {
+func (d *detailPane) columns(u *plans.UserPlan) (fw, fromW, toW int) {
 	for i := range u.Changes {
 		c := &u.Changes[i]
 		from, to := d.values(u, c)
@@ -90,7 +90,7 @@ func (d *detailPane) columns(u *ccsync.UserPlan) (fw, fromW, toW int) {
 
 // render lays the user out at the pane's width and says which lines hold
 // the cursor's change.
-func (d *detailPane) render(u *ccsync.UserPlan, focused bool) (lines []string, curTop, curBottom int) {
+func (d *detailPane) render(u *plans.UserPlan, focused bool) (lines []string, curTop, curBottom int) {
 	t := d.ctx.theme
 	w := max(20, d.w)
 	if u == nil {
@@ -123,7 +123,7 @@ func (d *detailPane) render(u *ccsync.UserPlan, focused bool) (lines []string, c
 			}
 		}
 	}
-	if why := ccsync.WhyNot(u); why != "" && u.Action == ccsync.Error {
+	if why := plans.WhyNot(u); why != "" && u.Action == plans.Error {
 		for _, l := range wrap("Nothing of this user can be selected: fix the problems in the feed or in Coupa, then compare again (ctrl+r).", w) {
 			lines = append(lines, t.Dim.Render(l))
 		}
@@ -186,7 +186,7 @@ func (d *detailPane) render(u *ccsync.UserPlan, focused bool) (lines []string, c
 	return lines, curTop, curBottom
 }
 
-func (d *detailPane) style(u *ccsync.UserPlan, c *ccsync.Change, cursor bool) styleFn {
+func (d *detailPane) style(u *plans.UserPlan, c *plans.Change, cursor bool) styleFn {
 	t := d.ctx.theme
 	switch {
 	case cursor:
@@ -204,7 +204,7 @@ func (f styleFn) Render(s string) string { return f(s) }
 
 // view is exactly h lines, scrolled so the cursor's change shows; a
 // marker line says when more lies above or below.
-func (d *detailPane) view(u *ccsync.UserPlan, focused bool) []string {
+func (d *detailPane) view(u *plans.UserPlan, focused bool) []string {
 	lines, top, bottom := d.render(u, focused)
 	h := max(1, d.h)
 	if len(lines) <= h {

@@ -7,7 +7,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
-	ccsync "github.com/ccwrecon/ccwrecon/sync"
+	"github.com/ccwrecon/ccwrecon/sync/followup"
 )
 
 // The Drift tab: what changed in Coupa since this comparison read it,
@@ -16,7 +16,7 @@ import (
 // by being looked at.
 
 type driftLoadedMsg struct {
-	d   *ccsync.Drift
+	d   *followup.Drift
 	err error
 }
 
@@ -24,7 +24,7 @@ var dk = struct{ Look key.Binding }{Look: bind([]string{"r"}, "r", "read Coupa a
 
 type driftTab struct {
 	*page
-	drift   *ccsync.Drift
+	drift   *followup.Drift
 	err     error
 	loading bool
 }

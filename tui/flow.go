@@ -14,7 +14,11 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	ccsync "github.com/ccwrecon/ccwrecon/sync"
+	"github.com/ccwrecon/ccwrecon/sync/apply"
+	"github.com/ccwrecon/ccwrecon/sync/followup"
+	"github.com/ccwrecon/ccwrecon/sync/plans"
 	"github.com/ccwrecon/ccwrecon/sync/style"
+	"github.com/ccwrecon/ccwrecon/sync/views"
 )
 
 // Each step of an apply is a component: choose the route, preview,
@@ -28,9 +32,9 @@ type (
 	}
 	confirmMsg    struct{}
 	backMsg       struct{}
-	applyEventMsg ccsync.Event
+	applyEventMsg apply.Event
 	appliedMsg    struct {
-		rep *ccsync.Report
+		rep *apply.Report
 		err error
 	}
 	stopMsg    struct{}
@@ -61,9 +65,9 @@ func (v *viaChooser) Update(msg tea.Msg) (tea.Cmd, string) {
 	if k, ok := msg.(tea.KeyMsg); ok {
 		switch {
 		case key.Matches(k, fk.API):
-			return v.ctx.postCmd(viaMsg{ccsync.RouteAPI}), ""
+			return v.ctx.postCmd(viaMsg{plans.RouteAPI}), ""
 		case key.Matches(k, fk.SFTP):
-			return v.ctx.postCmd(viaMsg{ccsync.RouteSFTP}), ""
+			return v.ctx.postCmd(viaMsg{plans.RouteSFTP}), ""
 		case key.Matches(k, fk.Back):
 			return v.ctx.postCmd(backMsg{}), ""
 		}
@@ -81,7 +85,7 @@ func (v *viaChooser) View() []string {
 	out := []string{t.Bold.Render(fmt.Sprintf("%s %s to %s: which route?", verb, plural(sel.Changes, "change", "changes"), plural(sel.Users, "user", "users"))), ""}
 	for i, via := range v.ctx.sess.Vias {
 		label := "Coupa API, live: "
-		if via == ccsync.RouteSFTP {
+		if via == plans.RouteSFTP {
 			label = "SFTP, loaded by Coupa minutes later: "
 		}
 		for j, l := range wrap(label+safe(v.ctx.svc.Destination(via)), v.w-6) {
@@ -239,7 +243,7 @@ func (v *previewView) Update(msg tea.Msg) (tea.Cmd, string) {
 func (v *previewView) View() []string {
 	t := v.ctx.theme
 	what := "requests"
-	if v.p.Via == ccsync.RouteSFTP {
+	if v.p.Via == plans.RouteSFTP {
 		what = "file"
 	}
 	head := fmt.Sprintf("Dry run: the exact %s for %s; nothing is sent", what, safe(v.p.Destination))
@@ -273,7 +277,7 @@ func newConfirm(c *programContext, via string) *confirmView {
 func (v *confirmView) SetSize(w, h int) { v.w, v.h = w, h }
 
 func (v *confirmView) host() string {
-	return ccsync.ConfirmWord(v.ctx.sess.Instance, v.ctx.svc.Engagement().SFTP.Addr)
+	return plans.ConfirmWord(v.ctx.sess.Instance, v.ctx.svc.Engagement().SFTP.Addr)
 }
 
 func (v *confirmView) keys() []key.Binding {
@@ -292,7 +296,7 @@ func (v *confirmView) Update(msg tea.Msg) (tea.Cmd, string) {
 	case "esc":
 		return v.ctx.postCmd(backMsg{}), "apply cancelled; nothing was sent"
 	case "enter":
-		if !ccsync.Confirmed(v.host(), v.input.Value()) {
+		if !plans.Confirmed(v.host(), v.input.Value()) {
 			return nil, "that is not " + safe(v.host()) + ": type it exactly, or esc to cancel"
 		}
 		return v.ctx.postCmd(startApplyMsg{via: v.via}), ""
@@ -316,8 +320,8 @@ func (v *confirmView) View() []string {
 	}
 	add(t.Bold.Render, fmt.Sprintf("Apply %s to %s on %s via %s.", plural(sel.Changes, "change", "changes"), plural(sel.Users, "user", "users"), safe(v.host()), v.via))
 	add(t.Bold.Render, "Destination: "+safe(v.ctx.svc.Destination(v.via)))
-	add(fmtPlain, ccsync.PlanLine(sel))
-	if l := ccsync.NotSelectedLine(p.NotSelected); l != "" {
+	add(fmtPlain, views.PlanLine(sel))
+	if l := views.NotSelectedLine(p.NotSelected); l != "" {
 		add(t.Dim.Render, l)
 	}
 	add(t.Dim.Render, "Plan digest "+p.Digest)
@@ -337,7 +341,7 @@ type runningView struct {
 	via      string
 	bar      progress.Model
 	log      []string
-	ev       ccsync.Event
+	ev       apply.Event
 	stop     chan struct{}
 	stopping bool
 	w, h     int
@@ -364,8 +368,8 @@ func (v *runningView) help() []helpGroup { return []helpGroup{{"Applying", v.key
 func (v *runningView) Update(msg tea.Msg) (tea.Cmd, string) {
 	switch msg := msg.(type) {
 	case applyEventMsg:
-		v.ev = ccsync.Event(msg)
-		word := ccsync.StatusWord(v.ev.Op, v.ev.Status)
+		v.ev = apply.Event(msg)
+		word := apply.StatusWord(v.ev.Op, v.ev.Status)
 		line := fmt.Sprintf("%s %s %s", style.Status(word), safe(v.ev.User), v.ev.Op)
 		if v.ev.Message != "" {
 			line += ": " + safe(v.ev.Message)
@@ -433,20 +437,20 @@ func (v *runningView) View() []string {
 
 type reportView struct {
 	ctx  *programContext
-	rep  *ccsync.Report
+	rep  *apply.Report
 	err  error
 	vp   viewport.Model
 	w, h int
 	// load is Coupa's load of the uploaded files (l, then every 5 s until
 	// each is Done or Failed); loadErr why it could not be read.
-	load     *ccsync.LoadStatus
+	load     *followup.LoadStatus
 	loadErr  error
 	checking bool
 }
 
 // loadStatusMsg carries one look at Coupa's data file sources.
 type loadStatusMsg struct {
-	st  *ccsync.LoadStatus
+	st  *followup.LoadStatus
 	err error
 }
 
@@ -469,7 +473,7 @@ func (v *reportView) checkLoad() tea.Cmd {
 
 func (v *reportView) loadPending() bool { return v.load.Pending() }
 
-func newReport(c *programContext, rep *ccsync.Report, err error) *reportView {
+func newReport(c *programContext, rep *apply.Report, err error) *reportView {
 	return &reportView{ctx: c, rep: rep, err: err, vp: viewport.New(c.width, 10)}
 }
 
@@ -482,12 +486,12 @@ func (v *reportView) SetSize(w, h int) {
 // undoable: the run applied something through the API (or its file can be
 // undone through it) and left a run folder.
 func (v *reportView) undoable() bool {
-	return v.rep != nil && v.rep.RunDir != "" && v.rep.Changes.Applied > 0 && !ccsync.IsBaseline(v.rep.Instance)
+	return v.rep != nil && v.rep.RunDir != "" && v.rep.Changes.Applied > 0 && !plans.IsBaseline(v.rep.Instance)
 }
 
 // resumable: the run stopped part-way and can continue.
 func (v *reportView) resumable() bool {
-	return v.rep != nil && (v.rep.Interrupted || errors.Is(v.err, ccsync.ErrJournal))
+	return v.rep != nil && (v.rep.Interrupted || errors.Is(v.err, apply.ErrJournal))
 }
 
 func (v *reportView) keys() []key.Binding {
@@ -525,7 +529,7 @@ func (v *reportView) lines() []string {
 	}
 	r := v.rep
 	add(t.Bold.Render, r.Summary())
-	if v.err != nil && !errors.Is(v.err, ccsync.ErrInterrupted) {
+	if v.err != nil && !errors.Is(v.err, apply.ErrInterrupted) {
 		add(t.Problem.Render, safe(v.err.Error()))
 	}
 	switch {
@@ -548,9 +552,9 @@ func (v *reportView) lines() []string {
 	}
 	out = append(out, "")
 	for _, l := range r.Lines {
-		word := ccsync.StatusWord(l.Op, l.Status)
+		word := apply.StatusWord(l.Op, l.Status)
 		line := fmt.Sprintf("%s %-10s %s %s", style.Status(word), word, safe(l.User), l.Op)
-		if l.Op == ccsync.OpUpload {
+		if l.Op == apply.OpUpload {
 			line = fmt.Sprintf("%s %-10s %s", style.Status(word), word, safe(l.User))
 		}
 		if len(l.Fields) > 0 {
@@ -561,9 +565,9 @@ func (v *reportView) lines() []string {
 		}
 		st := fmtPlain
 		switch l.Status {
-		case ccsync.StatusFailed, ccsync.StatusUncertain:
+		case apply.StatusFailed, apply.StatusUncertain:
 			st = t.Problem.Render
-		case ccsync.StatusSkipped:
+		case apply.StatusSkipped:
 			st = t.Dim.Render
 		}
 		for _, x := range hang(line, v.w, 13) {
@@ -577,7 +581,7 @@ func (v *reportView) lines() []string {
 			add(t.Problem.Render, "Coupa's load could not be read: "+safe(v.loadErr.Error()))
 		case v.load != nil:
 			add(t.Bold.Render, "Coupa's load:")
-			for _, l := range strings.Split(strings.TrimRight(ccsync.LoadStatusText(v.load), "\n"), "\n") {
+			for _, l := range strings.Split(strings.TrimRight(views.LoadStatusText(v.load), "\n"), "\n") {
 				st := fmtPlain
 				if strings.HasPrefix(strings.TrimSpace(l), "!") {
 					st = t.Problem.Render

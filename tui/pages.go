@@ -7,8 +7,9 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
-	ccsync "github.com/ccwrecon/ccwrecon/sync"
+	"github.com/ccwrecon/ccwrecon/sync/plans"
 	"github.com/ccwrecon/ccwrecon/sync/style"
+	"github.com/ccwrecon/ccwrecon/sync/views"
 )
 
 // pageLine is one screen line of a page tab.
@@ -165,7 +166,7 @@ func (p *page) View() []string {
 
 // --- the pages --------------------------------------------------------------
 
-func changeMark(u *ccsync.UserPlan, c *ccsync.Change) string { return mark(u, c) }
+func changeMark(u *plans.UserPlan, c *plans.Change) string { return mark(u, c) }
 
 // buildHierarchy shows, for each affected supervisor, who joins and who
 // leaves, then the supervisor problems, naming people as the feed does.
@@ -173,7 +174,7 @@ func buildHierarchy(b *builder) {
 	c := b.p.ctx
 	t := c.theme
 	plan := c.plan()
-	teams := ccsync.TeamChanges(plan)
+	teams := plans.TeamChanges(plan)
 	b.line(t.Dim.Render, "", "Each supervisor whose team changes: who joins (+) and who leaves (-). enter goes to the user; enter on a supervisor folds.")
 	for _, tc := range teams {
 		name := safe(tc.Supervisor)
@@ -191,7 +192,7 @@ func buildHierarchy(b *builder) {
 			b.line(t.Remove.Render, mv.User.Key, fmt.Sprintf("    %s - %s leaves, to %s%s", changeMark(mv.User, mv.Change), safe(mv.User.Key), safe(orNone(mv.Other)), problemNote(mv.User)))
 		}
 	}
-	probs := ccsync.ProblemsWhere(plan, ccsync.ProblemKind.Hierarchy)
+	probs := plans.ProblemsWhere(plan, plans.ProblemKind.Hierarchy)
 	if len(probs) > 0 && b.header("h:problems", t.Problem.Render, fmt.Sprintf("Supervisor problems (%d)", len(probs))) {
 		for _, up := range probs {
 			b.line(t.Problem.Render, up.User.Key, "    ! "+safe(up.User.Key)+": "+safe(up.Problem.String()))
@@ -210,7 +211,7 @@ func orNone(s string) string {
 	return s
 }
 
-func problemNote(u *ccsync.UserPlan) string {
+func problemNote(u *plans.UserPlan) string {
 	if len(u.Problems) > 0 {
 		return "  (has problems)"
 	}
@@ -222,7 +223,7 @@ func buildRoles(b *builder) {
 	c := b.p.ctx
 	t := c.theme
 	plan := c.plan()
-	roles := ccsync.RoleChanges(plan)
+	roles := plans.RoleChanges(plan)
 	b.line(t.Dim.Render, "", "Per role, who gains (+) or loses (-) it. [i]: CCW syncs Role only at initial sync, so a CCW role on an existing user is informational.")
 	for _, r := range roles {
 		if !b.header("r:"+r.Name, t.Bold.Render, fmt.Sprintf("%s  (+%d -%d)", safe(r.Name), r.Gains, r.Losses)) {
@@ -236,7 +237,7 @@ func buildRoles(b *builder) {
 			b.line(st, mv.User.Key, fmt.Sprintf("    %s %s %s%s", changeMark(mv.User, mv.Change), sym, safe(mv.User.Key), problemNote(mv.User)))
 		}
 	}
-	for _, up := range ccsync.ProblemsWhere(plan, func(k ccsync.ProblemKind) bool { return k == ccsync.ProblemRole }) {
+	for _, up := range plans.ProblemsWhere(plan, func(k plans.ProblemKind) bool { return k == plans.ProblemRole }) {
 		b.line(t.Problem.Render, up.User.Key, "! "+safe(up.User.Key)+": "+safe(up.Problem.String()))
 	}
 	if len(roles) == 0 {
@@ -251,7 +252,7 @@ func buildSegments(b *builder) {
 	t := c.theme
 	plan := c.plan()
 	d := &detailPane{ctx: c}
-	groups := ccsync.AccountChanges(plan)
+	groups := plans.AccountChanges(plan)
 	chart := plan.Settings.Chart
 	if chart == "" {
 		chart = "(none)"
@@ -267,7 +268,7 @@ func buildSegments(b *builder) {
 			b.line(t.Action(string(u.Action)).Render, u.Key, fmt.Sprintf("    %s %s %s: %s %s %s%s", changeMark(u, ch), ch.Symbol(), safe(u.Key), from, style.Arrow, to, problemNote(u)))
 		}
 	}
-	probs := ccsync.ProblemsWhere(plan, func(k ccsync.ProblemKind) bool { return k == ccsync.ProblemSegment })
+	probs := plans.ProblemsWhere(plan, func(k plans.ProblemKind) bool { return k == plans.ProblemSegment })
 	if len(probs) > 0 && b.header("s:problems", t.Problem.Render, fmt.Sprintf("Segment problems (%d)", len(probs))) {
 		for _, up := range probs {
 			b.line(t.Problem.Render, up.User.Key, "    ! "+safe(up.User.Key)+": "+safe(up.Problem.String()))
@@ -287,8 +288,8 @@ func buildProblems(b *builder) {
 		b.line(t.Change.Render, "", "Warning: "+safe(w))
 	}
 	total := 0
-	for _, kind := range ccsync.ProblemKinds {
-		probs := ccsync.ProblemsWhere(plan, func(k ccsync.ProblemKind) bool { return k == kind })
+	for _, kind := range plans.ProblemKinds {
+		probs := plans.ProblemsWhere(plan, func(k plans.ProblemKind) bool { return k == kind })
 		if len(probs) == 0 {
 			continue
 		}
@@ -312,14 +313,14 @@ func buildPlan(b *builder) {
 	c := b.p.ctx
 	t := c.theme
 	plan := c.plan()
-	b.line(t.Bold.Render, "", ccsync.PlanLine(plan.Selected))
-	if l := ccsync.NotSelectedLine(plan.NotSelected); l != "" {
+	b.line(t.Bold.Render, "", views.PlanLine(plan.Selected))
+	if l := views.NotSelectedLine(plan.NotSelected); l != "" {
 		b.line(t.Dim.Render, "", l)
 	}
 	b.line(b.plain, "", "")
-	for _, row := range ccsync.ActionTable(plan) {
+	for _, row := range plans.ActionTable(plan) {
 		a := row.Action
-		if a == ccsync.Unchanged {
+		if a == plans.Unchanged {
 			b.line(t.Dim.Render, "", fmt.Sprintf("  %s %-10s %5d", a.Symbol(), a, row.Total))
 			continue
 		}
@@ -330,7 +331,7 @@ func buildPlan(b *builder) {
 	for _, via := range c.sess.Vias {
 		b.line(b.plain, "", "  "+via+": "+safe(c.svc.Destination(via)))
 	}
-	for _, l := range ccsync.ApplyOrder {
+	for _, l := range plans.ApplyOrder {
 		b.line(t.Dim.Render, "", "  "+l)
 	}
 	b.line(t.Dim.Render, "", "  Plan digest "+plan.Digest)

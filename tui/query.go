@@ -3,7 +3,7 @@ package tui
 import (
 	"strings"
 
-	ccsync "github.com/ccwrecon/ccwrecon/sync"
+	"github.com/ccwrecon/ccwrecon/sync/plans"
 )
 
 // query is the users filter: free words match a user's key or name;
@@ -12,7 +12,7 @@ import (
 // that kind) and NAME:VALUE (a change of field NAME whose values hold VALUE).
 type query struct {
 	words  []string
-	action ccsync.Action
+	action plans.Action
 	is     []string
 	fields []string
 	kinds  []string
@@ -32,8 +32,8 @@ func parseQuery(s string) query {
 		}
 		switch k {
 		case "action":
-			a := ccsync.Action(v)
-			if a.Rank() >= len(ccsync.PlanOrder) {
+			a := plans.Action(v)
+			if a.Rank() >= len(plans.PlanOrder) {
 				q.bad = term
 			}
 			q.action = a
@@ -61,7 +61,7 @@ func (q query) empty() bool {
 	return len(q.words)+len(q.is)+len(q.fields)+len(q.kinds)+len(q.values) == 0 && q.action == ""
 }
 
-func (q query) match(u *ccsync.UserPlan) bool {
+func (q query) match(u *plans.UserPlan) bool {
 	if q.action != "" && u.Action != q.action {
 		return false
 	}

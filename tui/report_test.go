@@ -7,6 +7,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	ccsync "github.com/ccwrecon/ccwrecon/sync"
+	"github.com/ccwrecon/ccwrecon/sync/apply"
+	"github.com/ccwrecon/ccwrecon/sync/followup"
 	"github.com/ccwrecon/ccwrecon/sync/style"
 )
 
@@ -15,7 +17,7 @@ import (
 func TestReportFollowsTheLoad(t *testing.T) {
 	t.Parallel()
 	m := New(ccsync.NewService(ccsync.Engagement{}), Options{}, style.Plain())
-	rep := &ccsync.Report{RunDir: "runs/x", Files: []string{"/Incoming/Users/users_01.csv"}}
+	rep := &apply.Report{RunDir: "runs/x", Files: []string{"/Incoming/Users/users_01.csv"}}
 	v := newReport(m.c, rep, nil)
 	v.SetSize(80, 20)
 	if !strings.Contains(strings.Join(v.lines(), "\n"), "l follows Coupa's load") {
@@ -24,12 +26,12 @@ func TestReportFollowsTheLoad(t *testing.T) {
 	if cmd, _ := v.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("l")}); cmd == nil || !v.checking {
 		t.Fatal("l does not look")
 	}
-	pending := &ccsync.LoadStatus{Files: []ccsync.FileStatus{{File: "/Incoming/Users/users_01.csv", Status: "Pending"}}}
+	pending := &followup.LoadStatus{Files: []followup.FileStatus{{File: "/Incoming/Users/users_01.csv", Status: "Pending"}}}
 	if cmd, _ := v.Update(loadStatusMsg{st: pending}); cmd == nil {
 		t.Fatal("a pending load is not looked at again")
 	}
-	done := &ccsync.LoadStatus{Files: []ccsync.FileStatus{{File: "/Incoming/Users/users_01.csv", Status: "Done", Result: "2 rows processed",
-		RowError: []ccsync.RowError{{Row: 2, FileLine: 3, User: "kmorgan", FeedLine: 8, Messages: []string{"Email has already been taken"}}}}}}
+	done := &followup.LoadStatus{Files: []followup.FileStatus{{File: "/Incoming/Users/users_01.csv", Status: "Done", Result: "2 rows processed",
+		RowError: []followup.RowError{{Row: 2, FileLine: 3, User: "kmorgan", FeedLine: 8, Messages: []string{"Email has already been taken"}}}}}}
 	if cmd, _ := v.Update(loadStatusMsg{st: done}); cmd != nil {
 		t.Fatal("a finished load is looked at again")
 	}
@@ -44,9 +46,9 @@ func TestReportFollowsTheLoad(t *testing.T) {
 func TestTheReportGoesToItsEnds(t *testing.T) {
 	t.Parallel()
 	m := New(ccsync.NewService(ccsync.Engagement{}), Options{}, style.Plain())
-	rep := &ccsync.Report{RunDir: "runs/x"}
+	rep := &apply.Report{RunDir: "runs/x"}
 	for i := 0; i < 60; i++ {
-		rep.Lines = append(rep.Lines, ccsync.ReportLine{User: "user" + strings.Repeat("x", i%3), Op: "update", Status: ccsync.StatusApplied})
+		rep.Lines = append(rep.Lines, apply.ReportLine{User: "user" + strings.Repeat("x", i%3), Op: "update", Status: apply.StatusApplied})
 	}
 	v := newReport(m.c, rep, nil)
 	v.SetSize(80, 10)

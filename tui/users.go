@@ -10,7 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
-	ccsync "github.com/ccwrecon/ccwrecon/sync"
+	"github.com/ccwrecon/ccwrecon/sync/plans"
 	"github.com/ccwrecon/ccwrecon/sync/style"
 )
 
@@ -29,7 +29,7 @@ func (s sortKey) String() string {
 }
 
 // actionCycle is what f steps through.
-var actionCycle = []ccsync.Action{"", ccsync.Create, ccsync.Reactivate, ccsync.Update, ccsync.Deactivate, ccsync.Error, ccsync.Unchanged}
+var actionCycle = []plans.Action{"", plans.Create, plans.Reactivate, plans.Update, plans.Deactivate, plans.Error, plans.Unchanged}
 
 // usersTab is the virtualised users list with its detail pane: only the
 // visible rows are rendered, so a keypress costs the same at 100,000 users.
@@ -39,7 +39,7 @@ type usersTab struct {
 	cursor    int
 	offset    int
 	query     string
-	action    ccsync.Action
+	action    plans.Action
 	sortBy    sortKey
 	seq       int
 	built     bool
@@ -67,7 +67,7 @@ func (t *usersTab) title() string { return "Users" }
 func (t *usersTab) SetSize(w, h int) { t.w, t.h = w, h }
 
 // compute filters and sorts; it reads the plan only, so it runs off the UI loop.
-func compute(plan *ccsync.Plan, q query, action ccsync.Action, by sortKey) []int {
+func compute(plan *plans.Plan, q query, action plans.Action, by sortKey) []int {
 	if plan == nil {
 		return nil
 	}
@@ -76,7 +76,7 @@ func compute(plan *ccsync.Plan, q query, action ccsync.Action, by sortKey) []int
 		if action != "" && u.Action != action {
 			continue
 		}
-		if action == "" && q.action == "" && u.Action == ccsync.Unchanged && q.empty() {
+		if action == "" && q.action == "" && u.Action == plans.Unchanged && q.empty() {
 			continue // unchanged users are counted in the header; f shows them
 		}
 		if !q.match(u) {
@@ -117,7 +117,7 @@ func (t *usersTab) ensure() {
 	}
 }
 
-func (t *usersTab) current() *ccsync.UserPlan {
+func (t *usersTab) current() *plans.UserPlan {
 	t.ensure()
 	p := t.ctx.plan()
 	if p == nil || t.cursor < 0 || t.cursor >= len(t.rows) {
@@ -207,16 +207,16 @@ func (t *usersTab) help() []helpGroup {
 }
 
 // toggle changes the selection through the engine's rules.
-func (t *usersTab) toggle(u *ccsync.UserPlan, field string) string {
+func (t *usersTab) toggle(u *plans.UserPlan, field string) string {
 	p := t.ctx.plan()
-	before := ccsync.SelectionOf(u)
+	before := plans.SelectionOf(u)
 	var err error
 	if field == "" {
 		on := u.SelectedCount() == 0
-		err = p.Edit(u, func() error { return ccsync.SelectUser(u, on) })
+		err = p.Edit(u, func() error { return plans.SelectUser(u, on) })
 	} else {
 		c := u.Change(field)
-		err = p.Edit(u, func() error { return ccsync.SelectChange(u, field, !(c.Selected && u.Selected)) })
+		err = p.Edit(u, func() error { return plans.SelectChange(u, field, !(c.Selected && u.Selected)) })
 	}
 	if err != nil {
 		return safe(err.Error())
@@ -321,15 +321,15 @@ func (t *usersTab) key(k tea.KeyMsg) (tea.Cmd, string) {
 	case key.Matches(k, lk.All), key.Matches(k, lk.None):
 		on := key.Matches(k, lk.All)
 		p := t.ctx.plan()
-		shown := make([]*ccsync.UserPlan, len(t.rows))
+		shown := make([]*plans.UserPlan, len(t.rows))
 		for i, r := range t.rows {
 			shown[i] = p.Users[r]
 		}
-		before := ccsync.SelectionOf(shown...)
+		before := plans.SelectionOf(shown...)
 		// inferred deactivations only when the operator filtered on deactivations
-		n := ccsync.SelectAll(shown, on, t.action == ccsync.Deactivate)
+		n := plans.SelectAll(shown, on, t.action == plans.Deactivate)
 		p.Recount()
-		if ccsync.SelectionOf(shown...).Equal(before) {
+		if plans.SelectionOf(shown...).Equal(before) {
 			// nothing moved (only informational differences, or all selected already)
 			if on {
 				return nil, "nothing more to select: informational differences and users with problems are never selected by a"
@@ -339,7 +339,7 @@ func (t *usersTab) key(k tea.KeyMsg) (tea.Cmd, string) {
 		t.ctx.selectionChanged(before)
 		if on {
 			msg := fmt.Sprintf("%s selected; informational differences and users with problems are left out", plural(n, "user", "users"))
-			if t.action != ccsync.Deactivate && p.NotSelected.Candidates > 0 {
+			if t.action != plans.Deactivate && p.NotSelected.Candidates > 0 {
 				msg += "; deactivation candidates only with f on deactivate"
 			}
 			return nil, msg
@@ -445,9 +445,9 @@ func (t *usersTab) listView(w int) []string {
 
 // userMark is a user's selection: [x] all its default changes, [~] part of
 // them, [ ] none, [!] a user with problems (never selectable).
-func userMark(u *ccsync.UserPlan) string {
+func userMark(u *plans.UserPlan) string {
 	switch {
-	case u.Action == ccsync.Error:
+	case u.Action == plans.Error:
 		return style.Locked
 	case u.Partly():
 		return style.Partly
@@ -457,7 +457,7 @@ func userMark(u *ccsync.UserPlan) string {
 	return style.Off
 }
 
-func (t *usersTab) row(u *ccsync.UserPlan, cursor bool, w, keyW int) string {
+func (t *usersTab) row(u *plans.UserPlan, cursor bool, w, keyW int) string {
 	th := t.ctx.theme
 	g := " "
 	if cursor && !t.focus {
@@ -476,7 +476,7 @@ func (t *usersTab) row(u *ccsync.UserPlan, cursor bool, w, keyW int) string {
 // rowInfo is a list row's right column: its changes, or its problems (a
 // user with problems is never applied: they are what to read, and the name
 // keeps the room; its changes show in its fields).
-func rowInfo(u *ccsync.UserPlan) string {
+func rowInfo(u *plans.UserPlan) string {
 	info := plural(len(u.Changes), "change", "changes")
 	if n := len(u.Problems); n > 0 {
 		info = plural(n, "problem", "problems")
