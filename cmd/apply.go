@@ -62,7 +62,8 @@ second Ctrl+C exits at once.`,
 }
 
 func runApply(c *cobra.Command, planPath string, o *applyOptions) error {
-	if o.via != plans.RouteAPI && o.via != plans.RouteSFTP {
+	via, ok := plans.ParseRoute(o.via)
+	if !ok {
 		if o.via == "" {
 			return exitCode(1, errors.New("say how to apply: --via api (the Coupa API) or --via sftp (a file over SFTP); nothing was applied"))
 		}
@@ -88,7 +89,7 @@ func runApply(c *cobra.Command, planPath string, o *applyOptions) error {
 	}
 	svc := ccsync.NewService(e)
 	ctx := c.Context()
-	req := ccsync.ApplyRequest{PlanPath: planPath, PlanBytes: planBytes, Via: o.via, Format: o.fileFormat, Resume: o.resume,
+	req := ccsync.ApplyRequest{PlanPath: planPath, PlanBytes: planBytes, Via: via, Format: o.fileFormat, Resume: o.resume,
 		DryRun: o.dryRun, DryRunOut: os.Stdout}
 	// Every setting and rule is checked before anything is asked or created.
 	target, err := svc.CheckApply(plan, req)

@@ -160,7 +160,7 @@ func runDiffWith(ctx context.Context, o *diffOptions, svc *ccsync.Service, stdou
 	if o.out != "" && o.format != "json" && o.format != "csv" {
 		via := "api|sftp"
 		if plans.IsBaseline(plan.Instance) {
-			via = plans.RouteSFTP // a CCW User file: there is no instance to write to
+			via = string(plans.RouteSFTP) // a CCW User file: there is no instance to write to
 		}
 		fmt.Fprintf(stdout, "\nSaved the plan to %s. Apply it with: ccwrecon apply %s --via %s\n", o.out, o.out, via)
 	}

@@ -339,7 +339,7 @@ func (s *Service) UndoSession(ctx context.Context, runDir string, o followup.Und
 	if err != nil {
 		return nil, err
 	}
-	return &Session{Plan: p, FeedName: p.Feed.Name, Instance: p.Instance, Vias: []string{plans.RouteAPI}, Default: p.Selection()}, nil
+	return &Session{Plan: p, FeedName: p.Feed.Name, Instance: p.Instance, Vias: []plans.Route{plans.RouteAPI}, Default: p.Selection()}, nil
 }
 
 // formatRe finds a document's format near its start.

@@ -100,7 +100,7 @@ type Session struct {
 	FeedName    string
 	Instance    string
 	SnapshotAge time.Duration   // 0: read live
-	Vias        []string        // "api", "sftp": the ways this session can apply
+	Vias        []plans.Route   // the ways this session can apply
 	Default     plans.Selection // the selection diff made, for "back to default"
 }
 
@@ -167,7 +167,7 @@ func (s *Service) Open(ctx context.Context, progress func(Progress)) (*Session, 
 	if plans.IsBaseline(plan.Instance) {
 		sess.Vias = nil
 		if s.e.SFTP.Addr != "" {
-			sess.Vias = []string{plans.RouteSFTP}
+			sess.Vias = []plans.Route{plans.RouteSFTP}
 		}
 	}
 	return sess, nil
@@ -225,7 +225,7 @@ func cacheStale(snap *coupa.Snapshot) bool {
 // since the plan was confirmed when the run began).
 func (s *Service) continueCommand(r ApplyRequest, target *apply.SFTPTarget, rules plans.Rules) string {
 	args := append([]string{"ccwrecon"}, s.e.Args...)
-	args = append(args, "apply", r.PlanPath, "--via", r.Via)
+	args = append(args, "apply", r.PlanPath, "--via", string(r.Via))
 	if target != nil {
 		args = append(args, "--file-format", target.Format)
 		if s.e.Delivery.EncryptTo != "" && !hasArg(s.e.Args, "--encrypt-to=") {
@@ -425,7 +425,7 @@ func (s *Service) Target(format string) (*apply.SFTPTarget, error) {
 type ApplyRequest struct {
 	PlanPath  string
 	PlanBytes []byte
-	Via       string // "api" or "sftp"
+	Via       plans.Route
 	Format    string // sftp: ccw or core ("" takes the engagement's)
 	Resume    bool
 	DryRun    bool
@@ -596,7 +596,7 @@ func (s *Service) Export(plan *plans.Plan, dir string) ([]string, error) {
 // Preview is what a dry run would send, for the console: the exact text,
 // and for files their rows as a table.
 type Preview struct {
-	Via         string
+	Via         plans.Route
 	Destination string
 	Text        string      // exactly what apply --dry-run prints
 	Files       []FileTable // SFTP: each file as a table (plaintext)
@@ -611,7 +611,7 @@ type FileTable struct {
 
 // Destination names where a route delivers: the API URL, or the SFTP host
 // and folder (and which file).
-func (s *Service) Destination(via string) string {
+func (s *Service) Destination(via plans.Route) string {
 	if via == plans.RouteSFTP {
 		t := &apply.SFTPTarget{Config: s.e.SFTP, Dir: s.e.Delivery.Dir, UsersDir: s.e.Delivery.UsersDir, Format: s.e.Delivery.Format}
 		what := "a CCW User file"
@@ -624,7 +624,7 @@ func (s *Service) Destination(via string) string {
 }
 
 // Preview runs a dry run of a route.
-func (s *Service) Preview(ctx context.Context, plan *plans.Plan, via string) (*Preview, error) {
+func (s *Service) Preview(ctx context.Context, plan *plans.Plan, via plans.Route) (*Preview, error) {
 	var buf bytes.Buffer
 	// the preview is the console's, whose apply takes inferred deactivations
 	// the operator selected on screen (never by default): so does its preview

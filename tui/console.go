@@ -92,7 +92,7 @@ type Model struct {
 	carryDef   plans.Selection
 	retryUsers map[string]bool
 	// the apply in progress
-	via      string
+	via      plans.Route
 	applying bool
 	running  *runningView
 	applyCh  chan tea.Msg
@@ -626,7 +626,7 @@ type forceQuitMsg struct{}
 // runApply starts an apply (or resumes the last one) in the background;
 // progress comes back as messages, and nothing waits on a channel nobody
 // reads once the console quits.
-func (m *Model) runApply(via, resumePlan string) tea.Cmd {
+func (m *Model) runApply(via plans.Route, resumePlan string) tea.Cmd {
 	c := m.c
 	run := newRunning(c, via)
 	m.running, m.flow, m.flowName = run, run, "running"

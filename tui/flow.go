@@ -25,7 +25,7 @@ import (
 // confirm, running, report. The root moves between them on messages.
 
 type (
-	viaMsg     struct{ via string }
+	viaMsg     struct{ via plans.Route }
 	previewMsg struct {
 		p   *ccsync.Preview
 		err error
@@ -262,12 +262,12 @@ func (v *previewView) View() []string {
 
 type confirmView struct {
 	ctx   *programContext
-	via   string
+	via   plans.Route
 	input textinput.Model
 	w, h  int
 }
 
-func newConfirm(c *programContext, via string) *confirmView {
+func newConfirm(c *programContext, via plans.Route) *confirmView {
 	in := textinput.New()
 	in.Prompt = style.Cursor + " "
 	in.Focus()
@@ -306,7 +306,7 @@ func (v *confirmView) Update(msg tea.Msg) (tea.Cmd, string) {
 	return cmd, ""
 }
 
-type startApplyMsg struct{ via string }
+type startApplyMsg struct{ via plans.Route }
 
 func (v *confirmView) View() []string {
 	t := v.ctx.theme
@@ -338,7 +338,7 @@ func fmtPlain(s ...string) string { return strings.Join(s, "") }
 
 type runningView struct {
 	ctx      *programContext
-	via      string
+	via      plans.Route
 	bar      progress.Model
 	log      []string
 	ev       apply.Event
@@ -347,7 +347,7 @@ type runningView struct {
 	w, h     int
 }
 
-func newRunning(c *programContext, via string) *runningView {
+func newRunning(c *programContext, via plans.Route) *runningView {
 	return &runningView{ctx: c, via: via, stop: make(chan struct{}),
 		bar: progress.New(progress.WithDefaultGradient(), progress.WithoutPercentage())}
 }

@@ -329,7 +329,7 @@ func buildPlan(b *builder) {
 	b.line(b.plain, "", "")
 	b.line(t.Bold.Render, "", "How it will be applied")
 	for _, via := range c.sess.Vias {
-		b.line(b.plain, "", "  "+via+": "+safe(c.svc.Destination(via)))
+		b.line(b.plain, "", "  "+string(via)+": "+safe(c.svc.Destination(via)))
 	}
 	for _, l := range plans.ApplyOrder {
 		b.line(t.Dim.Render, "", "  "+l)

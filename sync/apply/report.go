@@ -68,7 +68,7 @@ type Report struct {
 	Instance    string       `json:"instance"`
 	Plan        string       `json:"plan"`
 	Digest      string       `json:"digest"`
-	Via         string       `json:"via"`
+	Via         plans.Route  `json:"via"`
 	Destination string       `json:"destination"`
 	RunDir      string       `json:"run-dir,omitempty"`
 	Started     time.Time    `json:"started"`

@@ -122,14 +122,14 @@ type Check struct {
 
 // Verification is what a later read-back of a run found.
 type Verification struct {
-	RunDir    string    `json:"run-dir"`
-	Instance  string    `json:"instance"`
-	Via       string    `json:"via"`
-	Checked   time.Time `json:"checked"`
-	Landed    int       `json:"landed"`
-	NotYet    int       `json:"not-yet"`
-	Different int       `json:"different"`
-	Changes   []Check   `json:"changes"`
+	RunDir    string      `json:"run-dir"`
+	Instance  string      `json:"instance"`
+	Via       plans.Route `json:"via"`
+	Checked   time.Time   `json:"checked"`
+	Landed    int         `json:"landed"`
+	NotYet    int         `json:"not-yet"`
+	Different int         `json:"different"`
+	Changes   []Check     `json:"changes"`
 }
 
 // Summary is the closing line of a verification.

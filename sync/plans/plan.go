@@ -636,8 +636,20 @@ func (a Action) Symbol() string {
 	return "="
 }
 
+// Route is the way a plan is applied.
+type Route string
+
 // The routes a plan is applied by.
 const (
-	RouteAPI  = "api"  // requests to Coupa's REST API
-	RouteSFTP = "sftp" // a file uploaded for Coupa's (or CCW's) loader
+	RouteAPI  Route = "api"  // requests to Coupa's REST API
+	RouteSFTP Route = "sftp" // a file uploaded for Coupa's (or CCW's) loader
 )
+
+// ParseRoute reads a route by its name; false for anything else.
+func ParseRoute(name string) (Route, bool) {
+	switch r := Route(name); r {
+	case RouteAPI, RouteSFTP:
+		return r, true
+	}
+	return "", false
+}

@@ -3,8 +3,6 @@ package views
 import (
 	"bytes"
 	"encoding/csv"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -47,18 +45,7 @@ func TestNotSelectedLineNamesTheLoginFlag(t *testing.T) {
 // names each once with the users it holds back.
 func TestMissingValuesViews(t *testing.T) {
 	t.Parallel()
-	data, err := os.ReadFile(synctest.Fx + "ccw_delta.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := strings.Replace(string(data), "|Acme US|Engineering|", "|Acme US|Quantum Lab|", 1)
-	text = strings.Replace(text, "|Acme Europe|Engineering|", "|Acme Europe|Quantum Lab|", 1)
-	path := filepath.Join(t.TempDir(), "feed.csv")
-	os.WriteFile(path, []byte(text), 0o600)
-	f, err := feeds.ReadFile(path, feeds.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := synctest.QuantumLabFeed(t)
 	p, err := engine.Diff(f, synctest.AcmeSnapshot(t), engine.Config{SegmentLookups: synctest.Lookups})
 	if err != nil {
 		t.Fatal(err)

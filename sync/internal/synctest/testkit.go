@@ -3,6 +3,7 @@ package synctest
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -140,4 +141,21 @@ func SavedPlan(t testing.TB, p *plans.Plan, path string) (*plans.Plan, []byte) {
 		t.Fatal(err)
 	}
 	return back, b
+}
+
+// QuantumLabFeed is the CCW delta with two users (mokafor, lrossi) moved to
+// a cost centre Coupa does not have, "Quantum Lab".
+func QuantumLabFeed(t testing.TB) *feeds.Feed {
+	t.Helper()
+	data, err := os.ReadFile(Fx + "ccw_delta.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(data), "|Acme US|Engineering|", "|Acme US|Quantum Lab|", 1)
+	text = strings.Replace(text, "|Acme Europe|Engineering|", "|Acme Europe|Quantum Lab|", 1)
+	f, err := feeds.Read(strings.NewReader(text), "feed.csv", feeds.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
