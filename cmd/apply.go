@@ -144,17 +144,7 @@ func runApply(c *cobra.Command, planPath string, o *applyOptions) error {
 	if report == nil {
 		return exitCode(1, err)
 	}
-	fmt.Println(report.Summary())
-	for _, m := range report.NotStored {
-		fmt.Println("  not stored:", m.String())
-	}
-	for _, w := range report.Warnings {
-		fmt.Fprintln(os.Stderr, "warning:", termtext.Safe(w))
-	}
-	fmt.Printf("Journal and reports: %s\n", report.RunDir)
-	if report.Next != "" {
-		fmt.Println(report.Next)
-	}
+	views.WriteApplyEnd(os.Stdout, os.Stderr, report)
 	switch code := apply.ExitStatus(report, err); {
 	case code == 130:
 		return exitCode(130, nil)

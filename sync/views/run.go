@@ -148,3 +148,20 @@ func WriteLoadStatusFiles(dir string, l *followup.LoadStatus) error {
 
 // WriteLoadStatusJSON is status --format json.
 func WriteLoadStatusJSON(w io.Writer, l *followup.LoadStatus) error { return writeJSON(w, l) }
+
+// WriteApplyEnd is what apply says when a run ends: the summary and what
+// Coupa did not store on out, warnings on errOut, then where the evidence
+// is and what to do next.
+func WriteApplyEnd(out, errOut io.Writer, r *apply.Report) {
+	fmt.Fprintln(out, r.Summary())
+	for _, m := range r.NotStored {
+		fmt.Fprintln(out, "  not stored:", m.String())
+	}
+	for _, w := range r.Warnings {
+		fmt.Fprintln(errOut, "warning:", termtext.Safe(w))
+	}
+	fmt.Fprintf(out, "Journal and reports: %s\n", r.RunDir)
+	if r.Next != "" {
+		fmt.Fprintln(out, r.Next)
+	}
+}
