@@ -87,6 +87,13 @@ func TestApplyConverges(t *testing.T) {
 	if r := run(t, env, "verify", plan); r.code != 0 || !strings.Contains(r.stdout, "landed, 0 not yet, 0 different") {
 		t.Fatalf("verify: %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
+	// the evidence beside the journal: the report's and verify's, as text and JSON
+	runs, _ := filepath.Glob(filepath.Join(filepath.Dir(plan), "ccwrecon-runs", "*"))
+	for _, name := range []string{"report.txt", "report.json", "report.csv", "verify.txt", "verify.json"} {
+		if b, err := os.ReadFile(filepath.Join(runs[0], name)); err != nil || len(b) == 0 {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
 }
 
 // Coupa may accept a write and not store it; only the read-back shows it.
