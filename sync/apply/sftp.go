@@ -153,27 +153,21 @@ func putValue(r *record.User, field string, v plans.Value) {
 	}
 }
 
-type outFile struct {
-	name   string
-	data   []byte
-	logins []string
-}
-
-func (a *applier) buildFiles(encrypt bool) ([]outFile, error) {
+func (a *applier) buildFiles(encrypt bool) ([]File, error) {
 	t := a.o.SFTP
 	recs, creating := a.records()
 	if len(recs) == 0 {
 		return nil, nil
 	}
 	stamp := a.plan.CreatedAt // deterministic, so a resumed run sends the same names
-	var files []outFile
+	var files []File
 	if t.Format == FormatCore {
 		cf, err := feeds.WriteCoupaCSV(recs, creating, stamp, 0, 0)
 		if err != nil {
 			return nil, err
 		}
 		for _, f := range cf {
-			files = append(files, outFile{f.Name, f.Data, f.Logins})
+			files = append(files, File{f.Name, f.Data, f.Logins})
 		}
 	} else {
 		var buf bytes.Buffer
@@ -190,19 +184,19 @@ func (a *applier) buildFiles(encrypt bool) ([]outFile, error) {
 		for _, r := range recs {
 			logins = append(logins, r.Get(record.Login))
 		}
-		files = append(files, outFile{"ccw_users_" + stamp.UTC().Format("20060102_150405Z") + ext, buf.Bytes(), logins})
+		files = append(files, File{"ccw_users_" + stamp.UTC().Format("20060102_150405Z") + ext, buf.Bytes(), logins})
 	}
 	if encrypt && t.EncryptTo != nil {
 		for i, f := range files {
 			var enc bytes.Buffer
-			if err := t.EncryptTo.Encrypt(&enc, bytes.NewReader(f.data), t.Armor); err != nil {
+			if err := t.EncryptTo.Encrypt(&enc, bytes.NewReader(f.Data), t.Armor); err != nil {
 				return nil, err
 			}
 			ext := t.PGPExt
 			if ext == "" {
 				ext = map[bool]string{true: ".asc", false: ".pgp"}[t.Armor]
 			}
-			files[i] = outFile{f.name + ext, enc.Bytes(), f.logins}
+			files[i] = File{f.Name + ext, enc.Bytes(), f.Logins}
 		}
 	}
 	return files, nil
@@ -220,12 +214,12 @@ func (a *applier) sftpDryRun() error {
 	t := a.o.SFTP
 	w := a.o.DryRunOut
 	for i, f := range files {
-		fmt.Fprintf(w, "# %s (%d bytes", path.Join(t.Folder(), f.name), len(f.data))
+		fmt.Fprintf(w, "# %s (%d bytes", path.Join(t.Folder(), f.Name), len(f.Data))
 		if t.EncryptTo != nil {
 			fmt.Fprint(w, ", PGP-encrypted; plaintext shown")
 		}
 		fmt.Fprintln(w, ")")
-		for _, line := range strings.SplitAfter(string(plain[i].data), "\n") {
+		for _, line := range strings.SplitAfter(string(plain[i].Data), "\n") {
 			if l := strings.TrimRight(line, "\r\n"); l != "" {
 				fmt.Fprintln(w, termtext.Safe(l))
 			}
@@ -244,8 +238,8 @@ func (a *applier) delivered(name string) {
 	plain, err := a.buildFiles(false)
 	if err == nil {
 		for _, f := range plain {
-			if strings.HasPrefix(name, f.name) {
-				err = a.o.Delivered(a.report.RunDir, f.name, f.data)
+			if strings.HasPrefix(name, f.Name) {
+				err = a.o.Delivered(a.report.RunDir, f.Name, f.Data)
 			}
 		}
 	}
@@ -284,32 +278,32 @@ func (a *applier) sftpApply(ctx context.Context) error {
 			break
 		}
 		var users []*plans.UserPlan
-		for _, l := range f.logins {
+		for _, l := range f.Logins {
 			if u := byLogin[strings.ToLower(l)]; u != nil {
 				users = append(users, u)
 			}
 		}
 		status, msg := StatusApplied, ""
-		if phase, _ := a.journal.state(f.name, OpUpload); phase == PhaseDone {
+		if phase, _ := a.journal.state(f.Name, OpUpload); phase == PhaseDone {
 			msg = "uploaded in an earlier run"
 		} else {
-			if err := a.journal.Append(Entry{User: f.name, Op: OpUpload, Phase: PhaseIntent}); err != nil {
+			if err := a.journal.Append(Entry{User: f.Name, Op: OpUpload, Phase: PhaseIntent}); err != nil {
 				return err
 			}
-			if err := conn.Upload(ctx, t.Folder(), f.name, f.data); err != nil {
+			if err := conn.Upload(ctx, t.Folder(), f.Name, f.Data); err != nil {
 				status, msg = StatusFailed, err.Error()
-				if jerr := a.journal.Append(Entry{User: f.name, Op: OpUpload, Phase: PhaseFailed, Message: msg}); jerr != nil {
+				if jerr := a.journal.Append(Entry{User: f.Name, Op: OpUpload, Phase: PhaseFailed, Message: msg}); jerr != nil {
 					return jerr
 				}
-			} else if err := a.journal.Append(Entry{User: f.name, Op: OpUpload, Phase: PhaseDone}); err != nil {
+			} else if err := a.journal.Append(Entry{User: f.Name, Op: OpUpload, Phase: PhaseDone}); err != nil {
 				return err
 			}
 		}
 		if status == StatusApplied {
-			a.report.Files = append(a.report.Files, path.Join(t.Folder(), f.name))
-			msg = strings.TrimSpace(fmt.Sprintf("in %s, %d bytes. %s", f.name, len(f.data), msg))
+			a.report.Files = append(a.report.Files, path.Join(t.Folder(), f.Name))
+			msg = strings.TrimSpace(fmt.Sprintf("in %s, %d bytes. %s", f.Name, len(f.Data), msg))
 			if a.o.Delivered != nil && t.Format != FormatCore {
-				a.delivered(f.name)
+				a.delivered(f.Name)
 			}
 		}
 		for _, u := range users {
@@ -324,11 +318,12 @@ func (a *applier) sftpApply(ctx context.Context) error {
 	return nil
 }
 
-// File is one file an SFTP apply would deliver, in plaintext.
+// File is one file an SFTP apply delivers: its name, its bytes (plaintext
+// until encrypted for sending) and the user of each data row.
 type File struct {
 	Name   string
 	Data   []byte
-	Logins []string // the user of each data row, in order
+	Logins []string // in row order
 }
 
 // PlanFiles builds, without sending anything, the plaintext files an SFTP
@@ -336,10 +331,5 @@ type File struct {
 // so a preview or a later status reads the very rows that were sent.
 func PlanFiles(plan *plans.Plan, target *SFTPTarget) ([]File, error) {
 	a := &applier{plan: plan, o: ApplyOptions{SFTP: target}, outcome: map[*plans.UserPlan]*Tally{}}
-	built, err := a.buildFiles(false)
-	var out []File
-	for _, f := range built {
-		out = append(out, File{Name: f.name, Data: f.data, Logins: f.logins})
-	}
-	return out, err
+	return a.buildFiles(false)
 }

@@ -13,14 +13,8 @@ import (
 	"github.com/ccwrecon/ccwrecon/sync/plans"
 )
 
-// appliedChanges lists, per user, the changes whose requests the journal
-// records as done (in this run or an earlier one).
-func (a *applier) appliedChanges() (users []*plans.UserPlan, fields map[*plans.UserPlan][]string) {
-	return AppliedChanges(a.plan, a.journal)
-}
-
 // AppliedChanges lists, per user of plan, the changes whose requests the
-// journal j records as done.
+// journal j records as done (in this run or an earlier one).
 func AppliedChanges(plan *plans.Plan, j *Journal) (users []*plans.UserPlan, fields map[*plans.UserPlan][]string) {
 	fields = map[*plans.UserPlan][]string{}
 	for _, u := range plan.Users {
@@ -44,7 +38,7 @@ func AppliedChanges(plan *plans.Plan, j *Journal) (users []*plans.UserPlan, fiel
 // holds, with the diff's own comparison. A change Coupa accepted but does
 // not hold is "not stored": journalled, reported, and the run is not OK.
 func (a *applier) verify(ctx context.Context) {
-	users, fields := a.appliedChanges()
+	users, fields := AppliedChanges(a.plan, a.journal)
 	var ids []int
 	for _, u := range users {
 		if id := a.id(u.Key); id != 0 {
@@ -196,7 +190,7 @@ func Verify(ctx context.Context, client *coupa.Client, runDir string) (*Verifica
 			}
 		}
 	} else {
-		users, want = a.appliedChanges()
+		users, want = AppliedChanges(a.plan, a.journal)
 	}
 	created, err := JournalIDs(plan, j)
 	if err != nil {
